@@ -1,0 +1,29 @@
+// The one list of built-in channels. Adding a channel: a folder under
+// adapters/ with its adapter, and one line here.
+#include "adapters/api/api_channel.h"
+#include "adapters/channel.h"
+#include "adapters/telegram/telegram_channel.h"
+
+namespace sb::adapters {
+
+namespace {
+const ChannelAdapter* const kBuiltinChannels[] = {
+    &telegram_channel(),
+    &api_channel(),
+};
+}  // namespace
+
+const ChannelAdapter* find_channel(std::string_view type) {
+  for (const auto* c : kBuiltinChannels) {
+    if (c->type() == type) return c;
+  }
+  return nullptr;
+}
+
+std::vector<std::string_view> channel_types() {
+  std::vector<std::string_view> out;
+  for (const auto* c : kBuiltinChannels) out.push_back(c->type());
+  return out;
+}
+
+}  // namespace sb::adapters

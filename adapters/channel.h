@@ -1,0 +1,52 @@
+// ChannelAdapter: everything Switchboard knows about one platform's inbound
+// webhooks: how to verify that a request really comes from the platform, and
+// how to turn its payload into canonical InboundEvents.
+//
+// A channel lives in its own folder under adapters/ and is registered by one
+// line in adapters/builtin_channels.cc. Implementations are stateless and
+// thread-safe: every method may run on any I/O thread at once. Untrusted
+// input never asserts: it is a Status.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "adapters/http/message.h"
+#include "proto/model.h"
+#include "proto/status.h"
+
+namespace sb::adapters {
+
+struct ParsedWebhook {
+  std::vector<proto::InboundEvent> events;  // customer events, in payload order
+  std::size_t ignored = 0;                  // updates that are not customer messages
+};
+
+class ChannelAdapter {
+ public:
+  virtual ~ChannelAdapter() = default;
+
+  // The `type` of PUT /v1/channels this adapter serves ("telegram", ...).
+  virtual std::string_view type() const = 0;
+
+  // kUnauthenticated if the request is not provably from the platform.
+  virtual Status verify(const http::HttpRequest& req, const proto::ChannelConfig& cfg) const = 0;
+
+  // kInvalidArgument for a malformed payload. `channel`, `received_ts` of the
+  // events are filled in by the caller.
+  virtual Result<ParsedWebhook> parse(const http::HttpRequest& req,
+                                      const proto::ChannelConfig& cfg) const = 0;
+
+  // GET verification handshakes (Meta's hub.challenge). nullopt: not supported.
+  virtual std::optional<http::HttpResponse> handshake(const http::HttpRequest& /*req*/,
+                                                      const proto::ChannelConfig& /*cfg*/) const {
+    return std::nullopt;
+  }
+};
+
+// The registry of built-in channels (adapters/builtin_channels.cc).
+const ChannelAdapter* find_channel(std::string_view type);
+std::vector<std::string_view> channel_types();
+
+}  // namespace sb::adapters

@@ -1,0 +1,19 @@
+// Small wrappers over OpenSSL for what the edges need: hashing keys,
+// verifying platform HMAC signatures, comparing secrets in constant time,
+// minting tokens. Thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sb::adapters {
+
+std::string sha256_hex(std::string_view data);
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+// Constant-time for equal lengths; a length mismatch returns false at once
+// (lengths of platform secrets are not secret).
+bool constant_time_equal(std::string_view a, std::string_view b);
+// 32 random bytes, URL-safe base64 without padding (43 characters).
+std::string random_token();
+
+}  // namespace sb::adapters

@@ -1,0 +1,108 @@
+#include "adapters/daemon/config.h"
+
+#include <stdexcept>
+#include <toml++/toml.h>
+
+#include "proto/ids.h"
+
+namespace sb::daemon {
+
+namespace {
+template <class T>
+void take(const toml::table& t, std::string_view key, T& out) {
+  if (auto v = t[key].value<T>()) out = *v;
+}
+}  // namespace
+
+Config load_config_file(const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw std::runtime_error(path + ": " + std::string(e.description()) + " at line " +
+                             std::to_string(e.source().begin.line));
+  }
+  Config c;
+  if (auto* s = root["server"].as_table()) {
+    take(*s, "listen", c.listen);
+    take(*s, "io_threads", c.io_threads);
+    std::int64_t limit = static_cast<std::int64_t>(c.body_limit);
+    take(*s, "body_limit_bytes", limit);
+    if (limit < 1024) throw std::runtime_error("server.body_limit_bytes must be >= 1024");
+    c.body_limit = static_cast<std::size_t>(limit);
+    take(*s, "read_timeout_s", c.read_timeout_s);
+  }
+  if (auto* s = root["storage"].as_table()) {
+    take(*s, "data_dir", c.data_dir);
+    take(*s, "sync", c.sync);
+  }
+  if (auto* s = root["router"].as_table()) {
+    take(*s, "shards", c.shards);
+    take(*s, "dedup_window_s", c.dedup_window_s);
+  }
+  if (auto* s = root["log"].as_table()) take(*s, "level", c.log_level);
+  if (auto* arr = root["tenants"].as_array()) {
+    for (auto& node : *arr) {
+      auto* t = node.as_table();
+      if (t == nullptr) throw std::runtime_error("[[tenants]] entries must be tables");
+      TenantDecl d;
+      take(*t, "id", d.id);
+      if (!proto::is_valid_name(d.id)) throw std::runtime_error("tenant id '" + d.id + "' is invalid");
+      if (auto* keys = (*t)["admin_keys"].as_array()) {
+        for (auto& k : *keys) {
+          auto v = k.value<std::string>();
+          if (!v || v->size() < 16) {
+            throw std::runtime_error("tenant " + d.id + ": admin_keys must be strings of >= 16 chars");
+          }
+          d.admin_keys.push_back(*v);
+        }
+      }
+      if (auto* chans = (*t)["channels"].as_array()) {
+        for (auto& cn : *chans) {
+          auto* ct = cn.as_table();
+          if (ct == nullptr) throw std::runtime_error("tenant " + d.id + ": channels must be tables");
+          proto::ChannelConfig ch;
+          take(*ct, "name", ch.name);
+          take(*ct, "type", ch.type);
+          take(*ct, "secret", ch.secret);
+          take(*ct, "verify_token", ch.verify_token);
+          take(*ct, "queue", ch.queue);
+          if (auto* ob = (*ct)["outbound"].as_table()) {
+            take(*ob, "base_url", ch.outbound_base_url);
+            take(*ob, "token", ch.outbound_token);
+          }
+          if (!proto::is_valid_name(ch.name)) {
+            throw std::runtime_error("tenant " + d.id + ": channel name '" + ch.name + "' is invalid");
+          }
+          if (ch.queue.empty()) ch.queue = "default";
+          d.channels.push_back(std::move(ch));
+        }
+      }
+      c.tenants.push_back(std::move(d));
+    }
+  }
+  if (c.io_threads < 1 || c.shards < 1) throw std::runtime_error("io_threads and shards must be >= 1");
+  return c;
+}
+
+void split_listen(const std::string& listen, std::string& host, std::uint16_t& port) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw std::runtime_error("listen must be HOST:PORT, got '" + listen + "'");
+  }
+  host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string p = listen.substr(colon + 1);
+  int v = -1;
+  try {
+    std::size_t used = 0;
+    v = std::stoi(p, &used);
+    if (used != p.size()) v = -1;
+  } catch (...) {
+    v = -1;
+  }
+  if (v < 0 || v > 65535) throw std::runtime_error("bad port in listen '" + listen + "'");
+  port = static_cast<std::uint16_t>(v);
+}
+
+}  // namespace sb::daemon

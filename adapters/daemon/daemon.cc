@@ -1,0 +1,123 @@
+#include "adapters/daemon/daemon.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "adapters/crypto.h"
+#include "adapters/front/api_handler.h"
+#include "adapters/http/server.h"
+#include "adapters/metrics.h"
+#include "router/directory.h"
+#include "router/shard_set.h"
+#include "storage/db.h"
+
+namespace sb::daemon {
+
+namespace {
+
+proto::TimeMs wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The embedded default's admin key lives beside the data so that it survives
+// restarts; it is created on first start, readable by the owner only.
+std::string demo_admin_key(const std::filesystem::path& data_dir) {
+  const auto path = data_dir / "demo-admin-key";
+  if (std::ifstream in(path); in) {
+    std::string key;
+    std::getline(in, key);
+    if (key.size() >= 16) return key;
+  }
+  const std::string key = "sb_demo_" + adapters::random_token();
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << key << "\n";
+    if (!out) throw std::runtime_error("cannot write " + path.string());
+  }
+  ::chmod(path.c_str(), 0600);
+  return key;
+}
+
+void configure_logging(const std::string& level) {
+  // logfmt: one event per line, key=value pairs, easy to grep and to ship.
+  spdlog::set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l %v", spdlog::pattern_time_type::utc);
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+}  // namespace
+
+int run_daemon(const Config& config) {
+  configure_logging(config.log_level);
+  const std::filesystem::path data_dir(config.data_dir);
+  std::filesystem::create_directories(data_dir);
+
+  auto db = storage::Db::open((data_dir / "db").string(), storage::DbOptions{config.sync});
+  if (!db) throw std::runtime_error("storage: " + db.status().to_string());
+
+  router::Directory directory;
+  if (config.tenants.empty()) {
+    const auto key = demo_admin_key(data_dir);
+    directory.put_tenant("demo", {adapters::sha256_hex(key)});
+    spdlog::info("msg=\"embedded default tenant\" tenant=demo admin_key={}", key);
+  }
+  for (const auto& t : config.tenants) {
+    std::vector<std::string> hashes;
+    for (const auto& k : t.admin_keys) hashes.push_back(adapters::sha256_hex(k));
+    directory.put_tenant(t.id, std::move(hashes));
+    for (const auto& ch : t.channels) directory.put_channel(t.id, ch);
+  }
+
+  router::ShardOptions shard_options;
+  shard_options.clock = wall_clock_ms;
+  shard_options.tenant.dedup_window_ms = config.dedup_window_s * 1000;
+  router::ShardSet shards(config.shards, **db, directory, shard_options);
+  adapters::Metrics metrics(shards);
+  adapters::ApiHandler api(directory, shards, metrics, wall_clock_ms);
+
+  http::ServerOptions server_options;
+  split_listen(config.listen, server_options.host, server_options.port);
+  server_options.io_threads = config.io_threads;
+  server_options.body_limit = config.body_limit;
+  server_options.read_timeout = std::chrono::seconds(config.read_timeout_s);
+  http::HttpServer server(server_options, api);
+  if (auto st = server.start(); !st.is_ok()) throw std::runtime_error("listen: " + st.to_string());
+  spdlog::info("msg=listening address={}:{} data_dir={} shards={} io_threads={}",
+               server_options.host, server.port(), config.data_dir, config.shards,
+               config.io_threads);
+
+  // Recovery runs while /healthz already answers; /readyz and every write
+  // route answer 503 until it is done.
+  std::thread recovery([&] {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (auto st = shards.recover(); !st.is_ok()) {
+      spdlog::critical("msg=\"recovery failed\" error=\"{}\"", st.to_string());
+      std::_Exit(1);
+    }
+    shards.start();
+    api.set_ready(true);
+    const std::chrono::duration<double> d = std::chrono::steady_clock::now() - t0;
+    spdlog::info("msg=ready recovery_seconds={:.3f}", d.count());
+  });
+
+  server.wait_for_signal([] { spdlog::info("msg=\"signal received, shutting down\""); });
+  recovery.join();
+  server.stop_accepting();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (server.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  shards.stop();  // drains and commits anything still queued
+  server.shutdown();
+  spdlog::info("msg=stopped");
+  return 0;
+}
+
+}  // namespace sb::daemon

@@ -1,0 +1,56 @@
+// Plain HTTP request/response types shared by the server (the only Beast
+// translation unit) and the handlers (which never include Beast).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sb::http {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent: path and query
+  std::string path;    // decoded path, no query
+  std::string query;   // raw query string, without '?'
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  std::string remote;  // peer address, for logs
+
+  // The first header with that (lower-case) name, or "".
+  std::string_view header(std::string_view lower_name) const;
+  // A query parameter, percent-decoded; nullopt-like "" with found=false.
+  bool query_param(std::string_view name, std::string& out) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Completes a request. Call exactly once, from any thread: the server moves
+// the response onto the connection's own executor.
+using Responder = std::function<void(HttpResponse)>;
+
+// The application behind the server. handle() runs on an I/O thread and must
+// not block: long work goes to shards, which call the Responder later.
+class HttpHandler {
+ public:
+  virtual ~HttpHandler() = default;
+  virtual void handle(HttpRequest&& request, Responder respond) = 0;
+  // Called when the server itself rejects a request (too large, malformed,
+  // timeout) so that metrics see it too. Any I/O thread.
+  virtual void on_rejected(int /*status*/) {}
+};
+
+// {"error":{"code":...,"message":...}} with the given status.
+HttpResponse json_error(int status, std::string_view code, std::string_view message);
+HttpResponse json_ok(std::string body, int status = 200);
+
+std::string percent_decode(std::string_view s, bool plus_is_space);
+
+}  // namespace sb::http

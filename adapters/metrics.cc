@@ -1,0 +1,104 @@
+#include "adapters/metrics.h"
+
+#include <prometheus/collectable.h>
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+
+#include "router/shard_set.h"
+
+namespace sb::adapters {
+
+namespace {
+constexpr const char* kRouteNames[] = {"webhook", "events", "admin", "health", "metrics", "other"};
+
+// Reads the shards' relaxed atomic counters at scrape time.
+class ShardCollector final : public prometheus::Collectable {
+ public:
+  explicit ShardCollector(router::ShardSet& shards) : shards_(shards) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::vector<prometheus::MetricFamily> out;
+    auto family = [&](const char* name, const char* help, prometheus::MetricType type, auto get) {
+      prometheus::MetricFamily f{name, help, type, {}};
+      for (const auto& s : shards_.shards()) {
+        prometheus::ClientMetric m;
+        m.label.push_back({"shard", std::to_string(s->index())});
+        const double v = get(*s);
+        if (type == prometheus::MetricType::Counter) m.counter.value = v;
+        else m.gauge.value = v;
+        f.metric.push_back(std::move(m));
+      }
+      out.push_back(std::move(f));
+    };
+    using MT = prometheus::MetricType;
+    auto rd = [](const std::atomic<std::uint64_t>& a) {
+      return static_cast<double>(a.load(std::memory_order_relaxed));
+    };
+    family("switchboard_events_stored_total", "Customer events made durable", MT::Counter,
+           [&](const router::Shard& s) { return rd(s.stats().events_stored); });
+    family("switchboard_duplicates_total", "Platform retries absorbed by dedup", MT::Counter,
+           [&](const router::Shard& s) { return rd(s.stats().duplicates); });
+    family("switchboard_commands_total", "Commands applied by shards", MT::Counter,
+           [&](const router::Shard& s) { return rd(s.stats().commands); });
+    family("switchboard_group_commits_total", "RocksDB batches written (one fsync each)",
+           MT::Counter, [&](const router::Shard& s) { return rd(s.stats().batches); });
+    family("switchboard_commit_failures_total", "Group commits that failed", MT::Counter,
+           [&](const router::Shard& s) { return rd(s.stats().commit_failures); });
+    family("switchboard_commit_seconds_total", "Time spent in group commits", MT::Counter,
+           [&](const router::Shard& s) { return rd(s.stats().commit_micros_total) / 1e6; });
+    family("switchboard_shard_rejected_total", "Commands refused because a shard queue was full",
+           MT::Counter, [&](const router::Shard& s) { return rd(s.stats().rejected_full); });
+    family("switchboard_shard_queue_depth", "Commands waiting in a shard queue", MT::Gauge,
+           [&](const router::Shard& s) { return static_cast<double>(s.queue_depth()); });
+    return out;
+  }
+
+ private:
+  router::ShardSet& shards_;
+};
+}  // namespace
+
+Metrics::Metrics(router::ShardSet& shards) : registry_(std::make_shared<prometheus::Registry>()) {
+  auto& requests = prometheus::BuildCounter()
+                       .Name("switchboard_http_requests_total")
+                       .Help("HTTP requests answered, by route and status class")
+                       .Register(*registry_);
+  auto& latency = prometheus::BuildHistogram()
+                      .Name("switchboard_http_request_duration_seconds")
+                      .Help("Time from a complete request to its response, by route")
+                      .Register(*registry_);
+  const prometheus::Histogram::BucketBoundaries buckets{0.0005, 0.001, 0.002, 0.005, 0.01, 0.025,
+                                                        0.05,   0.1,   0.25,  0.5,   1.0,  2.5};
+  for (int r = 0; r < kRoutes; ++r) {
+    for (int c = 0; c < kClasses; ++c) {
+      requests_[r][c] = &requests.Add(
+          {{"route", kRouteNames[r]}, {"code", std::to_string(c + 1) + "xx"}});
+    }
+    latency_[r] = &latency.Add({{"route", kRouteNames[r]}}, buckets);
+  }
+  shard_collector_ = std::make_shared<ShardCollector>(shards);
+}
+
+Metrics::~Metrics() = default;
+
+void Metrics::observe(Route route, int status, double seconds) {
+  const int r = static_cast<int>(route);
+  int c = status / 100 - 1;
+  if (c < 0 || c >= kClasses) c = kClasses - 1;
+  requests_[r][c]->Increment();
+  latency_[r]->Observe(seconds);
+}
+
+std::string Metrics::render() const {
+  std::ostringstream out;
+  auto families = registry_->Collect();
+  for (auto& f : shard_collector_->Collect()) families.push_back(std::move(f));
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
+}
+
+}  // namespace sb::adapters

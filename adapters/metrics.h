@@ -1,0 +1,43 @@
+// Metrics: the daemon's Prometheus registry (names prefixed switchboard_),
+// rendered in the text format by our own HTTP server (no second port).
+// Request counters are created up front so that the hot path only does atomic
+// increments; shard counters are read at scrape time. Thread-safe.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+
+namespace prometheus {
+class Registry;
+class Collectable;
+class Counter;
+class Histogram;
+}  // namespace prometheus
+
+namespace sb::router {
+class ShardSet;
+}
+
+namespace sb::adapters {
+
+enum class Route : int { kWebhook, kEvents, kAdmin, kHealth, kMetrics, kOther, kCount };
+
+class Metrics {
+ public:
+  explicit Metrics(router::ShardSet& shards);
+  ~Metrics();
+
+  void observe(Route route, int status, double seconds);
+  std::string render() const;
+
+ private:
+  static constexpr int kRoutes = static_cast<int>(Route::kCount);
+  static constexpr int kClasses = 5;  // 1xx..5xx
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<prometheus::Collectable> shard_collector_;
+  std::array<std::array<prometheus::Counter*, kClasses>, kRoutes> requests_{};
+  std::array<prometheus::Histogram*, kRoutes> latency_{};
+};
+
+}  // namespace sb::adapters

@@ -1,0 +1,45 @@
+// A Change is one durable effect of a routing decision. The router core
+// returns Changes; storage/ writes a batch of them atomically (one RocksDB
+// WriteBatch, one fsync); recovery reads them back. The core never touches
+// disk, so this list is the whole contract between the two.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "proto/model.h"
+
+namespace sb::proto {
+
+// (channel, platform external id) -> contact
+struct IdentityLink {
+  Identity identity;
+  std::string contact_id;
+};
+
+// A platform delivery id seen at `at`; a retry of it is absorbed.
+struct DedupMark {
+  std::string channel;
+  std::string event_id;
+  TimeMs at = 0;
+};
+
+// One record of the tenant's event log, in seq order. `json` is the frame that
+// streams replay (it already contains "seq" and "type").
+struct LogEntry {
+  std::uint64_t seq = 0;
+  std::string json;
+};
+
+using Change =
+    std::variant<Contact, IdentityLink, Conversation, Message, DedupMark, LogEntry, ChannelConfig>;
+
+// All changes of one tenant caused by one command.
+struct ChangeSet {
+  std::string tenant;
+  std::vector<Change> changes;
+};
+
+}  // namespace sb::proto

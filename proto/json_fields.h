@@ -1,0 +1,41 @@
+// for_each_field: walks the members of a JSON object once, in document order,
+// handing each (key, value) to a callback. Unknown keys are the callback's
+// choice to skip. Internal to parsers; include after proto/json_reader.h.
+#pragma once
+
+#include "proto/json_reader.h"
+
+namespace sb::proto::json {
+
+template <class F>
+Status for_each_field(od::object obj, F&& on_field) {
+  for (auto member : obj) {
+    od::field field;
+    if (auto e = std::move(member).get(field)) return to_status(e, "malformed JSON object");
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return to_status(e, "malformed JSON key");
+    if (auto st = on_field(key, field.value()); !st.is_ok()) return st;
+  }
+  return Status::ok();
+}
+
+template <class F>
+Status for_each_field(od::value v, std::string_view what, F&& on_field) {
+  od::object obj;
+  if (auto e = v.get_object().get(obj)) return to_status(e, what);
+  return for_each_field(obj, std::forward<F>(on_field));
+}
+
+template <class F>
+Status for_each_element(od::value v, std::string_view what, F&& on_element) {
+  od::array arr;
+  if (auto e = v.get_array().get(arr)) return to_status(e, what);
+  for (auto element : arr) {
+    od::value item;
+    if (auto e = std::move(element).get(item)) return to_status(e, what);
+    if (auto st = on_element(item); !st.is_ok()) return st;
+  }
+  return Status::ok();
+}
+
+}  // namespace sb::proto::json

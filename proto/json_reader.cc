@@ -1,0 +1,100 @@
+#include "proto/json_reader.h"
+
+#include <charconv>
+
+namespace sb::proto::json {
+
+namespace {
+// Deeper documents are rejected: no platform payload nests this far, and it
+// bounds the work a hostile body can cause.
+constexpr std::size_t kMaxDepth = 64;
+
+bool too_deep(std::string_view s) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') {
+      if (++depth > kMaxDepth) return true;
+    } else if (c == '}' || c == ']') {
+      if (depth > 0) --depth;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+od::parser& thread_parser() {
+  thread_local od::parser parser;
+  return parser;
+}
+
+Status to_status(simdjson::error_code e, std::string_view what) {
+  std::string m(what);
+  m += ": ";
+  m += simdjson::error_message(e);
+  return Status::invalid(std::move(m));
+}
+
+Status begin(std::string_view body, simdjson::padded_string& storage, od::document& doc) {
+  if (body.empty()) return Status::invalid("empty body");
+  if (!simdjson::validate_utf8(body.data(), body.size())) {
+    return Status::invalid("body is not valid UTF-8");
+  }
+  if (too_deep(body)) return Status::invalid("JSON nested too deeply");
+  storage = simdjson::padded_string(body);
+  auto err = thread_parser().iterate(storage).get(doc);
+  if (err) return to_status(err, "malformed JSON");
+  return Status::ok();
+}
+
+Status finish(od::document& doc) {
+  // current_location() reports OUT_OF_BOUNDS exactly when nothing is left.
+  auto loc = doc.current_location();
+  if (loc.error() != simdjson::OUT_OF_BOUNDS) {
+    return Status::invalid("malformed JSON: trailing content");
+  }
+  return Status::ok();
+}
+
+Status read_string(od::value v, std::string& out, std::string_view what) {
+  std::string_view s;
+  auto err = v.get_string().get(s);
+  if (err) return to_status(err, what);
+  out.assign(s);
+  return Status::ok();
+}
+
+Status read_int64(od::value v, std::int64_t& out, std::string_view what) {
+  auto err = v.get_int64().get(out);
+  if (err) return to_status(err, what);
+  return Status::ok();
+}
+
+Status read_id(od::value v, std::string& out, std::string_view what) {
+  od::json_type t;
+  auto err = v.type().get(t);
+  if (err) return to_status(err, what);
+  if (t == od::json_type::string) return read_string(v, out, what);
+  if (t != od::json_type::number) return Status::invalid(std::string(what) + ": expected an id");
+  std::int64_t n = 0;
+  if (auto st = read_int64(v, n, what); !st.is_ok()) return st;
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.assign(buf, r.ptr);
+  return Status::ok();
+}
+
+Status read_bool(od::value v, bool& out, std::string_view what) {
+  auto err = v.get_bool().get(out);
+  if (err) return to_status(err, what);
+  return Status::ok();
+}
+
+}  // namespace sb::proto::json

@@ -1,0 +1,60 @@
+#include "proto/views.h"
+
+#include "proto/codec.h"
+#include "proto/time.h"
+
+namespace sb::proto {
+
+namespace {
+void time_or_null(JsonWriter& w, std::string_view key, TimeMs t) {
+  w.key(key);
+  if (t == 0) {
+    w.null();
+  } else {
+    w.value(format_rfc3339(t));
+  }
+}
+void string_or_null(JsonWriter& w, std::string_view key, const std::string& s) {
+  w.key(key);
+  if (s.empty()) {
+    w.null();
+  } else {
+    w.value(s);
+  }
+}
+}  // namespace
+
+void write_public(JsonWriter& w, std::string_view tenant, const Conversation& c,
+                  const Contact* contact) {
+  w.begin_object().field("id", c.id).field("tenant", tenant);
+  w.key("contact").begin_object().field("id", c.contact_id);
+  w.field("name", contact != nullptr ? contact->name : std::string());
+  w.end_object();
+  w.field("channel", c.channel).field("queue", c.queue).field("status", to_string(c.status));
+  string_or_null(w, "operator", c.operator_id);
+  time_or_null(w, "created_at", c.created_at);
+  time_or_null(w, "updated_at", c.updated_at);
+  time_or_null(w, "first_response_at", c.first_response_at);
+  w.field("message_count", c.message_count);
+  w.end_object();
+}
+
+void write_public(JsonWriter& w, const Message& m) {
+  w.begin_object()
+      .field("id", m.id)
+      .field("conversation", m.conversation_id)
+      .field("direction", to_string(m.direction))
+      .field("author", m.author)
+      .field("text", m.text)
+      .field("channel", m.channel)
+      .field("kind", to_string(m.kind));
+  if (!m.edit_of.empty()) w.field("edit_of", m.edit_of);
+  if (!m.attachments.empty()) {
+    w.key("attachments").begin_array();
+    for (const auto& a : m.attachments) write(w, a);
+    w.end_array();
+  }
+  w.field("created_at", format_rfc3339(m.created_at)).end_object();
+}
+
+}  // namespace sb::proto

@@ -1,0 +1,39 @@
+// Commands: what I/O threads send to the shard that owns a tenant. Each
+// carries a completion that the shard calls, on its own thread, only after the
+// command's changes are durable (or failed). Completions must be cheap and
+// must not block: they post the result back to the caller's executor.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "proto/model.h"
+#include "proto/status.h"
+#include "router/tenant_state.h"
+
+namespace sb::router {
+
+struct IngestReply {
+  Status status;
+  std::vector<IngestOutcome> outcomes;  // one per event, in order, when ok
+};
+
+// One webhook or API request: all its events commit together.
+struct IngestCommand {
+  std::string tenant;
+  std::string queue;  // the channel's queue, resolved from the directory
+  std::vector<proto::InboundEvent> events;
+  std::function<void(IngestReply)> done;
+};
+
+struct PutChannelCommand {
+  std::string tenant;
+  proto::ChannelConfig channel;
+  std::function<void(Status)> done;
+};
+
+using Command = std::variant<IngestCommand, PutChannelCommand>;
+
+}  // namespace sb::router

@@ -1,0 +1,39 @@
+#include "router/dedup.h"
+
+#include <algorithm>
+
+namespace sb::router {
+
+std::string DedupWindow::make_key(std::string_view channel, std::string_view event_id) {
+  // Channel names never contain '\0' (proto::is_valid_name), so the split is unambiguous.
+  std::string key;
+  key.reserve(channel.size() + 1 + event_id.size());
+  key.append(channel);
+  key.push_back('\0');
+  key.append(event_id);
+  return key;
+}
+
+bool DedupWindow::contains(std::string_view channel, std::string_view event_id) const {
+  return keys_.contains(make_key(channel, event_id));
+}
+
+void DedupWindow::insert(std::string_view channel, std::string_view event_id, proto::TimeMs at) {
+  auto key = make_key(channel, event_id);
+  if (keys_.insert(key).second) by_age_.push_back(Entry{at, std::move(key)});
+}
+
+void DedupWindow::expire(proto::TimeMs now) {
+  const proto::TimeMs horizon = now - window_ms_;
+  while (!by_age_.empty() && by_age_.front().at < horizon) {
+    keys_.erase(by_age_.front().key);
+    by_age_.pop_front();
+  }
+}
+
+void DedupWindow::finish_restore() {
+  std::stable_sort(by_age_.begin(), by_age_.end(),
+                   [](const Entry& a, const Entry& b) { return a.at < b.at; });
+}
+
+}  // namespace sb::router

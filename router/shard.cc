@@ -1,0 +1,218 @@
+#include "router/shard.h"
+
+#include <chrono>
+
+namespace sb::router {
+
+namespace {
+// Idle shards still wake periodically: cheap, and where timers will be served.
+constexpr std::chrono::milliseconds kIdleWake{200};
+
+// Recovery visitor that rebuilds only the tenants one shard owns.
+class ReloadVisitor final : public storage::RecoveryVisitor {
+ public:
+  ReloadVisitor(std::function<bool(const std::string&)> owns,
+                std::function<TenantState&(const std::string&)> tenant)
+      : owns_(std::move(owns)), tenant_(std::move(tenant)) {}
+  void on_channel(const std::string&, proto::ChannelConfig) override {}
+  void on_contact(const std::string& t, proto::Contact c) override {
+    if (owns_(t)) tenant_(t).restore(std::move(c));
+  }
+  void on_identity(const std::string& t, proto::IdentityLink l) override {
+    if (owns_(t)) tenant_(t).restore(l);
+  }
+  void on_conversation(const std::string& t, proto::Conversation c) override {
+    if (owns_(t)) tenant_(t).restore(std::move(c));
+  }
+  void on_dedup(const std::string& t, proto::DedupMark m) override {
+    if (owns_(t)) tenant_(t).restore(m);
+  }
+  void on_last_seq(const std::string& t, std::uint64_t seq) override {
+    if (owns_(t)) tenant_(t).restore_last_seq(seq);
+  }
+
+ private:
+  std::function<bool(const std::string&)> owns_;
+  std::function<TenantState&(const std::string&)> tenant_;
+};
+}  // namespace
+
+// A command waiting for its batch to be durable, with what to tell it.
+struct Shard::Pending {
+  Command* command;
+  IngestReply reply;
+};
+
+Shard::Shard(int index, storage::Db& db, Directory& directory, ShardOptions options)
+    : index_(index),
+      db_(db),
+      directory_(directory),
+      options_(std::move(options)),
+      queue_(options_.queue_capacity) {}
+
+Shard::~Shard() { stop(); }
+
+bool Shard::submit(Command command) {
+  if (stopping_.load(std::memory_order_acquire)) return false;
+  auto* boxed = new Command(std::move(command));
+  if (!queue_.try_push(boxed)) {
+    delete boxed;
+    stats_.rejected_full.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  wakeup_.notify();
+  return true;
+}
+
+TenantState& Shard::tenant(const std::string& id) {
+  auto it = tenants_.find(id);
+  if (it == tenants_.end()) {
+    it = tenants_.emplace(id, std::make_unique<TenantState>(id, options_.tenant)).first;
+  }
+  return *it->second;
+}
+
+TenantState& Shard::tenant_for_restore(const std::string& id) { return tenant(id); }
+
+void Shard::finish_restore(proto::TimeMs now) {
+  for (auto& [id, t] : tenants_) t->finish_restore(now);
+}
+
+void Shard::start() { thread_ = std::thread([this] { run(); }); }
+
+void Shard::stop() {
+  stopping_.store(true, std::memory_order_release);
+  wakeup_.notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Shard::run() {
+  std::vector<Command*> batch;
+  batch.reserve(options_.max_batch);
+  for (;;) {
+    while (batch.size() < options_.max_batch) {
+      auto next = queue_.try_pop();
+      if (!next) break;
+      batch.push_back(*next);
+    }
+    if (!batch.empty()) {
+      process_batch(batch);
+      batch.clear();
+      continue;
+    }
+    // Producers check `stopping_` before pushing, but one may have pushed just
+    // before it was set: only exit once the queue is seen empty after stopping.
+    if (stopping_.load(std::memory_order_acquire)) {
+      if (queue_.empty_approx()) return;
+      continue;
+    }
+    const auto token = wakeup_.prepare();
+    if (!queue_.empty_approx() || stopping_.load(std::memory_order_acquire)) {
+      wakeup_.cancel();
+      continue;
+    }
+    wakeup_.wait(token, kIdleWake);
+  }
+}
+
+void Shard::fail_all(std::vector<Command*>& batch, const Status& st) {
+  for (Command* cmd : batch) {
+    std::visit(
+        [&](auto& c) {
+          using T = std::decay_t<decltype(c)>;
+          if constexpr (std::is_same_v<T, IngestCommand>) {
+            if (c.done) c.done(IngestReply{st, {}});
+          } else {
+            if (c.done) c.done(st);
+          }
+        },
+        *cmd);
+    delete cmd;
+  }
+}
+
+void Shard::process_batch(std::vector<Command*>& batch) {
+  if (needs_reload_) {
+    if (auto st = reload(); !st.is_ok()) {
+      fail_all(batch, Status::unavailable("storage is failing: " + st.message()));
+      return;
+    }
+    needs_reload_ = false;
+  }
+  const proto::TimeMs now = options_.clock();
+  std::vector<proto::ChangeSet> sets(batch.size());
+  std::vector<Pending> pending;
+  pending.reserve(batch.size());
+
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Command* cmd = batch[i];
+    Pending p{cmd, {}};
+    std::visit(
+        [&](auto& c) {
+          using T = std::decay_t<decltype(c)>;
+          sets[i].tenant = c.tenant;
+          if constexpr (std::is_same_v<T, IngestCommand>) {
+            auto& t = tenant(c.tenant);
+            for (const auto& e : c.events) {
+              auto outcome = t.ingest(e, c.queue, now, sets[i].changes);
+              if (outcome.kind == IngestOutcome::Kind::kDuplicate) {
+                stats_.duplicates.fetch_add(1, std::memory_order_relaxed);
+              } else {
+                stats_.events_stored.fetch_add(1, std::memory_order_relaxed);
+              }
+              p.reply.outcomes.push_back(std::move(outcome));
+            }
+          } else if constexpr (std::is_same_v<T, PutChannelCommand>) {
+            sets[i].changes.emplace_back(c.channel);
+          }
+        },
+        *cmd);
+    pending.push_back(std::move(p));
+  }
+
+  std::vector<const proto::ChangeSet*> ptrs;
+  ptrs.reserve(sets.size());
+  for (const auto& s : sets) ptrs.push_back(&s);
+  const auto t0 = std::chrono::steady_clock::now();
+  Status st = db_.commit(ptrs);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - t0)
+                          .count();
+  stats_.batches.fetch_add(1, std::memory_order_relaxed);
+  stats_.commands.fetch_add(batch.size(), std::memory_order_relaxed);
+  stats_.commit_micros_total.fetch_add(static_cast<std::uint64_t>(micros),
+                                       std::memory_order_relaxed);
+  if (!st.is_ok()) {
+    stats_.commit_failures.fetch_add(1, std::memory_order_relaxed);
+    // Memory ran ahead of disk: rebuild it from what is durable before the
+    // next batch is applied; until that works, batches fail fast.
+    needs_reload_ = true;
+  }
+
+  for (auto& p : pending) {
+    std::visit(
+        [&](auto& c) {
+          using T = std::decay_t<decltype(c)>;
+          if constexpr (std::is_same_v<T, IngestCommand>) {
+            if (!st.is_ok()) p.reply = IngestReply{st, {}};
+            if (c.done) c.done(std::move(p.reply));
+          } else if constexpr (std::is_same_v<T, PutChannelCommand>) {
+            if (st.is_ok()) directory_.put_channel(c.tenant, c.channel);
+            if (c.done) c.done(st);
+          }
+        },
+        *p.command);
+    delete p.command;
+  }
+}
+
+Status Shard::reload() {
+  tenants_.clear();
+  ReloadVisitor v(options_.owns, [this](const std::string& t) -> TenantState& { return tenant(t); });
+  const auto now = options_.clock();
+  auto st = db_.recover(v, now - options_.tenant.dedup_window_ms);
+  finish_restore(now);
+  return st;
+}
+
+}  // namespace sb::router

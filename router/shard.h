@@ -1,0 +1,88 @@
+// Shard: one thread that owns the routing state of a subset of tenants.
+//
+// I/O threads reach it only through submit(), a lock-free bounded queue. The
+// shard drains what has queued up, applies each command to its tenants' state
+// (router core, no I/O), writes all resulting changes as one RocksDB batch
+// with one fsync (group commit), and only then runs each command's completion.
+// If the write fails, every command of the batch fails and the shard reloads
+// its tenants from disk, so memory never runs ahead of what is durable.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "router/commands.h"
+#include "router/directory.h"
+#include "router/mpsc_queue.h"
+#include "router/wakeup.h"
+#include "storage/db.h"
+
+namespace sb::router {
+
+struct ShardOptions {
+  std::size_t queue_capacity = 16384;
+  std::size_t max_batch = 1024;  // commands per group commit
+  TenantOptions tenant;
+  std::function<proto::TimeMs()> clock;  // wall clock in ms; injected for tests
+  std::function<bool(const std::string&)> owns;  // which tenants are this shard's (for reload)
+};
+
+// Counters read by /metrics from other threads (relaxed atomics).
+struct ShardStats {
+  std::atomic<std::uint64_t> commands{0};
+  std::atomic<std::uint64_t> events_stored{0};
+  std::atomic<std::uint64_t> duplicates{0};
+  std::atomic<std::uint64_t> batches{0};
+  std::atomic<std::uint64_t> commit_failures{0};
+  std::atomic<std::uint64_t> commit_micros_total{0};
+  std::atomic<std::uint64_t> rejected_full{0};
+};
+
+class Shard {
+ public:
+  Shard(int index, storage::Db& db, Directory& directory, ShardOptions options);
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  // Any thread. False when the queue is full: the caller answers 503.
+  bool submit(Command command);
+
+  // Before start(): recovery feeds stored state into the shard's tenants.
+  TenantState& tenant_for_restore(const std::string& tenant);
+  void finish_restore(proto::TimeMs now);
+
+  void start();
+  // Stops taking commands, drains and commits what was queued, joins.
+  void stop();
+
+  const ShardStats& stats() const { return stats_; }
+  std::size_t queue_depth() const { return queue_.size_approx(); }
+  int index() const { return index_; }
+
+ private:
+  struct Pending;
+  void run();
+  void process_batch(std::vector<Command*>& batch);
+  void fail_all(std::vector<Command*>& batch, const Status& st);
+  Status reload();
+  TenantState& tenant(const std::string& id);
+
+  int index_;
+  storage::Db& db_;
+  Directory& directory_;
+  ShardOptions options_;
+  BoundedQueue<Command*> queue_;
+  Wakeup wakeup_;
+  std::atomic<bool> stopping_{false};
+  bool needs_reload_ = false;  // shard thread only
+  std::thread thread_;
+  ShardStats stats_;
+  std::unordered_map<std::string, std::unique_ptr<TenantState>> tenants_;
+};
+
+}  // namespace sb::router

@@ -1,0 +1,71 @@
+#include "router/shard_set.h"
+
+#include <functional>
+
+namespace sb::router {
+
+namespace {
+class StartupVisitor final : public storage::RecoveryVisitor {
+ public:
+  StartupVisitor(ShardSet& set, Directory& directory) : set_(set), directory_(directory) {}
+  void on_channel(const std::string& t, proto::ChannelConfig c) override {
+    directory_.put_channel(t, c);
+  }
+  void on_contact(const std::string& t, proto::Contact c) override {
+    state(t).restore(std::move(c));
+  }
+  void on_identity(const std::string& t, proto::IdentityLink l) override { state(t).restore(l); }
+  void on_conversation(const std::string& t, proto::Conversation c) override {
+    state(t).restore(std::move(c));
+  }
+  void on_dedup(const std::string& t, proto::DedupMark m) override { state(t).restore(m); }
+  void on_last_seq(const std::string& t, std::uint64_t seq) override {
+    state(t).restore_last_seq(seq);
+  }
+
+ private:
+  TenantState& state(const std::string& t) { return set_.shard_for(t).tenant_for_restore(t); }
+  ShardSet& set_;
+  Directory& directory_;
+};
+}  // namespace
+
+ShardSet::ShardSet(int count, storage::Db& db, Directory& directory, ShardOptions options)
+    : db_(db), directory_(directory), options_(std::move(options)) {
+  if (count < 1) count = 1;
+  for (int i = 0; i < count; ++i) {
+    auto opts = options_;
+    opts.owns = [this, i](const std::string& t) { return index_for(t) == static_cast<std::size_t>(i); };
+    shards_.push_back(std::make_unique<Shard>(i, db_, directory_, std::move(opts)));
+  }
+}
+
+ShardSet::~ShardSet() { stop(); }
+
+std::size_t ShardSet::index_for(const std::string& tenant) const {
+  return std::hash<std::string>{}(tenant) % shards_.size();
+}
+
+Shard& ShardSet::shard_for(const std::string& tenant) { return *shards_[index_for(tenant)]; }
+
+Status ShardSet::recover() {
+  StartupVisitor v(*this, directory_);
+  const auto now = options_.clock();
+  auto st = db_.recover(v, now - options_.tenant.dedup_window_ms);
+  for (auto& s : shards_) s->finish_restore(now);
+  return st;
+}
+
+void ShardSet::start() {
+  for (auto& s : shards_) s->start();
+}
+
+void ShardSet::stop() {
+  for (auto& s : shards_) s->stop();
+}
+
+bool ShardSet::submit(const std::string& tenant, Command command) {
+  return shard_for(tenant).submit(std::move(command));
+}
+
+}  // namespace sb::router

@@ -1,0 +1,171 @@
+#include "router/tenant_state.h"
+
+#include "proto/ids.h"
+#include "proto/json_writer.h"
+#include "proto/time.h"
+#include "proto/views.h"
+
+namespace sb::router {
+
+using proto::Change;
+using proto::TimeMs;
+
+namespace {
+std::string identity_key(std::string_view channel, std::string_view external) {
+  std::string k(channel);
+  k.push_back('\0');
+  k.append(external);
+  return k;
+}
+}  // namespace
+
+TenantState::TenantState(std::string tenant, TenantOptions options)
+    : tenant_(std::move(tenant)), options_(options), dedup_(options.dedup_window_ms) {}
+
+proto::Contact& TenantState::resolve_contact(const proto::InboundEvent& e, TimeMs now,
+                                             std::vector<Change>& out) {
+  auto key = identity_key(e.channel, e.contact_external_id);
+  if (auto it = identities_.find(key); it != identities_.end()) {
+    auto& c = contacts_[it->second];
+    if (c.name.empty() && !e.contact_name.empty()) {  // learn a name we did not have
+      c.name = e.contact_name;
+      out.emplace_back(c);
+    }
+    return c;
+  }
+  // Every id is the seq of the log entry that announces it: ids are unique per
+  // tenant, survive restarts (seq is recovered from the log) and leave no gaps.
+  const auto seq = next_seq();
+  proto::Contact c;
+  c.id = proto::make_id("ct", seq);
+  c.name = e.contact_name;
+  c.identities.push_back({e.channel, e.contact_external_id});
+  c.created_at = now;
+  identities_.emplace(std::move(key), c.id);
+  out.emplace_back(proto::IdentityLink{{e.channel, e.contact_external_id}, c.id});
+  out.emplace_back(c);
+  proto::LogEntry entry;
+  entry.seq = seq;
+  proto::JsonWriter w(entry.json);
+  w.begin_object().field("seq", seq).field("type", "contact.created");
+  w.field("at", proto::format_rfc3339(now)).key("contact").begin_object();
+  w.field("id", c.id).field("name", c.name).key("identities").begin_array();
+  w.begin_object().field("channel", e.channel).field("external_id", e.contact_external_id);
+  w.end_object().end_array().end_object().end_object();
+  out.emplace_back(std::move(entry));
+  return contacts_.emplace(c.id, std::move(c)).first->second;
+}
+
+void TenantState::append_log(std::string_view type, TimeMs now, const proto::Conversation& conv,
+                             const proto::Message* msg, std::uint64_t seq,
+                             std::vector<Change>& out) {
+  proto::LogEntry entry;
+  entry.seq = seq;
+  proto::JsonWriter w(entry.json);
+  w.begin_object().field("seq", seq).field("type", type).field("at", proto::format_rfc3339(now));
+  w.key("conversation");
+  proto::write_public(w, tenant_, conv, contact(conv.contact_id));
+  if (msg != nullptr) {
+    w.key("message");
+    proto::write_public(w, *msg);
+  }
+  w.end_object();
+  out.emplace_back(std::move(entry));
+}
+
+IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::string& queue,
+                                  TimeMs now, std::vector<Change>& out) {
+  IngestOutcome outcome;
+  dedup_.expire(now);
+  if (dedup_.contains(e.channel, e.event_id)) {
+    outcome.kind = IngestOutcome::Kind::kDuplicate;
+    return outcome;
+  }
+  dedup_.insert(e.channel, e.event_id, now);
+  out.emplace_back(proto::DedupMark{e.channel, e.event_id, now});
+
+  auto& contact = resolve_contact(e, now, out);
+  outcome.contact_id = contact.id;
+
+  proto::Conversation* conv = nullptr;
+  if (auto it = open_by_contact_.find(contact.id); it != open_by_contact_.end()) {
+    conv = &conversations_.at(it->second);
+  } else {
+    const auto seq = next_seq();
+    proto::Conversation c;
+    c.id = proto::make_id("cv", seq);
+    c.contact_id = contact.id;
+    c.channel = e.channel;
+    c.reply_address = e.reply_address;
+    c.queue = queue;
+    c.status = proto::ConversationStatus::kQueued;
+    c.created_at = now;
+    conv = &conversations_.emplace(c.id, std::move(c)).first->second;
+    open_by_contact_[contact.id] = conv->id;
+    outcome.new_conversation = true;
+    append_log("conversation.created", now, *conv, nullptr, seq, out);
+  }
+
+  proto::Message m;
+  m.seq = next_seq();
+  m.id = proto::make_id("m", m.seq);
+  m.conversation_id = conv->id;
+  m.direction = proto::Direction::kIn;
+  m.author = contact.id;
+  m.text = e.text;
+  m.channel = e.channel;
+  m.event_id = e.event_id;
+  m.kind = e.kind;
+  if (e.kind == proto::EventKind::kEdit) m.edit_of = e.platform_message_id;
+  m.attachments = e.attachments;
+  m.created_at = now;
+
+  conv->updated_at = now;
+  conv->message_count += 1;
+  // The customer may write from another chat of the same channel; reply there.
+  if (!e.reply_address.empty() && e.channel == conv->channel) conv->reply_address = e.reply_address;
+  out.emplace_back(*conv);
+  append_log("message.created", now, *conv, &m, m.seq, out);
+  outcome.conversation_id = conv->id;
+  outcome.message_id = m.id;
+  out.emplace_back(std::move(m));
+  return outcome;
+}
+
+void TenantState::restore(proto::Contact c) {
+  auto id = c.id;
+  contacts_.insert_or_assign(std::move(id), std::move(c));
+}
+
+void TenantState::restore(const proto::IdentityLink& l) {
+  identities_[identity_key(l.identity.channel, l.identity.external_id)] = l.contact_id;
+}
+
+void TenantState::restore(proto::Conversation c) {
+  if (c.status != proto::ConversationStatus::kResolved) open_by_contact_[c.contact_id] = c.id;
+  auto id = c.id;
+  conversations_.insert_or_assign(std::move(id), std::move(c));
+}
+
+void TenantState::restore(const proto::DedupMark& m) { dedup_.insert(m.channel, m.event_id, m.at); }
+
+void TenantState::restore_last_seq(std::uint64_t seq) {
+  if (seq > last_seq_) last_seq_ = seq;
+}
+
+void TenantState::finish_restore(TimeMs now) {
+  dedup_.finish_restore();
+  dedup_.expire(now);
+}
+
+const proto::Conversation* TenantState::conversation(const std::string& id) const {
+  auto it = conversations_.find(id);
+  return it == conversations_.end() ? nullptr : &it->second;
+}
+
+const proto::Contact* TenantState::contact(const std::string& id) const {
+  auto it = contacts_.find(id);
+  return it == contacts_.end() ? nullptr : &it->second;
+}
+
+}  // namespace sb::router

@@ -1,0 +1,43 @@
+#include "router/wakeup.h"
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <ctime>
+
+namespace sb::router {
+
+namespace {
+long futex(std::atomic<std::uint32_t>* addr, int op, std::uint32_t val, const timespec* ts) {
+  return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(addr), op, val, ts, nullptr, 0);
+}
+}  // namespace
+
+std::uint32_t Wakeup::prepare() {
+  sleeping_.store(true, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  return epoch_.load(std::memory_order_seq_cst);
+}
+
+void Wakeup::cancel() { sleeping_.store(false, std::memory_order_relaxed); }
+
+void Wakeup::wait(std::uint32_t token, std::chrono::milliseconds timeout) {
+  if (timeout.count() > 0) {
+    timespec ts{};
+    ts.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+    ts.tv_nsec = static_cast<long>((timeout.count() % 1000) * 1000000);
+    futex(&epoch_, FUTEX_WAIT_PRIVATE, token, &ts);
+  }
+  sleeping_.store(false, std::memory_order_relaxed);
+}
+
+void Wakeup::notify() {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (sleeping_.load(std::memory_order_seq_cst)) {
+    epoch_.fetch_add(1, std::memory_order_seq_cst);
+    futex(&epoch_, FUTEX_WAKE_PRIVATE, 1, nullptr);
+  }
+}
+
+}  // namespace sb::router

@@ -1,0 +1,268 @@
+#include "storage/db.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include "proto/codec.h"
+#include "storage/keys.h"
+
+namespace sb::storage {
+
+namespace {
+
+// The one place where RocksDB's status becomes ours.
+Status to_status(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::ok();
+  std::string m(what);
+  m += ": ";
+  m += s.ToString();
+  if (s.IsNotFound()) return Status::not_found(std::move(m));
+  if (s.IsCorruption()) return Status::corruption(std::move(m));
+  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return Status::unavailable(std::move(m));
+  return Status::io_error(std::move(m));
+}
+
+enum Cf : std::size_t { kDefault, kEvents, kMessages, kContacts, kConversations, kDedup, kMeta, kCount };
+constexpr const char* kCfNames[kCount] = {"default",  "events", "messages", "contacts",
+                                          "conversations", "dedup", "meta"};
+
+std::string be64(std::uint64_t v) {
+  std::string s;
+  keys::append_be64(s, v);
+  return s;
+}
+
+}  // namespace
+
+struct Db::Impl {
+  DbOptions options;
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> cf;
+
+  ~Impl() {
+    for (auto* h : cf) {
+      if (h != nullptr) (void)db->DestroyColumnFamilyHandle(h);
+    }
+    if (db) (void)db->Close();
+  }
+
+  void put(rocksdb::WriteBatch& b, Cf c, const std::string& k, const std::string& v) {
+    (void)b.Put(cf[c], k, v);
+  }
+
+  void add(rocksdb::WriteBatch& b, const std::string& t, const proto::Change& change) {
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, proto::Contact>) {
+            put(b, kContacts, keys::contact(t, x.id), proto::encode(x));
+          } else if constexpr (std::is_same_v<T, proto::IdentityLink>) {
+            put(b, kContacts, keys::identity(t, x.identity.channel, x.identity.external_id),
+                x.contact_id);
+          } else if constexpr (std::is_same_v<T, proto::Conversation>) {
+            put(b, kConversations, keys::conversation(t, x.id), proto::encode(x));
+          } else if constexpr (std::is_same_v<T, proto::Message>) {
+            put(b, kMessages, keys::message(t, x.conversation_id, x.seq), proto::encode(x));
+          } else if constexpr (std::is_same_v<T, proto::DedupMark>) {
+            put(b, kDedup, keys::dedup(t, x.channel, x.event_id),
+                be64(static_cast<std::uint64_t>(x.at)));
+          } else if constexpr (std::is_same_v<T, proto::LogEntry>) {
+            put(b, kEvents, keys::event(t, x.seq), x.json);
+          } else if constexpr (std::is_same_v<T, proto::ChannelConfig>) {
+            put(b, kMeta, keys::channel(t, x.name), proto::encode(x));
+          }
+        },
+        change);
+  }
+};
+
+Db::Db(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Db::~Db() = default;
+
+Result<std::unique_ptr<Db>> Db::open(const std::string& dir, DbOptions options) {
+  rocksdb::Options opts;
+  opts.create_if_missing = true;
+  opts.create_missing_column_families = true;
+  opts.IncreaseParallelism(2);
+  // Many small batches from several shards: let RocksDB group concurrent
+  // writers too, and keep the WAL the only thing fsync'd on the write path.
+  opts.enable_pipelined_write = true;
+  opts.max_total_wal_size = 256ull << 20;
+  opts.keep_log_file_num = 4;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (const char* name : kCfNames) descs.emplace_back(name, rocksdb::ColumnFamilyOptions(opts));
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(rocksdb::DBOptions(opts), dir, descs, &impl->cf, &raw);
+  if (!s.ok()) return to_status(s, "open " + dir);
+  impl->db.reset(raw);
+  return std::unique_ptr<Db>(new Db(std::move(impl)));
+}
+
+Status Db::commit(std::span<const proto::ChangeSet* const> sets) {
+  rocksdb::WriteBatch batch;
+  for (const auto* set : sets) {
+    for (const auto& c : set->changes) impl_->add(batch, set->tenant, c);
+  }
+  if (batch.Count() == 0) return Status::ok();
+  rocksdb::WriteOptions wo;
+  wo.sync = impl_->options.sync;
+  return to_status(impl_->db->Write(wo, &batch), "commit");
+}
+
+Status Db::commit(const proto::ChangeSet& set) {
+  const proto::ChangeSet* one[] = {&set};
+  return commit(std::span<const proto::ChangeSet* const>(one));
+}
+
+Status Db::recover(RecoveryVisitor& v, proto::TimeMs dedup_since) {
+  auto& db = *impl_->db;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+
+  auto scan = [&](Cf c, auto&& fn) -> Status {
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, impl_->cf[c]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (auto st = fn(it->key().ToStringView(), it->value().ToStringView()); !st.is_ok()) {
+        return st;
+      }
+    }
+    return to_status(it->status(), std::string("scan ") + kCfNames[c]);
+  };
+  auto bad_key = [](Cf c) { return Status::corruption(std::string("bad key in ") + kCfNames[c]); };
+
+  if (auto st = scan(kMeta, [&](std::string_view k, std::string_view val) -> Status {
+        auto parts = keys::split(k, 3);
+        if (!parts) return bad_key(kMeta);
+        if (parts->p[1] != "channel") return Status::ok();
+        auto c = proto::decode_channel_config(val);
+        if (!c) return Status::corruption("channel record: " + c.status().message());
+        v.on_channel(std::string(parts->p[0]), std::move(c).value());
+        return Status::ok();
+      });
+      !st.is_ok()) {
+    return st;
+  }
+
+  if (auto st = scan(kContacts, [&](std::string_view k, std::string_view val) -> Status {
+        auto head = keys::split(k, 3);
+        if (!head) return bad_key(kContacts);
+        const std::string tenant(head->p[0]);
+        if (head->p[1] == "c") {
+          auto c = proto::decode_contact(val);
+          if (!c) return Status::corruption("contact record: " + c.status().message());
+          v.on_contact(tenant, std::move(c).value());
+        } else if (head->p[1] == "i") {
+          auto rest = keys::split(head->p[2], 2);
+          if (!rest) return bad_key(kContacts);
+          v.on_identity(tenant, proto::IdentityLink{{std::string(rest->p[0]), std::string(rest->p[1])},
+                                                    std::string(val)});
+        }
+        return Status::ok();
+      });
+      !st.is_ok()) {
+    return st;
+  }
+
+  if (auto st = scan(kConversations, [&](std::string_view k, std::string_view val) -> Status {
+        auto parts = keys::split(k, 2);
+        if (!parts) return bad_key(kConversations);
+        auto c = proto::decode_conversation(val);
+        if (!c) return Status::corruption("conversation record: " + c.status().message());
+        v.on_conversation(std::string(parts->p[0]), std::move(c).value());
+        return Status::ok();
+      });
+      !st.is_ok()) {
+    return st;
+  }
+
+  rocksdb::WriteBatch expired;
+  if (auto st = scan(kDedup, [&](std::string_view k, std::string_view val) -> Status {
+        auto parts = keys::split(k, 3);
+        auto at = keys::read_be64(val);
+        if (!parts || !at) return bad_key(kDedup);
+        const auto ts = static_cast<proto::TimeMs>(*at);
+        if (ts < dedup_since) {
+          (void)expired.Delete(impl_->cf[kDedup], rocksdb::Slice(k.data(), k.size()));
+          return Status::ok();
+        }
+        v.on_dedup(std::string(parts->p[0]),
+                   proto::DedupMark{std::string(parts->p[1]), std::string(parts->p[2]), ts});
+        return Status::ok();
+      });
+      !st.is_ok()) {
+    return st;
+  }
+  if (expired.Count() > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = impl_->options.sync;
+    if (auto st = to_status(db.Write(wo, &expired), "expire dedup"); !st.is_ok()) return st;
+  }
+
+  // The last seq of each tenant: walk the events CF tenant by tenant, jumping
+  // from the end of one tenant's range to the next without reading entries.
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, impl_->cf[kEvents]));
+  it->SeekToFirst();
+  while (it->Valid()) {
+    auto parts = keys::split(it->key().ToStringView(), 2);
+    if (!parts) return bad_key(kEvents);
+    const std::string tenant(parts->p[0]);
+    std::string upper = keys::tenant_prefix(tenant);
+    upper.append(8, '\xff');
+    it->SeekForPrev(upper);
+    if (!it->Valid()) break;
+    auto last = keys::split(it->key().ToStringView(), 2);
+    auto seq = last ? keys::read_be64(last->p[1]) : std::nullopt;
+    if (!seq) return bad_key(kEvents);
+    v.on_last_seq(tenant, *seq);
+    // Next tenant: the smallest key after "tenant\x01".
+    std::string next(tenant);
+    next.push_back('\x01');
+    it->Seek(next);
+  }
+  return to_status(it->status(), "scan events");
+}
+
+Status Db::read_log(const std::string& tenant, std::uint64_t after, std::size_t limit,
+                    std::vector<proto::LogEntry>& out) {
+  rocksdb::ReadOptions ro;
+  const std::string prefix = keys::tenant_prefix(tenant);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kEvents]));
+  for (it->Seek(keys::event(tenant, after + 1)); it->Valid() && out.size() < limit; it->Next()) {
+    auto k = it->key().ToStringView();
+    if (!k.starts_with(prefix)) break;
+    auto seq = keys::read_be64(k.substr(prefix.size()));
+    if (!seq) return Status::corruption("bad key in events");
+    out.push_back(proto::LogEntry{*seq, it->value().ToString()});
+  }
+  return to_status(it->status(), "read log");
+}
+
+Status Db::read_messages(const std::string& tenant, const std::string& conversation,
+                         std::vector<proto::Message>& out) {
+  rocksdb::ReadOptions ro;
+  const std::string prefix = keys::message_prefix(tenant, conversation);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kMessages]));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    if (!it->key().ToStringView().starts_with(prefix)) break;
+    auto m = proto::decode_message(it->value().ToStringView());
+    if (!m) return Status::corruption("message record: " + m.status().message());
+    out.push_back(std::move(m).value());
+  }
+  return to_status(it->status(), "read messages");
+}
+
+Result<std::uint64_t> Db::count_dedup(const std::string& tenant) {
+  rocksdb::ReadOptions ro;
+  const std::string prefix = keys::tenant_prefix(tenant);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kDedup]));
+  std::uint64_t n = 0;
+  for (it->Seek(prefix); it->Valid() && it->key().ToStringView().starts_with(prefix); it->Next()) ++n;
+  if (auto st = to_status(it->status(), "count dedup"); !st.is_ok()) return st;
+  return n;
+}
+
+}  // namespace sb::storage

@@ -1,0 +1,69 @@
+// Db: Switchboard's RocksDB store. One database, one column family per kind
+// of record (events, messages, contacts, conversations, dedup, meta); the key
+// layout is in storage/keys.h and docs/storage.md.
+//
+// Thread-safety: all methods are safe to call concurrently (RocksDB is), but
+// they block on disk, so only shard threads and start-up recovery call them,
+// never an I/O thread. Every rocksdb::Status is translated to sb::Status in
+// db.cc and nowhere else.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "proto/change.h"
+#include "proto/status.h"
+
+namespace sb::storage {
+
+struct DbOptions {
+  // fsync the WAL before commit() returns. Off only in benchmarks that say so.
+  bool sync = true;
+};
+
+// What recovery hands back, tenant by tenant. Called in key order per CF.
+class RecoveryVisitor {
+ public:
+  virtual ~RecoveryVisitor() = default;
+  virtual void on_channel(const std::string& tenant, proto::ChannelConfig c) = 0;
+  virtual void on_contact(const std::string& tenant, proto::Contact c) = 0;
+  virtual void on_identity(const std::string& tenant, proto::IdentityLink l) = 0;
+  virtual void on_conversation(const std::string& tenant, proto::Conversation c) = 0;
+  virtual void on_dedup(const std::string& tenant, proto::DedupMark m) = 0;
+  virtual void on_last_seq(const std::string& tenant, std::uint64_t seq) = 0;
+};
+
+class Db {
+ public:
+  static Result<std::unique_ptr<Db>> open(const std::string& dir, DbOptions options = {});
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  // Writes every change of every set as one atomic WriteBatch (group commit).
+  Status commit(std::span<const proto::ChangeSet* const> sets);
+  Status commit(const proto::ChangeSet& set);
+
+  // Replays stored state into `v`. Dedup marks older than `dedup_since` are
+  // deleted instead of replayed.
+  Status recover(RecoveryVisitor& v, proto::TimeMs dedup_since);
+
+  // Event log entries of `tenant` with seq > after, in order, at most `limit`.
+  Status read_log(const std::string& tenant, std::uint64_t after, std::size_t limit,
+                  std::vector<proto::LogEntry>& out);
+  // Messages of one conversation, oldest first.
+  Status read_messages(const std::string& tenant, const std::string& conversation,
+                       std::vector<proto::Message>& out);
+  // Number of dedup marks stored for a tenant (tests and metrics).
+  Result<std::uint64_t> count_dedup(const std::string& tenant);
+
+ private:
+  struct Impl;
+  explicit Db(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sb::storage
