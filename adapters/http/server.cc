@@ -8,6 +8,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -125,7 +126,21 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  void send_and_close(HttpResponse r) { send(std::move(r), true); }
+  // Errors are answered before the client finished sending (a body over the
+  // limit): close gracefully and discard what still arrives for a moment, so
+  // that the peer reads our answer instead of a connection reset.
+  void send_and_close(HttpResponse r) {
+    lingering_ = true;
+    send(std::move(r), true);
+  }
+
+  void linger() {
+    stream_.expires_after(std::chrono::seconds(2));
+    stream_.async_read_some(net::buffer(scratch_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (!ec) self->linger();
+                            });
+  }
 
   void send(HttpResponse r, bool close) {
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
@@ -149,6 +164,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (lingering_) linger();
   }
 
   beast::tcp_stream stream_;
@@ -156,6 +172,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   HttpServer::Impl& server_;
   bool keep_alive_ = false;
+  bool lingering_ = false;
+  std::array<char, 4096> scratch_{};
 };
 
 }  // namespace

@@ -1,0 +1,91 @@
+#include "proto/codec.h"
+
+#include <gtest/gtest.h>
+
+namespace sb::proto {
+namespace {
+
+InboundEvent sample_event() {
+  InboundEvent e;
+  e.channel = "tg";
+  e.event_id = "838510741";
+  e.kind = EventKind::kEdit;
+  e.contact_external_id = "411122334";
+  e.contact_name = "Олена \"K\"\n";
+  e.reply_address = "411122334";
+  e.platform_message_id = "1043";
+  e.text = "line1\nline2\t\\ \x01 end";
+  e.attachments.push_back({"photo", "AgAC", "", "", 84210});
+  e.attachments.push_back({"document", "BQAC", "a.pdf", "application/pdf", 1});
+  e.platform_ts = 1763877600000;
+  e.received_ts = 1763877600123;
+  return e;
+}
+
+TEST(Codec, InboundEventRoundTrip) {
+  const auto e = sample_event();
+  auto back = decode_inbound_event(encode(e));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(*back, e);
+}
+
+TEST(Codec, ConversationRoundTrip) {
+  Conversation c{"cv-2", "ct-1", "tg", "411122334", "support", ConversationStatus::kAssigned,
+                 "olena", 1, 2, 3, 7};
+  auto back = decode_conversation(encode(c));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(*back, c);
+}
+
+TEST(Codec, ContactRoundTrip) {
+  Contact c{"ct-1", "Ivan", {{"tg", "42"}, {"viber", "abc=="}}, 99};
+  auto back = decode_contact(encode(c));
+  ASSERT_TRUE(back.is_ok());
+  EXPECT_EQ(*back, c);
+}
+
+TEST(Codec, MessageRoundTrip) {
+  Message m;
+  m.id = "m-3";
+  m.seq = 3;
+  m.conversation_id = "cv-2";
+  m.direction = Direction::kNote;
+  m.author = "olena";
+  m.text = "@taras look";
+  m.channel = "tg";
+  m.event_id = "1";
+  m.kind = EventKind::kEdit;
+  m.edit_of = "1043";
+  m.attachments.push_back({"voice", "AwAC", "", "audio/ogg", 5});
+  m.created_at = 123;
+  auto back = decode_message(encode(m));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(*back, m);
+}
+
+TEST(Codec, ChannelConfigRoundTrip) {
+  ChannelConfig c{"tg", "telegram", "sec", "vt", "support", "http://127.0.0.1:1", "tok"};
+  auto back = decode_channel_config(encode(c));
+  ASSERT_TRUE(back.is_ok());
+  EXPECT_EQ(*back, c);
+}
+
+TEST(Codec, RejectsInvalidInput) {
+  EXPECT_FALSE(decode_conversation("").is_ok());
+  EXPECT_FALSE(decode_conversation("{").is_ok());
+  EXPECT_FALSE(decode_conversation(R"({"status":"sleeping"})").is_ok());
+  EXPECT_FALSE(decode_conversation(R"({"message_count":-1})").is_ok());
+  EXPECT_FALSE(decode_message(R"({"created_at":"yesterday"})").is_ok());
+  EXPECT_FALSE(decode_message("{\"text\":\"\xc3\x28\"}").is_ok());  // invalid UTF-8
+  EXPECT_FALSE(decode_contact(R"({"id":"a"} {"id":"b"})").is_ok());  // trailing document
+  EXPECT_FALSE(decode_contact(std::string(100, '[') + std::string(100, ']')).is_ok());
+}
+
+TEST(Codec, UnknownFieldsAreIgnoredForForwardCompatibility) {
+  auto c = decode_contact(R"({"id":"ct-1","future":{"x":[1,2,3]},"name":"N"})");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->name, "N");
+}
+
+}  // namespace
+}  // namespace sb::proto

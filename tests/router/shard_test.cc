@@ -1,0 +1,117 @@
+#include "router/shard_set.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "tests/support/temp_dir.h"
+
+namespace sb::router {
+namespace {
+
+ShardOptions options() {
+  ShardOptions o;
+  o.clock = [] { return proto::TimeMs{1763877600000}; };
+  return o;
+}
+
+proto::InboundEvent event(const std::string& id, const std::string& user) {
+  proto::InboundEvent e;
+  e.channel = "tg";
+  e.event_id = id;
+  e.contact_external_id = user;
+  e.reply_address = user;
+  e.text = "text " + id;
+  return e;
+}
+
+std::future<IngestReply> ingest(ShardSet& set, const std::string& tenant,
+                                std::vector<proto::InboundEvent> events) {
+  auto promise = std::make_shared<std::promise<IngestReply>>();
+  auto fut = promise->get_future();
+  IngestCommand cmd{tenant, "default", std::move(events),
+                    [promise](IngestReply r) { promise->set_value(std::move(r)); }};
+  EXPECT_TRUE(set.submit(tenant, std::move(cmd)));
+  return fut;
+}
+
+TEST(ShardSet, AcknowledgedEventsAreDurableAndRetriesAbsorbed) {
+  sb::test::TempDir dir;
+  std::vector<std::string> acked;
+  {
+    auto db = storage::Db::open(dir.path());
+    ASSERT_TRUE(db.is_ok());
+    Directory directory;
+    ShardSet set(2, **db, directory, options());
+    ASSERT_TRUE(set.recover().is_ok());
+    set.start();
+    // Several producers at once, each sending some ids twice in one request
+    // and again in another: only the first of each is stored.
+    std::vector<std::thread> producers;
+    std::mutex m;  // test bookkeeping only
+    for (int p = 0; p < 4; ++p) {
+      producers.emplace_back([&, p] {
+        for (int i = 0; i < 50; ++i) {
+          const auto id = std::to_string(p * 1000 + i);
+          auto r1 = ingest(set, p % 2 ? "acme" : "beta", {event(id, "u" + id), event(id, "u" + id)});
+          auto r2 = ingest(set, p % 2 ? "acme" : "beta", {event(id, "u" + id)});
+          auto a = r1.get(), b = r2.get();
+          ASSERT_TRUE(a.status.is_ok());
+          ASSERT_EQ(a.outcomes.size(), 2u);
+          EXPECT_EQ(a.outcomes[0].kind, IngestOutcome::Kind::kStored);
+          EXPECT_EQ(a.outcomes[1].kind, IngestOutcome::Kind::kDuplicate);
+          EXPECT_EQ(b.outcomes[0].kind, IngestOutcome::Kind::kDuplicate);
+          std::lock_guard lock(m);
+          acked.push_back(id);
+        }
+      });
+    }
+    for (auto& t : producers) t.join();
+    set.stop();
+  }
+  // A new process: everything acknowledged is on disk, and still deduplicated.
+  auto db = storage::Db::open(dir.path());
+  ASSERT_TRUE(db.is_ok());
+  EXPECT_EQ((*db)->count_dedup("acme").value() + (*db)->count_dedup("beta").value(), acked.size());
+  Directory directory;
+  ShardSet set(2, **db, directory, options());
+  ASSERT_TRUE(set.recover().is_ok());
+  set.start();
+  auto again = ingest(set, "acme", {event("1000", "u1000"), event("new", "u1000")}).get();
+  ASSERT_TRUE(again.status.is_ok());
+  EXPECT_EQ(again.outcomes[0].kind, IngestOutcome::Kind::kDuplicate);
+  EXPECT_EQ(again.outcomes[1].kind, IngestOutcome::Kind::kStored);
+  EXPECT_FALSE(again.outcomes[1].new_conversation);  // threads into the recovered conversation
+}
+
+TEST(ShardSet, ChannelChangesArePublishedOnlyAfterCommit) {
+  sb::test::TempDir dir;
+  auto db = storage::Db::open(dir.path());
+  ASSERT_TRUE(db.is_ok());
+  Directory directory;
+  directory.put_tenant("acme", {});
+  ShardSet set(1, **db, directory, options());
+  ASSERT_TRUE(set.recover().is_ok());
+  set.start();
+  std::promise<Status> done;
+  proto::ChannelConfig ch{"tg", "telegram", "s", "", "support", "", ""};
+  ASSERT_TRUE(set.submit("acme", PutChannelCommand{"acme", ch, [&](Status s) {
+                           // By the time we are told, readers must already see it.
+                           EXPECT_NE(directory.snapshot()->channel("acme", "tg"), nullptr);
+                           done.set_value(std::move(s));
+                         }}));
+  EXPECT_TRUE(done.get_future().get().is_ok());
+  set.stop();
+
+  Directory fresh;
+  fresh.put_tenant("acme", {});
+  ShardSet again(1, **db, fresh, options());
+  ASSERT_TRUE(again.recover().is_ok());
+  const auto* recovered = fresh.snapshot()->channel("acme", "tg");
+  ASSERT_NE(recovered, nullptr);
+  EXPECT_EQ(recovered->queue, "support");
+}
+
+}  // namespace
+}  // namespace sb::router

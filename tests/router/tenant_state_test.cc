@@ -1,0 +1,145 @@
+#include "router/tenant_state.h"
+
+#include <gtest/gtest.h>
+
+namespace sb::router {
+namespace {
+
+proto::InboundEvent msg(std::string channel, std::string id, std::string user, std::string text) {
+  proto::InboundEvent e;
+  e.channel = std::move(channel);
+  e.event_id = std::move(id);
+  e.contact_external_id = user;
+  e.contact_name = "User " + user;
+  e.reply_address = user;
+  e.text = std::move(text);
+  return e;
+}
+
+template <class T>
+std::size_t count(const std::vector<proto::Change>& changes) {
+  std::size_t n = 0;
+  for (const auto& c : changes) n += std::holds_alternative<T>(c) ? 1 : 0;
+  return n;
+}
+
+TEST(TenantState, FirstMessageOpensAConversation) {
+  TenantState t("acme", {});
+  std::vector<proto::Change> out;
+  auto o = t.ingest(msg("tg", "1", "42", "hi"), "support", 1000, out);
+  EXPECT_EQ(o.kind, IngestOutcome::Kind::kStored);
+  EXPECT_TRUE(o.new_conversation);
+  const auto* c = t.conversation(o.conversation_id);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->queue, "support");
+  EXPECT_EQ(c->status, proto::ConversationStatus::kQueued);
+  EXPECT_EQ(c->message_count, 1u);
+  EXPECT_EQ(count<proto::Message>(out), 1u);
+  EXPECT_EQ(count<proto::Contact>(out), 1u);
+  EXPECT_EQ(count<proto::DedupMark>(out), 1u);
+  EXPECT_EQ(count<proto::LogEntry>(out), 3u);  // contact, conversation, message
+}
+
+TEST(TenantState, RetryIsAbsorbedWithoutAnyChange) {
+  TenantState t("acme", {});
+  std::vector<proto::Change> out;
+  t.ingest(msg("tg", "1", "42", "hi"), "q", 1000, out);
+  out.clear();
+  auto o = t.ingest(msg("tg", "1", "42", "hi"), "q", 2000, out);
+  EXPECT_EQ(o.kind, IngestOutcome::Kind::kDuplicate);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(t.conversation_count(), 1u);
+}
+
+TEST(TenantState, FurtherMessagesThreadIntoTheOpenConversation) {
+  TenantState t("acme", {});
+  std::vector<proto::Change> out;
+  auto a = t.ingest(msg("tg", "1", "42", "one"), "q", 1000, out);
+  auto b = t.ingest(msg("tg", "2", "42", "two"), "q", 1001, out);
+  auto c = t.ingest(msg("tg", "3", "43", "other customer"), "q", 1002, out);
+  EXPECT_EQ(a.conversation_id, b.conversation_id);
+  EXPECT_FALSE(b.new_conversation);
+  EXPECT_NE(a.conversation_id, c.conversation_id);
+  EXPECT_EQ(t.conversation(a.conversation_id)->message_count, 2u);
+  EXPECT_EQ(a.contact_id, b.contact_id);
+  EXPECT_NE(a.contact_id, c.contact_id);
+}
+
+TEST(TenantState, SameUserIdOnAnotherChannelIsAnotherIdentity) {
+  TenantState t("acme", {});
+  std::vector<proto::Change> out;
+  auto a = t.ingest(msg("tg", "1", "42", "x"), "q", 1, out);
+  auto b = t.ingest(msg("viber", "1", "42", "x"), "q", 2, out);
+  EXPECT_EQ(b.kind, IngestOutcome::Kind::kStored);  // same id, other channel: not a retry
+  EXPECT_NE(a.contact_id, b.contact_id);
+}
+
+TEST(TenantState, SeqsAreDenseAndIdsUnique) {
+  TenantState t("acme", {});
+  std::vector<proto::Change> out;
+  for (int i = 0; i < 20; ++i) {
+    t.ingest(msg("tg", std::to_string(i), std::to_string(i % 3), "m"), "q", i, out);
+  }
+  std::uint64_t expect = 1;
+  std::set<std::string> ids;
+  for (const auto& c : out) {
+    if (const auto* e = std::get_if<proto::LogEntry>(&c)) {
+      EXPECT_EQ(e->seq, expect++);
+    }
+    if (const auto* m = std::get_if<proto::Message>(&c)) {
+      EXPECT_TRUE(ids.insert(m->id).second);
+    }
+  }
+  EXPECT_EQ(t.last_seq(), expect - 1);
+}
+
+TEST(TenantState, RestoredStateContinuesWhereItStopped) {
+  TenantState a("acme", {});
+  std::vector<proto::Change> out;
+  auto first = a.ingest(msg("tg", "1", "42", "x"), "q", 1000, out);
+
+  TenantState b("acme", {});
+  for (const auto& c : out) {
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, proto::Contact> || std::is_same_v<T, proto::Conversation>) {
+            b.restore(x);
+          } else if constexpr (std::is_same_v<T, proto::IdentityLink> ||
+                               std::is_same_v<T, proto::DedupMark>) {
+            b.restore(x);
+          } else if constexpr (std::is_same_v<T, proto::LogEntry>) {
+            b.restore_last_seq(x.seq);
+          }
+        },
+        c);
+  }
+  b.finish_restore(2000);
+  std::vector<proto::Change> more;
+  EXPECT_EQ(b.ingest(msg("tg", "1", "42", "x"), "q", 2000, more).kind,
+            IngestOutcome::Kind::kDuplicate);
+  auto next = b.ingest(msg("tg", "2", "42", "y"), "q", 2001, more);
+  EXPECT_EQ(next.conversation_id, first.conversation_id);
+  EXPECT_GT(b.last_seq(), a.last_seq());
+}
+
+TEST(TenantState, EditsReferenceTheEditedMessage) {
+  TenantState t("acme", {});
+  std::vector<proto::Change> out;
+  auto e = msg("tg", "9", "42", "fixed text");
+  e.kind = proto::EventKind::kEdit;
+  e.platform_message_id = "1043";
+  t.ingest(e, "q", 1, out);
+  bool found = false;
+  for (const auto& c : out) {
+    if (const auto* m = std::get_if<proto::Message>(&c)) {
+      EXPECT_EQ(m->edit_of, "1043");
+      EXPECT_EQ(m->kind, proto::EventKind::kEdit);
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace sb::router

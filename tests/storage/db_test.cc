@@ -1,0 +1,119 @@
+#include "storage/db.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/temp_dir.h"
+
+namespace sb::storage {
+namespace {
+
+struct Collected final : RecoveryVisitor {
+  std::vector<std::pair<std::string, proto::ChannelConfig>> channels;
+  std::vector<std::pair<std::string, proto::Contact>> contacts;
+  std::vector<std::pair<std::string, proto::IdentityLink>> identities;
+  std::vector<std::pair<std::string, proto::Conversation>> conversations;
+  std::vector<std::pair<std::string, proto::DedupMark>> dedup;
+  std::map<std::string, std::uint64_t> last_seq;
+  void on_channel(const std::string& t, proto::ChannelConfig c) override { channels.emplace_back(t, c); }
+  void on_contact(const std::string& t, proto::Contact c) override { contacts.emplace_back(t, c); }
+  void on_identity(const std::string& t, proto::IdentityLink l) override { identities.emplace_back(t, l); }
+  void on_conversation(const std::string& t, proto::Conversation c) override {
+    conversations.emplace_back(t, c);
+  }
+  void on_dedup(const std::string& t, proto::DedupMark m) override { dedup.emplace_back(t, m); }
+  void on_last_seq(const std::string& t, std::uint64_t s) override { last_seq[t] = s; }
+};
+
+proto::ChangeSet sample(const std::string& tenant, std::uint64_t base, proto::TimeMs at) {
+  proto::ChangeSet set;
+  set.tenant = tenant;
+  set.changes.emplace_back(proto::DedupMark{"tg", std::to_string(base), at});
+  set.changes.emplace_back(proto::IdentityLink{{"tg", "42"}, "ct-1"});
+  set.changes.emplace_back(proto::Contact{"ct-1", "Ivan", {{"tg", "42"}}, at});
+  proto::Conversation c;
+  c.id = "cv-2";
+  c.contact_id = "ct-1";
+  c.channel = "tg";
+  set.changes.emplace_back(c);
+  proto::Message m;
+  m.id = "m-" + std::to_string(base);
+  m.seq = base;
+  m.conversation_id = "cv-2";
+  m.text = "hello " + std::to_string(base);
+  set.changes.emplace_back(m);
+  set.changes.emplace_back(proto::LogEntry{base, "{\"seq\":" + std::to_string(base) + "}"});
+  return set;
+}
+
+TEST(Db, CommitThenRecoverInAnotherInstance) {
+  sb::test::TempDir dir;
+  {
+    auto db = Db::open(dir.path());
+    ASSERT_TRUE(db.is_ok()) << db.status().to_string();
+    auto a = sample("acme", 3, 1000), b = sample("beta", 9, 2000);
+    proto::ChannelConfig ch{"tg", "telegram", "s", "", "support", "", ""};
+    a.changes.emplace_back(ch);
+    const proto::ChangeSet* sets[] = {&a, &b};
+    ASSERT_TRUE((*db)->commit(sets).is_ok());
+  }
+  auto db = Db::open(dir.path());
+  ASSERT_TRUE(db.is_ok());
+  Collected v;
+  ASSERT_TRUE((*db)->recover(v, 0).is_ok());
+  ASSERT_EQ(v.channels.size(), 1u);
+  EXPECT_EQ(v.channels[0].first, "acme");
+  EXPECT_EQ(v.contacts.size(), 2u);
+  EXPECT_EQ(v.identities.size(), 2u);
+  EXPECT_EQ(v.conversations.size(), 2u);
+  EXPECT_EQ(v.dedup.size(), 2u);
+  EXPECT_EQ(v.last_seq["acme"], 3u);
+  EXPECT_EQ(v.last_seq["beta"], 9u);
+
+  std::vector<proto::Message> msgs;
+  ASSERT_TRUE((*db)->read_messages("acme", "cv-2", msgs).is_ok());
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].text, "hello 3");
+}
+
+TEST(Db, LastSeqIsTheHighestPerTenant) {
+  sb::test::TempDir dir;
+  auto db = Db::open(dir.path());
+  ASSERT_TRUE(db.is_ok());
+  for (std::uint64_t s : {1ULL, 300ULL, 70000ULL, 2ULL}) {
+    ASSERT_TRUE((*db)->commit(sample("t", s, 5)).is_ok());
+  }
+  ASSERT_TRUE((*db)->commit(sample("t2", 4, 5)).is_ok());
+  ASSERT_TRUE((*db)->commit(sample("a", 8, 5)).is_ok());
+  Collected v;
+  ASSERT_TRUE((*db)->recover(v, 0).is_ok());
+  EXPECT_EQ(v.last_seq["t"], 70000u);
+  EXPECT_EQ(v.last_seq["t2"], 4u);
+  EXPECT_EQ(v.last_seq["a"], 8u);
+  std::vector<proto::LogEntry> log;
+  ASSERT_TRUE((*db)->read_log("t", 1, 10, log).is_ok());
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].seq, 2u);
+  EXPECT_EQ(log[2].seq, 70000u);
+}
+
+TEST(Db, ExpiredDedupMarksAreDeletedAtRecovery) {
+  sb::test::TempDir dir;
+  auto db = Db::open(dir.path());
+  ASSERT_TRUE(db.is_ok());
+  ASSERT_TRUE((*db)->commit(sample("t", 1, 100)).is_ok());
+  ASSERT_TRUE((*db)->commit(sample("t", 2, 5000)).is_ok());
+  Collected v;
+  ASSERT_TRUE((*db)->recover(v, 1000).is_ok());
+  ASSERT_EQ(v.dedup.size(), 1u);
+  EXPECT_EQ(v.dedup[0].second.event_id, "2");
+  EXPECT_EQ((*db)->count_dedup("t").value(), 1u);
+}
+
+TEST(Db, OpenFailsCleanlyOnAnUnusableDirectory) {
+  auto db = Db::open("/proc/self/not-a-db-dir");
+  EXPECT_FALSE(db.is_ok());
+  EXPECT_EQ(db.status().code(), Code::kIoError);
+}
+
+}  // namespace
+}  // namespace sb::storage

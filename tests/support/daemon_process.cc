@@ -1,0 +1,110 @@
+#include "tests/support/daemon_process.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace sb::test {
+
+DaemonProcess::DaemonProcess(std::string data_dir, std::vector<std::string> extra_args)
+    : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {}
+
+DaemonProcess::~DaemonProcess() {
+  if (pid_ > 0) kill9();
+}
+
+void DaemonProcess::start() { start_with_port(free_port()); }
+
+void DaemonProcess::start_with_port(std::uint16_t port) {
+  port_ = port;
+  std::vector<std::string> args = {SB_SWITCHBOARD_BIN, "--data-dir", data_dir_, "--listen",
+                                   "127.0.0.1:" + std::to_string(port_)};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  const std::string log_path = data_dir_ + "/daemon.log";
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ASSERT_GT(pid_, 0) << "fork failed";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      FAIL() << "switchboard exited during start-up; log:\n" << log();
+    }
+    if (http_request(port_, "GET", "/readyz", "", {}, 1000).status == 200) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  FAIL() << "switchboard did not become ready; log:\n" << log();
+}
+
+void DaemonProcess::kill9() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+int DaemonProcess::terminate() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill9();
+  return -1;
+}
+
+std::string DaemonProcess::admin_key() const {
+  std::ifstream in(data_dir_ + "/demo-admin-key");
+  std::string key;
+  std::getline(in, key);
+  return key;
+}
+
+std::string DaemonProcess::log() const {
+  std::ifstream in(data_dir_ + "/daemon.log");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Headers DaemonProcess::admin() const { return {{"Authorization", "Bearer " + admin_key()}}; }
+
+HttpResult DaemonProcess::get(const std::string& target, const Headers& h) const {
+  return http_request(port_, "GET", target, "", h);
+}
+HttpResult DaemonProcess::post(const std::string& target, const std::string& body,
+                               const Headers& h) const {
+  return http_request(port_, "POST", target, body, h);
+}
+HttpResult DaemonProcess::put(const std::string& target, const std::string& body,
+                              const Headers& h) const {
+  return http_request(port_, "PUT", target, body, h);
+}
+
+}  // namespace sb::test
