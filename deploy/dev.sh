@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The two set-up commands of README.md.
+#   deploy/dev.sh run   install what is missing, build (release), start the daemon
+#                       on its embedded default (127.0.0.1:8080, ./var/switchboard)
+#   deploy/dev.sh test  install what is missing, build release and asan-ubsan,
+#                       run every test (unit + end-to-end + crash on release,
+#                       unit tests again under ASan/UBSan)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+JOBS="${JOBS:-$(nproc)}"
+bash deploy/install-deps.sh
+
+build() {
+  cmake --preset "$1" >/dev/null
+  cmake --build --preset "$1" -j "$JOBS"
+}
+
+case "${1:-}" in
+  run)
+    build release
+    shift
+    exec ./build/release/adapters/switchboard "$@"
+    ;;
+  test)
+    build release
+    ctest --preset release -j "$JOBS" --output-on-failure
+    build asan-ubsan
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      ctest --preset asan-ubsan -j "$JOBS" --output-on-failure
+    ;;
+  *)
+    echo "usage: deploy/dev.sh run|test" >&2
+    exit 2
+    ;;
+esac
