@@ -57,7 +57,9 @@ void readdress(InboundEvent& e, std::uint64_t update_id, std::uint64_t customer)
 }
 
 std::unique_ptr<TenantState> make_tenant() {
-  return std::make_unique<TenantState>("acme", sb::router::TenantOptions{kWindowEvents});
+  sb::router::TenantOptions options;
+  options.dedup_window_ms = kWindowEvents;
+  return std::make_unique<TenantState>("acme", options);
 }
 
 // A fixed pseudo-random order of customers, replayed cyclically.
@@ -85,7 +87,7 @@ void BM_Ingest_NewContact(benchmark::State& state) {
     }
     readdress(e, kFirstUpdateId + n, kFirstCustomerId + n);
     out.clear();  // the shard drops a batch's changes once committed: part of the cost
-    auto outcome = tenant->ingest(e, kQueue, kStartMs + static_cast<TimeMs>(n), out);
+    auto outcome = tenant->ingest(e, kQueue, sb::router::routing::ChannelKind::kChat, kStartMs + static_cast<TimeMs>(n), out);
     benchmark::DoNotOptimize(outcome);
     changes += out.size();
     ++n;
@@ -101,7 +103,7 @@ void BM_Ingest_ExistingConversation(benchmark::State& state) {
   std::vector<Change> out;
   std::uint64_t n = 0;
   for (int c = 0; c < kCustomers; ++c, ++n) {  // open the conversations, untimed
-    tenant->ingest(customer_message(kFirstUpdateId + n, kFirstCustomerId + c), kQueue,
+    tenant->ingest(customer_message(kFirstUpdateId + n, kFirstCustomerId + c), kQueue, sb::router::routing::ChannelKind::kChat,
                    kStartMs + static_cast<TimeMs>(n), out);
   }
   const auto picks = customer_picks();
@@ -110,7 +112,7 @@ void BM_Ingest_ExistingConversation(benchmark::State& state) {
   for (auto _ : state) {
     readdress(e, kFirstUpdateId + n, kFirstCustomerId + picks[n % picks.size()]);
     out.clear();
-    auto outcome = tenant->ingest(e, kQueue, kStartMs + static_cast<TimeMs>(n), out);
+    auto outcome = tenant->ingest(e, kQueue, sb::router::routing::ChannelKind::kChat, kStartMs + static_cast<TimeMs>(n), out);
     benchmark::DoNotOptimize(outcome);
     changes += out.size();
     ++n;
@@ -132,13 +134,13 @@ void BM_Ingest_Duplicate(benchmark::State& state) {
   stored.reserve(kCustomers);
   for (int i = 0; i < kCustomers; ++i) {
     stored.push_back(customer_message(kFirstUpdateId + i, kFirstCustomerId + picks[i]));
-    tenant->ingest(stored.back(), kQueue, kStartMs + i, out);
+    tenant->ingest(stored.back(), kQueue, sb::router::routing::ChannelKind::kChat, kStartMs + i, out);
   }
   const TimeMs now = kStartMs + kCustomers;  // inside the window: nothing expires
   std::size_t next = 0;
   for (auto _ : state) {
     out.clear();
-    auto outcome = tenant->ingest(stored[next], kQueue, now, out);
+    auto outcome = tenant->ingest(stored[next], kQueue, sb::router::routing::ChannelKind::kChat, now, out);
     benchmark::DoNotOptimize(outcome);
     if (outcome.kind != IngestOutcome::Kind::kDuplicate) {
       state.SkipWithError("a retry was not recognized as a duplicate");

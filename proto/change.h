@@ -33,8 +33,18 @@ struct LogEntry {
   std::string json;
 };
 
-using Change =
-    std::variant<Contact, IdentityLink, Conversation, Message, DedupMark, LogEntry, ChannelConfig>;
+// A record of the routing core (queues, operators, routing state of open
+// conversations, operator token hashes), encoded by router/. storage/ keeps
+// it opaque: key (tenant, kind, id), value json; `erase` deletes it.
+struct RoutingRecord {
+  char kind = 0;  // 'q' queue, 'o' operator, 'r' operator runtime, 'v' conversation routing, 't' token
+  std::string id;
+  std::string json;
+  bool erase = false;
+};
+
+using Change = std::variant<Contact, IdentityLink, Conversation, Message, DedupMark, LogEntry,
+                            ChannelConfig, RoutingRecord>;
 
 // All changes of one tenant caused by one command.
 struct ChangeSet {

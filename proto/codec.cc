@@ -158,6 +158,10 @@ std::string encode(const Conversation& c) {
       .field("queue", c.queue)
       .field("status", to_string(c.status))
       .field("operator", c.operator_id)
+      .field("offered_to", c.offered_to)
+      .field("offer_expires_at", c.offer_expires_at)
+      .field("last_operator", c.last_operator)
+      .field("resolved_at", c.resolved_at)
       .field("created_at", c.created_at)
       .field("updated_at", c.updated_at)
       .field("first_response_at", c.first_response_at)
@@ -227,6 +231,10 @@ Result<Conversation> decode_conversation(std::string_view json) {
                         ConversationStatus::kAssigned, ConversationStatus::kResolved});
     }
     if (k == "operator") return read_string(v, c.operator_id, k);
+    if (k == "offered_to") return read_string(v, c.offered_to, k);
+    if (k == "offer_expires_at") return read_int64(v, c.offer_expires_at, k);
+    if (k == "last_operator") return read_string(v, c.last_operator, k);
+    if (k == "resolved_at") return read_int64(v, c.resolved_at, k);
     if (k == "created_at") return read_int64(v, c.created_at, k);
     if (k == "updated_at") return read_int64(v, c.updated_at, k);
     if (k == "first_response_at") return read_int64(v, c.first_response_at, k);

@@ -69,7 +69,11 @@ struct Conversation {
   std::string reply_address;  // platform address of the customer on that channel
   std::string queue;
   ConversationStatus status = ConversationStatus::kQueued;
-  std::string operator_id;
+  std::string operator_id;       // the owner, once accepted or auto-assigned
+  std::string offered_to;        // the operator holding the pending offer
+  TimeMs offer_expires_at = 0;   // 0 = no pending offer
+  std::string last_operator;     // who owned it last (kept after resolve, for reopen)
+  TimeMs resolved_at = 0;
   TimeMs created_at = 0;
   TimeMs updated_at = 0;
   TimeMs first_response_at = 0;  // 0 = none yet

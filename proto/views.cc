@@ -32,9 +32,12 @@ void write_public(JsonWriter& w, std::string_view tenant, const Conversation& c,
   w.end_object();
   w.field("channel", c.channel).field("queue", c.queue).field("status", to_string(c.status));
   string_or_null(w, "operator", c.operator_id);
+  string_or_null(w, "offered_to", c.offered_to);
+  time_or_null(w, "offer_expires_at", c.offer_expires_at);
   time_or_null(w, "created_at", c.created_at);
   time_or_null(w, "updated_at", c.updated_at);
   time_or_null(w, "first_response_at", c.first_response_at);
+  time_or_null(w, "resolved_at", c.resolved_at);
   w.field("message_count", c.message_count);
   w.end_object();
 }

@@ -24,6 +24,7 @@ struct IngestReply {
 struct IngestCommand {
   std::string tenant;
   std::string queue;  // the channel's queue, resolved from the directory
+  routing::ChannelKind kind = routing::ChannelKind::kChat;  // from the channel's type
   std::vector<proto::InboundEvent> events;
   std::function<void(IngestReply)> done;
 };
@@ -34,6 +35,16 @@ struct PutChannelCommand {
   std::function<void(Status)> done;
 };
 
-using Command = std::variant<IngestCommand, PutChannelCommand>;
+// Any other change of a tenant's state (queues, operators, status, accept,
+// resolve, ...): `apply` runs on the shard thread against the tenant's state
+// and appends the changes to persist; `done` runs after the batch holding
+// them committed, with apply's status (or the commit's failure).
+struct TenantCommand {
+  std::string tenant;
+  std::function<Status(TenantState&, proto::TimeMs now, std::vector<proto::Change>& out)> apply;
+  std::function<void(Status)> done;
+};
+
+using Command = std::variant<IngestCommand, PutChannelCommand, TenantCommand>;
 
 }  // namespace sb::router

@@ -52,4 +52,15 @@ void Directory::put_channel(const std::string& tenant, const proto::ChannelConfi
   });
 }
 
+void Directory::put_operator_token(const std::string& tenant, const std::string& token_hash,
+                                   const std::string& operator_id) {
+  update([&](DirectorySnapshot& s) {
+    if (operator_id.empty()) {
+      s.operator_by_token_hash.erase(token_hash);
+    } else {
+      s.operator_by_token_hash[token_hash] = OperatorIdentity{tenant, operator_id};
+    }
+  });
+}
+
 }  // namespace sb::router

@@ -23,9 +23,15 @@ struct TenantConfig {
   std::unordered_map<std::string, proto::ChannelConfig> channels;
 };
 
+struct OperatorIdentity {
+  std::string tenant;
+  std::string operator_id;
+};
+
 struct DirectorySnapshot {
   std::unordered_map<std::string, std::shared_ptr<const TenantConfig>> tenants;
   std::unordered_map<std::string, std::string> tenant_by_admin_hash;
+  std::unordered_map<std::string, OperatorIdentity> operator_by_token_hash;
 
   const TenantConfig* tenant(const std::string& id) const;
   const proto::ChannelConfig* channel(const std::string& tenant, const std::string& name) const;
@@ -43,6 +49,9 @@ class Directory {
   void put_tenant(const std::string& id, std::vector<std::string> admin_key_hashes);
   // Adds or replaces a channel of an existing tenant; ignored for an unknown tenant.
   void put_channel(const std::string& tenant, const proto::ChannelConfig& channel);
+  // Operator tokens, by hex SHA-256. An empty `operator_id` revokes the hash.
+  void put_operator_token(const std::string& tenant, const std::string& token_hash,
+                          const std::string& operator_id);
 
  private:
   template <class F>

@@ -30,6 +30,11 @@ class ReloadVisitor final : public storage::RecoveryVisitor {
   void on_last_seq(const std::string& t, std::uint64_t seq) override {
     if (owns_(t)) tenant_(t).restore_last_seq(seq);
   }
+  void on_routing(const std::string& t, proto::RoutingRecord r) override {
+    if (!owns_(t)) return;
+    if (auto st = tenant_(t).restore(r); !st.is_ok() && status.is_ok()) status = st;
+  }
+  Status status;
 
  private:
   std::function<bool(const std::string&)> owns_;
@@ -74,8 +79,20 @@ TenantState& Shard::tenant(const std::string& id) {
 
 TenantState& Shard::tenant_for_restore(const std::string& id) { return tenant(id); }
 
-void Shard::finish_restore(proto::TimeMs now) {
-  for (auto& [id, t] : tenants_) t->finish_restore(now);
+Status Shard::finish_restore(proto::TimeMs now) {
+  // Repairs the routing core makes while re-arming (e.g. a conversation whose
+  // operator no longer exists) are committed before the shard serves.
+  std::vector<proto::ChangeSet> sets;
+  for (auto& [id, t] : tenants_) {
+    proto::ChangeSet set;
+    set.tenant = id;
+    t->finish_restore(now, set.changes);
+    if (!set.changes.empty()) sets.push_back(std::move(set));
+  }
+  if (sets.empty()) return Status::ok();
+  std::vector<const proto::ChangeSet*> ptrs;
+  for (const auto& s : sets) ptrs.push_back(&s);
+  return db_.commit(ptrs);
 }
 
 void Shard::start() { thread_ = std::thread([this] { run(); }); }
@@ -95,8 +112,9 @@ void Shard::run() {
       if (!next) break;
       batch.push_back(*next);
     }
-    if (!batch.empty()) {
-      process_batch(batch);
+    const auto budget = sleep_budget();
+    if (!batch.empty() || budget.count() == 0) {
+      process_batch(batch);  // an empty batch still fires due timers
       batch.clear();
       continue;
     }
@@ -111,7 +129,7 @@ void Shard::run() {
       wakeup_.cancel();
       continue;
     }
-    wakeup_.wait(token, kIdleWake);
+    wakeup_.wait(token, budget);
   }
 }
 
@@ -122,6 +140,8 @@ void Shard::fail_all(std::vector<Command*>& batch, const Status& st) {
           using T = std::decay_t<decltype(c)>;
           if constexpr (std::is_same_v<T, IngestCommand>) {
             if (c.done) c.done(IngestReply{st, {}});
+          } else if constexpr (std::is_same_v<T, PutChannelCommand>) {
+            if (c.done) c.done(st);
           } else {
             if (c.done) c.done(st);
           }
@@ -154,7 +174,7 @@ void Shard::process_batch(std::vector<Command*>& batch) {
           if constexpr (std::is_same_v<T, IngestCommand>) {
             auto& t = tenant(c.tenant);
             for (const auto& e : c.events) {
-              auto outcome = t.ingest(e, c.queue, now, sets[i].changes);
+              auto outcome = t.ingest(e, c.queue, c.kind, now, sets[i].changes);
               if (outcome.kind == IngestOutcome::Kind::kDuplicate) {
                 stats_.duplicates.fetch_add(1, std::memory_order_relaxed);
               } else {
@@ -164,11 +184,15 @@ void Shard::process_batch(std::vector<Command*>& batch) {
             }
           } else if constexpr (std::is_same_v<T, PutChannelCommand>) {
             sets[i].changes.emplace_back(c.channel);
+          } else if constexpr (std::is_same_v<T, TenantCommand>) {
+            p.reply.status = c.apply(tenant(c.tenant), now, sets[i].changes);
           }
         },
         *cmd);
     pending.push_back(std::move(p));
   }
+  // Routing timers that are due ride in the same batch.
+  fire_timers(now, sets);
 
   std::vector<const proto::ChangeSet*> ptrs;
   ptrs.reserve(sets.size());
@@ -199,6 +223,8 @@ void Shard::process_batch(std::vector<Command*>& batch) {
           } else if constexpr (std::is_same_v<T, PutChannelCommand>) {
             if (st.is_ok()) directory_.put_channel(c.tenant, c.channel);
             if (c.done) c.done(st);
+          } else if constexpr (std::is_same_v<T, TenantCommand>) {
+            if (c.done) c.done(st.is_ok() ? p.reply.status : st);
           }
         },
         *p.command);
@@ -211,8 +237,34 @@ Status Shard::reload() {
   ReloadVisitor v(options_.owns, [this](const std::string& t) -> TenantState& { return tenant(t); });
   const auto now = options_.clock();
   auto st = db_.recover(v, now - options_.tenant.dedup_window_ms);
-  finish_restore(now);
-  return st;
+  if (st.is_ok()) st = v.status;
+  if (!st.is_ok()) return st;
+  return finish_restore(now);
+}
+
+void Shard::fire_timers(proto::TimeMs now, std::vector<proto::ChangeSet>& sets) {
+  // Tenants are few per shard; a tenant with nothing due costs one compare.
+  for (auto& [id, t] : tenants_) {
+    auto due = t->next_deadline();
+    if (!due || *due > now) continue;
+    proto::ChangeSet one;
+    one.tenant = id;
+    t->advance(now, one.changes);
+    if (!one.changes.empty()) sets.push_back(std::move(one));
+  }
+}
+
+std::chrono::milliseconds Shard::sleep_budget() const {
+  const auto now = options_.clock();
+  std::optional<proto::TimeMs> earliest;
+  for (const auto& [id, t] : tenants_) {
+    auto d = t->next_deadline();
+    if (d && (!earliest || *d < *earliest)) earliest = d;
+  }
+  if (!earliest) return kIdleWake;
+  const auto left = *earliest - now;
+  if (left <= 0) return std::chrono::milliseconds(0);
+  return std::min<std::chrono::milliseconds>(kIdleWake, std::chrono::milliseconds(left));
 }
 
 }  // namespace sb::router

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -54,7 +55,8 @@ class Shard {
 
   // Before start(): recovery feeds stored state into the shard's tenants.
   TenantState& tenant_for_restore(const std::string& tenant);
-  void finish_restore(proto::TimeMs now);
+  // Commits the repairs recovery needed; not ok if that write failed.
+  Status finish_restore(proto::TimeMs now);
 
   void start();
   // Stops taking commands, drains and commits what was queued, joins.
@@ -70,6 +72,9 @@ class Shard {
   void process_batch(std::vector<Command*>& batch);
   void fail_all(std::vector<Command*>& batch, const Status& st);
   Status reload();
+  void fire_timers(proto::TimeMs now, std::vector<proto::ChangeSet>& sets);
+  // How long the shard may sleep: until the next routing deadline, at most kIdleWake.
+  std::chrono::milliseconds sleep_budget() const;
   TenantState& tenant(const std::string& id);
 
   int index_;

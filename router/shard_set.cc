@@ -22,6 +22,14 @@ class StartupVisitor final : public storage::RecoveryVisitor {
   void on_last_seq(const std::string& t, std::uint64_t seq) override {
     state(t).restore_last_seq(seq);
   }
+  void on_routing(const std::string& t, proto::RoutingRecord r) override {
+    if (r.kind == 't') {
+      directory_.put_operator_token(t, r.id, r.json);
+      return;
+    }
+    if (auto st = state(t).restore(r); !st.is_ok() && status.is_ok()) status = st;
+  }
+  Status status;
 
  private:
   TenantState& state(const std::string& t) { return set_.shard_for(t).tenant_for_restore(t); }
@@ -52,8 +60,12 @@ Status ShardSet::recover() {
   StartupVisitor v(*this, directory_);
   const auto now = options_.clock();
   auto st = db_.recover(v, now - options_.tenant.dedup_window_ms);
-  for (auto& s : shards_) s->finish_restore(now);
-  return st;
+  if (st.is_ok()) st = v.status;
+  if (!st.is_ok()) return st;
+  for (auto& s : shards_) {
+    if (auto fs = s->finish_restore(now); !fs.is_ok()) return fs;
+  }
+  return Status::ok();
 }
 
 void ShardSet::start() {

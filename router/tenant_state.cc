@@ -1,5 +1,7 @@
 #include "router/tenant_state.h"
 
+#include <cstdlib>
+
 #include "proto/ids.h"
 #include "proto/json_writer.h"
 #include "proto/time.h"
@@ -20,7 +22,10 @@ std::string identity_key(std::string_view channel, std::string_view external) {
 }  // namespace
 
 TenantState::TenantState(std::string tenant, TenantOptions options)
-    : tenant_(std::move(tenant)), options_(options), dedup_(options.dedup_window_ms) {}
+    : tenant_(std::move(tenant)),
+      options_(options),
+      dedup_(options.dedup_window_ms),
+      dispatcher_(options.routing) {}
 
 proto::Contact& TenantState::resolve_contact(const proto::InboundEvent& e, TimeMs now,
                                              std::vector<Change>& out) {
@@ -74,7 +79,8 @@ void TenantState::append_log(std::string_view type, TimeMs now, const proto::Con
 }
 
 IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::string& queue,
-                                  TimeMs now, std::vector<Change>& out) {
+                                  routing::ChannelKind kind, TimeMs now,
+                                  std::vector<Change>& out) {
   IngestOutcome outcome;
   dedup_.expire(now);
   if (dedup_.contains(e.channel, e.event_id)) {
@@ -87,10 +93,20 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
   auto& contact = resolve_contact(e, now, out);
   outcome.contact_id = contact.id;
 
-  proto::Conversation* conv = nullptr;
-  if (auto it = open_by_contact_.find(contact.id); it != open_by_contact_.end()) {
-    conv = &conversations_.at(it->second);
-  } else {
+  proto::Conversation* latest = nullptr;
+  if (auto it = latest_by_contact_.find(contact.id); it != latest_by_contact_.end()) {
+    latest = &conversations_.at(it->second);
+  }
+  proto::Conversation* conv = latest;
+  enum class Route { kNone, kNew, kReopen } route = Route::kNone;
+  if (latest != nullptr && latest->status == proto::ConversationStatus::kResolved) {
+    if (now - latest->resolved_at <= options_.reopen_window_ms) {
+      route = Route::kReopen;
+    } else {
+      conv = nullptr;
+    }
+  }
+  if (conv == nullptr) {
     const auto seq = next_seq();
     proto::Conversation c;
     c.id = proto::make_id("cv", seq);
@@ -101,9 +117,14 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
     c.status = proto::ConversationStatus::kQueued;
     c.created_at = now;
     conv = &conversations_.emplace(c.id, std::move(c)).first->second;
-    open_by_contact_[contact.id] = conv->id;
+    latest_by_contact_[contact.id] = conv->id;
     outcome.new_conversation = true;
+    route = Route::kNew;
     append_log("conversation.created", now, *conv, nullptr, seq, out);
+  } else if (route == Route::kReopen) {
+    conv->status = proto::ConversationStatus::kQueued;
+    conv->resolved_at = 0;
+    append_log("conversation.reopened", now, *conv, nullptr, next_seq(), out);
   }
 
   proto::Message m;
@@ -124,11 +145,21 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
   conv->message_count += 1;
   // The customer may write from another chat of the same channel; reply there.
   if (!e.reply_address.empty() && e.channel == conv->channel) conv->reply_address = e.reply_address;
-  out.emplace_back(*conv);
   append_log("message.created", now, *conv, &m, m.seq, out);
   outcome.conversation_id = conv->id;
   outcome.message_id = m.id;
   out.emplace_back(std::move(m));
+
+  if (route != Route::kNone) {
+    // A new conversation prefers whoever served this customer last (sticky);
+    // a reopened one goes back to its own last operator.
+    const proto::Conversation* previous = route == Route::kNew ? latest : conv;
+    route_arrival(*conv, e, kind, queue, previous ? previous->last_operator : std::string(),
+                  previous ? (previous->resolved_at ? previous->resolved_at : previous->updated_at)
+                           : 0,
+                  now, out);
+  }
+  out.emplace_back(*conv);
   return outcome;
 }
 
@@ -142,7 +173,12 @@ void TenantState::restore(const proto::IdentityLink& l) {
 }
 
 void TenantState::restore(proto::Conversation c) {
-  if (c.status != proto::ConversationStatus::kResolved) open_by_contact_[c.contact_id] = c.id;
+  // Ids grow with the seq: the latest conversation has the highest one.
+  auto& latest = latest_by_contact_[c.contact_id];
+  const auto seq_of = [](const std::string& id) {
+    return id.size() > 3 ? std::strtoull(id.c_str() + 3, nullptr, 10) : 0ULL;
+  };
+  if (latest.empty() || seq_of(c.id) > seq_of(latest)) latest = c.id;
   auto id = c.id;
   conversations_.insert_or_assign(std::move(id), std::move(c));
 }
@@ -153,9 +189,12 @@ void TenantState::restore_last_seq(std::uint64_t seq) {
   if (seq > last_seq_) last_seq_ = seq;
 }
 
-void TenantState::finish_restore(TimeMs now) {
+void TenantState::finish_restore(TimeMs now, std::vector<Change>& out) {
   dedup_.finish_restore();
   dedup_.expire(now);
+  (void)route(now, out, [&](routing::Dispatcher& d, routing::Output& o) {
+    return d.finish_restore(now, o);
+  });
 }
 
 const proto::Conversation* TenantState::conversation(const std::string& id) const {

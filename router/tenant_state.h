@@ -12,17 +12,23 @@
 // Single-threaded: owned by exactly one shard.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "proto/change.h"
 #include "router/dedup.h"
+#include "router/routing/dispatcher.h"
 
 namespace sb::router {
 
 struct TenantOptions {
   proto::TimeMs dedup_window_ms = 7LL * 24 * 3600 * 1000;
+  // A customer writing again within this long after a resolve reopens the
+  // conversation; later, a new one opens (preferring the last operator).
+  proto::TimeMs reopen_window_ms = 3600LL * 1000;
+  routing::DispatcherOptions routing;
 };
 
 struct IngestOutcome {
@@ -41,8 +47,28 @@ class TenantState {
   // Applies one inbound event. `queue` is the queue of the channel it came
   // from (where a new conversation waits). Appends what must be persisted to
   // `out`; on kDuplicate nothing is appended.
-  IngestOutcome ingest(const proto::InboundEvent& e, const std::string& queue, proto::TimeMs now,
+  IngestOutcome ingest(const proto::InboundEvent& e, const std::string& queue,
+                       routing::ChannelKind kind, proto::TimeMs now,
                        std::vector<proto::Change>& out);
+
+  // Runs one input of the routing core, `fn(dispatcher, output)`, and turns
+  // its decisions into conversation updates, event-log frames and routing
+  // records appended to `out`. Returns fn's status; on a refusal the changes
+  // of timers that fired meanwhile are still appended.
+  template <class F>
+  Status route(proto::TimeMs now, std::vector<proto::Change>& out, F&& fn) {
+    routed_.clear();
+    Status st = fn(dispatcher_, routed_);
+    apply_routing(now, out);
+    return st;
+  }
+  // Fires due routing timers (offer expiries, overflows, graces).
+  void advance(proto::TimeMs now, std::vector<proto::Change>& out);
+  std::optional<proto::TimeMs> next_deadline() const { return dispatcher_.next_deadline(); }
+  const routing::Dispatcher& dispatcher() const { return dispatcher_; }
+  // Persists an operator's config as given (route() persists only runtimes).
+  static proto::Change operator_record(const routing::OperatorConfig& op);
+  static proto::Change queue_record(const routing::QueueConfig& q);
 
   // Recovery: rebuild from stored records, then finish_restore().
   void restore(proto::Contact c);
@@ -50,7 +76,12 @@ class TenantState {
   void restore(proto::Conversation c);
   void restore(const proto::DedupMark& m);
   void restore_last_seq(std::uint64_t seq);
-  void finish_restore(proto::TimeMs now);
+  // Queue/operator/runtime/conversation-routing records; unknown kinds are
+  // ignored. Corrupt records are a Status.
+  Status restore(const proto::RoutingRecord& r);
+  // Rebuilds indexes and timers; repairs found by the routing core are
+  // appended to `out` and must be committed before serving.
+  void finish_restore(proto::TimeMs now, std::vector<proto::Change>& out);
 
   const std::string& tenant() const { return tenant_; }
   std::uint64_t last_seq() const { return last_seq_; }
@@ -74,7 +105,15 @@ class TenantState {
   std::unordered_map<std::string, std::string> identities_;  // channel\0external -> contact id
   std::unordered_map<std::string, proto::Contact> contacts_;
   std::unordered_map<std::string, proto::Conversation> conversations_;
-  std::unordered_map<std::string, std::string> open_by_contact_;  // contact id -> conversation id
+  // contact id -> its latest conversation (open or resolved, for reopening)
+  std::unordered_map<std::string, std::string> latest_by_contact_;
+  routing::Dispatcher dispatcher_;
+  routing::Output routed_;  // scratch, reused between inputs
+  void apply_routing(proto::TimeMs now, std::vector<proto::Change>& out);
+  void route_arrival(proto::Conversation& conv, const proto::InboundEvent& e,
+                     routing::ChannelKind kind, const std::string& channel_queue,
+                     const std::string& last_operator, proto::TimeMs last_served_at,
+                     proto::TimeMs now, std::vector<proto::Change>& out);
 };
 
 }  // namespace sb::router

@@ -23,9 +23,11 @@ Status to_status(const rocksdb::Status& s, std::string_view what) {
   return Status::io_error(std::move(m));
 }
 
-enum Cf : std::size_t { kDefault, kEvents, kMessages, kContacts, kConversations, kDedup, kMeta, kCount };
-constexpr const char* kCfNames[kCount] = {"default",  "events", "messages", "contacts",
-                                          "conversations", "dedup", "meta"};
+enum Cf : std::size_t {
+  kDefault, kEvents, kMessages, kContacts, kConversations, kDedup, kMeta, kRouting, kCount
+};
+constexpr const char* kCfNames[kCount] = {"default", "events", "messages", "contacts",
+                                          "conversations", "dedup", "meta", "routing"};
 
 std::string be64(std::uint64_t v) {
   std::string s;
@@ -71,6 +73,12 @@ struct Db::Impl {
             put(b, kEvents, keys::event(t, x.seq), x.json);
           } else if constexpr (std::is_same_v<T, proto::ChannelConfig>) {
             put(b, kMeta, keys::channel(t, x.name), proto::encode(x));
+          } else if constexpr (std::is_same_v<T, proto::RoutingRecord>) {
+            if (x.erase) {
+              (void)b.Delete(cf[kRouting], keys::routing(t, x.kind, x.id));
+            } else {
+              put(b, kRouting, keys::routing(t, x.kind, x.id), x.json);
+            }
           }
         },
         change);
@@ -173,6 +181,17 @@ Status Db::recover(RecoveryVisitor& v, proto::TimeMs dedup_since) {
         auto c = proto::decode_conversation(val);
         if (!c) return Status::corruption("conversation record: " + c.status().message());
         v.on_conversation(std::string(parts->p[0]), std::move(c).value());
+        return Status::ok();
+      });
+      !st.is_ok()) {
+    return st;
+  }
+
+  if (auto st = scan(kRouting, [&](std::string_view k, std::string_view val) -> Status {
+        auto parts = keys::split(k, 3);
+        if (!parts || parts->p[1].size() != 1) return bad_key(kRouting);
+        v.on_routing(std::string(parts->p[0]),
+                     proto::RoutingRecord{parts->p[1][0], std::string(parts->p[2]), std::string(val)});
         return Status::ok();
       });
       !st.is_ok()) {

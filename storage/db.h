@@ -24,7 +24,8 @@ struct DbOptions {
   bool sync = true;
 };
 
-// What recovery hands back, tenant by tenant. Called in key order per CF.
+// What recovery hands back, tenant by tenant. Called in key order per CF:
+// meta, contacts, conversations, routing, dedup, then the last seq.
 class RecoveryVisitor {
  public:
   virtual ~RecoveryVisitor() = default;
@@ -34,6 +35,7 @@ class RecoveryVisitor {
   virtual void on_conversation(const std::string& tenant, proto::Conversation c) = 0;
   virtual void on_dedup(const std::string& tenant, proto::DedupMark m) = 0;
   virtual void on_last_seq(const std::string& tenant, std::uint64_t seq) = 0;
+  virtual void on_routing(const std::string& tenant, proto::RoutingRecord r) = 0;
 };
 
 class Db {

@@ -70,6 +70,11 @@ std::string channel(std::string_view tenant, std::string_view name) {
   return join({tenant, "channel", name});
 }
 
+std::string routing(std::string_view tenant, char kind, std::string_view id) {
+  const char k[1] = {kind};
+  return join({tenant, std::string_view(k, 1), id});
+}
+
 std::optional<Parts> split(std::string_view key, int components) {
   Parts parts;
   for (int i = 0; i + 1 < components; ++i) {

@@ -31,6 +31,9 @@ std::string dedup(std::string_view tenant, std::string_view channel, std::string
 // meta CF:          tenant \0 "channel" \0 name       -> ChannelConfig JSON
 std::string channel(std::string_view tenant, std::string_view name);
 
+// routing CF:       tenant \0 kind \0 id               -> JSON (router/routing_codec.h)
+std::string routing(std::string_view tenant, char kind, std::string_view id);
+
 // The prefix every key of a tenant starts with, in every CF.
 std::string tenant_prefix(std::string_view tenant);
 

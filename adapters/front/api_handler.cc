@@ -33,21 +33,6 @@ std::vector<std::string_view> segments(std::string_view path) {
   return out;
 }
 
-int http_status(const Status& st) {
-  switch (st.code()) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kUnauthenticated: return 401;
-    case Code::kPermissionDenied: return 403;
-    case Code::kNotFound: return 404;
-    case Code::kConflict: return 409;
-    case Code::kTooLarge: return 413;
-    case Code::kUnavailable:
-    case Code::kIoError: return 503;
-    default: return 500;
-  }
-}
-
 HttpResponse unavailable(std::string_view code, std::string_view message) {
   auto r = json_error(503, code, message);
   r.headers.emplace_back("Retry-After", "1");
@@ -105,25 +90,35 @@ Result<proto::ChannelConfig> parse_channel_body(std::string_view body, const std
 
 ApiHandler::ApiHandler(router::Directory& directory, router::ShardSet& shards, Metrics& metrics,
                        std::function<proto::TimeMs()> clock)
-    : directory_(directory), shards_(shards), metrics_(metrics), clock_(std::move(clock)) {}
+    : directory_(directory),
+      shards_(shards),
+      metrics_(metrics),
+      clock_(std::move(clock)),
+      routing_api_(directory, shards) {}
 
 void ApiHandler::on_rejected(int status) { metrics_.observe(Route::kOther, status, 0); }
 
-std::string ApiHandler::admin_tenant(const HttpRequest& req, const Responder& respond) {
+std::optional<Caller> ApiHandler::authenticate(const HttpRequest& req, const Responder& respond) {
   auto auth = req.header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (auth.size() <= kBearer.size() || auth.substr(0, kBearer.size()) != kBearer) {
     respond(json_error(401, "unauthenticated", "missing 'Authorization: Bearer <key>'"));
-    return {};
+    return std::nullopt;
   }
+  // Keys are looked up by their SHA-256: the plain key is never stored, and
+  // the final comparison of the hashes is constant-time.
   const auto hash = sha256_hex(auth.substr(kBearer.size()));
   auto snap = directory_.snapshot();
-  auto it = snap->tenant_by_admin_hash.find(hash);
-  if (it == snap->tenant_by_admin_hash.end() || !constant_time_equal(it->first, hash)) {
-    respond(json_error(401, "unauthenticated", "unknown key"));
-    return {};
+  if (auto it = snap->tenant_by_admin_hash.find(hash);
+      it != snap->tenant_by_admin_hash.end() && constant_time_equal(it->first, hash)) {
+    return Caller{it->second, {}};
   }
-  return it->second;
+  if (auto it = snap->operator_by_token_hash.find(hash);
+      it != snap->operator_by_token_hash.end() && constant_time_equal(it->first, hash)) {
+    return Caller{it->second.tenant, it->second.operator_id};
+  }
+  respond(json_error(401, "unauthenticated", "unknown key"));
+  return std::nullopt;
 }
 
 void ApiHandler::handle(HttpRequest&& req, Responder respond) {
@@ -161,13 +156,16 @@ void ApiHandler::handle(HttpRequest&& req, Responder respond) {
     return webhook(std::move(req), tenant, channel, std::move(done));
   }
   if (!seg.empty() && seg[0] == "v1") {
+    auto caller = authenticate(req, done);
+    if (!caller) return;
+    if (!ready()) return done(unavailable("not_ready", "recovery in progress"));
+    if (routing_api_.handle(req, seg, *caller, done)) return;
     const bool known = (seg.size() == 3 && seg[1] == "channels" && put) ||
                        (seg.size() == 2 && seg[1] == "channels" && get) ||
                        (seg.size() == 2 && seg[1] == "events" && post);
     if (!known) return done(json_error(404, "not_found", "no such route: " + req.method + " " + req.path));
-    auto tenant = admin_tenant(req, done);
-    if (tenant.empty()) return;
-    if (!ready()) return done(unavailable("not_ready", "recovery in progress"));
+    if (!caller->is_admin()) return done(json_error(403, "forbidden", "needs the tenant's admin key"));
+    const std::string tenant = caller->tenant;
     if (seg[1] == "channels" && seg.size() == 3) {
       const std::string name(seg[2]);
       if (!proto::is_valid_name(name)) {
@@ -227,6 +225,7 @@ void ApiHandler::submit_ingest(const std::string& tenant, const proto::ChannelCo
   router::IngestCommand cmd;
   cmd.tenant = tenant;
   cmd.queue = channel.queue.empty() ? "default" : channel.queue;
+  cmd.kind = router::routing::channel_kind_of_type(channel.type);
   cmd.events = std::move(events);
   // The shard calls this after the batch holding these events is on disk.
   auto shared_respond = std::make_shared<Responder>(std::move(respond));
@@ -278,7 +277,7 @@ void ApiHandler::put_channel(HttpRequest&& req, const std::string& tenant, const
   w.begin_object().field("name", cfg->name).field("type", cfg->type).field("queue", cfg->queue);
   w.field("webhook_path", "/webhooks/" + tenant + "/" + cfg->name).end_object();
   cmd.done = [shared_respond, body = std::move(body)](Status st) {
-    if (!st.is_ok()) return (*shared_respond)(json_error(http_status(st), "storage_unavailable", st.message()));
+    if (!st.is_ok()) return (*shared_respond)(json_error(http_status_of(st), "storage_unavailable", st.message()));
     (*shared_respond)(http::json_ok(body));
   };
   if (!shards_.submit(tenant, std::move(cmd))) {

@@ -9,11 +9,15 @@
 //   PUT  /v1/channels/{channel}           admin key
 //   GET  /v1/channels                     admin key (secrets never returned)
 //   POST /v1/events                       admin key, generic ingest
+//   queues, operators, status, conversations: adapters/front/routing_api.h
 #pragma once
 
 #include <atomic>
 #include <functional>
+#include <optional>
 
+#include "adapters/front/caller.h"
+#include "adapters/front/routing_api.h"
 #include "adapters/http/message.h"
 #include "adapters/metrics.h"
 #include "router/directory.h"
@@ -44,14 +48,15 @@ class ApiHandler final : public http::HttpHandler {
   void submit_ingest(const std::string& tenant, const proto::ChannelConfig& channel,
                      std::vector<proto::InboundEvent> events, std::size_t ignored,
                      http::Responder respond);
-  // The tenant whose admin key the request carries, or "" (and an answer sent).
-  std::string admin_tenant(const http::HttpRequest& req, const http::Responder& respond);
+  // Who the bearer credential belongs to, or nullopt (and a 401 sent).
+  std::optional<Caller> authenticate(const http::HttpRequest& req, const http::Responder& respond);
 
   router::Directory& directory_;
   router::ShardSet& shards_;
   Metrics& metrics_;
   std::function<proto::TimeMs()> clock_;
   std::atomic<bool> ready_{false};
+  RoutingApi routing_api_;
 };
 
 }  // namespace sb::adapters

@@ -35,6 +35,7 @@ struct ConversationLister final : storage::RecoveryVisitor {
   }
   void on_dedup(const std::string&, proto::DedupMark) override {}
   void on_last_seq(const std::string&, std::uint64_t) override {}
+  void on_routing(const std::string&, proto::RoutingRecord) override {}
 };
 
 TEST(CrashE2E, NothingAcknowledgedIsLostNothingIsStoredTwice) {

@@ -30,8 +30,22 @@ TEST(Codec, InboundEventRoundTrip) {
 }
 
 TEST(Codec, ConversationRoundTrip) {
-  Conversation c{"cv-2", "ct-1", "tg", "411122334", "support", ConversationStatus::kAssigned,
-                 "olena", 1, 2, 3, 7};
+  Conversation c;
+  c.id = "cv-2";
+  c.contact_id = "ct-1";
+  c.channel = "tg";
+  c.reply_address = "411122334";
+  c.queue = "support";
+  c.status = ConversationStatus::kOffered;
+  c.operator_id = "olena";
+  c.offered_to = "taras";
+  c.offer_expires_at = 99;
+  c.last_operator = "olena";
+  c.resolved_at = 5;
+  c.created_at = 1;
+  c.updated_at = 2;
+  c.first_response_at = 3;
+  c.message_count = 7;
   auto back = decode_conversation(encode(c));
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   EXPECT_EQ(*back, c);

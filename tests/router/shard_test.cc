@@ -30,7 +30,7 @@ std::future<IngestReply> ingest(ShardSet& set, const std::string& tenant,
                                 std::vector<proto::InboundEvent> events) {
   auto promise = std::make_shared<std::promise<IngestReply>>();
   auto fut = promise->get_future();
-  IngestCommand cmd{tenant, "default", std::move(events),
+  IngestCommand cmd{tenant, "default", routing::ChannelKind::kChat, std::move(events),
                     [promise](IngestReply r) { promise->set_value(std::move(r)); }};
   EXPECT_TRUE(set.submit(tenant, std::move(cmd)));
   return fut;

@@ -26,26 +26,110 @@ std::size_t count(const std::vector<proto::Change>& changes) {
 TEST(TenantState, FirstMessageOpensAConversation) {
   TenantState t("acme", {});
   std::vector<proto::Change> out;
-  auto o = t.ingest(msg("tg", "1", "42", "hi"), "support", 1000, out);
+  auto o = t.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat, 1000, out);
   EXPECT_EQ(o.kind, IngestOutcome::Kind::kStored);
   EXPECT_TRUE(o.new_conversation);
   const auto* c = t.conversation(o.conversation_id);
   ASSERT_NE(c, nullptr);
-  EXPECT_EQ(c->queue, "support");
-  EXPECT_EQ(c->status, proto::ConversationStatus::kQueued);
+  EXPECT_EQ(c->queue, "default");  // "support" was never defined: the tenant's default queue
+  EXPECT_EQ(c->status, proto::ConversationStatus::kQueued);  // nobody online
   EXPECT_EQ(c->message_count, 1u);
   EXPECT_EQ(count<proto::Message>(out), 1u);
   EXPECT_EQ(count<proto::Contact>(out), 1u);
   EXPECT_EQ(count<proto::DedupMark>(out), 1u);
-  EXPECT_EQ(count<proto::LogEntry>(out), 3u);  // contact, conversation, message
+  // contact.created, conversation.created, message.created, conversation.queued
+  EXPECT_EQ(count<proto::LogEntry>(out), 4u);
+  bool queued_frame = false;
+  for (const auto& ch : out) {
+    if (const auto* e = std::get_if<proto::LogEntry>(&ch)) {
+      queued_frame |= e->json.find(R"("type":"conversation.queued")") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(queued_frame);
+}
+
+// The whole path of issue 3 through TenantState: an operator online in the
+// channel's queue gets the offer; accepting makes it the owner; resolving and
+// writing again within the reopen window goes back to it.
+TEST(TenantState, NewConversationIsOfferedAcceptedResolvedAndReopened) {
+  TenantState t("acme", {});
+  std::vector<proto::Change> out;
+  routing::QueueConfig q;
+  q.name = "support";
+  ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) { return d.put_queue(q, 0, o); }).is_ok());
+  routing::OperatorConfig op;
+  op.id = "olena";
+  op.queues = {"support"};
+  op.capacity.chat = 2;
+  ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) { return d.put_operator(op, 0, o); }).is_ok());
+  ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) {
+                 return d.set_operator_status("olena", routing::OperatorStatus::kOnline, 0, o);
+               }).is_ok());
+
+  auto in = t.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat, 1000, out);
+  const auto* c = t.conversation(in.conversation_id);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->status, proto::ConversationStatus::kOffered);
+  EXPECT_EQ(c->offered_to, "olena");
+  EXPECT_EQ(c->offer_expires_at, 1000 + q.offer_timeout_ms);
+
+  ASSERT_TRUE(t.route(2000, out, [&](auto& d, auto& o) {
+                 return d.accept(in.conversation_id, "olena", 2000, o);
+               }).is_ok());
+  EXPECT_EQ(c->status, proto::ConversationStatus::kAssigned);
+  EXPECT_EQ(c->operator_id, "olena");
+
+  ASSERT_TRUE(t.route(3000, out, [&](auto& d, auto& o) {
+                 return d.resolve(in.conversation_id, "olena", 3000, o);
+               }).is_ok());
+  EXPECT_EQ(c->status, proto::ConversationStatus::kResolved);
+
+  auto again = t.ingest(msg("tg", "2", "42", "one more thing"), "support",
+                        routing::ChannelKind::kChat, 4000, out);
+  EXPECT_EQ(again.conversation_id, in.conversation_id) << "reopened within the window";
+  EXPECT_EQ(c->status, proto::ConversationStatus::kOffered);
+  EXPECT_EQ(c->offered_to, "olena");
+}
+
+TEST(TenantState, AfterTheReopenWindowANewConversationPrefersTheLastOperator) {
+  TenantOptions options;
+  options.reopen_window_ms = 1000;
+  TenantState t("acme", options);
+  std::vector<proto::Change> out;
+  routing::QueueConfig q;
+  q.name = "default";
+  q.offer_timeout_ms = 0;  // auto-accept
+  ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) { return d.put_queue(q, 0, o); }).is_ok());
+  for (const char* id : {"olena", "taras"}) {
+    routing::OperatorConfig op;
+    op.id = id;
+    op.queues = {"default"};
+    op.capacity.chat = 5;
+    ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) { return d.put_operator(op, 0, o); }).is_ok());
+    ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) {
+                   return d.set_operator_status(id, routing::OperatorStatus::kOnline, 0, o);
+                 }).is_ok());
+  }
+  auto first = t.ingest(msg("tg", "1", "42", "hi"), "", routing::ChannelKind::kChat, 10, out);
+  const std::string owner = t.conversation(first.conversation_id)->operator_id;
+  ASSERT_FALSE(owner.empty());
+  // Load the owner more than the other, so that only stickiness picks it again.
+  t.ingest(msg("tg", "2", "77", "other"), "", routing::ChannelKind::kChat, 11, out);
+  ASSERT_TRUE(t.route(20, out, [&](auto& d, auto& o) {
+                 return d.resolve(first.conversation_id, "", 20, o);
+               }).is_ok());
+  auto later = t.ingest(msg("tg", "3", "42", "back again"), "", routing::ChannelKind::kChat, 5000, out);
+  EXPECT_TRUE(later.new_conversation);
+  EXPECT_NE(later.conversation_id, first.conversation_id);
+  EXPECT_EQ(t.conversation(later.conversation_id)->operator_id, owner);
 }
 
 TEST(TenantState, RetryIsAbsorbedWithoutAnyChange) {
   TenantState t("acme", {});
   std::vector<proto::Change> out;
-  t.ingest(msg("tg", "1", "42", "hi"), "q", 1000, out);
+  t.ingest(msg("tg", "1", "42", "hi"), "q", routing::ChannelKind::kChat, 1000, out);
   out.clear();
-  auto o = t.ingest(msg("tg", "1", "42", "hi"), "q", 2000, out);
+  auto o = t.ingest(msg("tg", "1", "42", "hi"), "q", routing::ChannelKind::kChat, 2000, out);
   EXPECT_EQ(o.kind, IngestOutcome::Kind::kDuplicate);
   EXPECT_TRUE(out.empty());
   EXPECT_EQ(t.conversation_count(), 1u);
@@ -54,9 +138,9 @@ TEST(TenantState, RetryIsAbsorbedWithoutAnyChange) {
 TEST(TenantState, FurtherMessagesThreadIntoTheOpenConversation) {
   TenantState t("acme", {});
   std::vector<proto::Change> out;
-  auto a = t.ingest(msg("tg", "1", "42", "one"), "q", 1000, out);
-  auto b = t.ingest(msg("tg", "2", "42", "two"), "q", 1001, out);
-  auto c = t.ingest(msg("tg", "3", "43", "other customer"), "q", 1002, out);
+  auto a = t.ingest(msg("tg", "1", "42", "one"), "q", routing::ChannelKind::kChat, 1000, out);
+  auto b = t.ingest(msg("tg", "2", "42", "two"), "q", routing::ChannelKind::kChat, 1001, out);
+  auto c = t.ingest(msg("tg", "3", "43", "other customer"), "q", routing::ChannelKind::kChat, 1002, out);
   EXPECT_EQ(a.conversation_id, b.conversation_id);
   EXPECT_FALSE(b.new_conversation);
   EXPECT_NE(a.conversation_id, c.conversation_id);
@@ -68,8 +152,8 @@ TEST(TenantState, FurtherMessagesThreadIntoTheOpenConversation) {
 TEST(TenantState, SameUserIdOnAnotherChannelIsAnotherIdentity) {
   TenantState t("acme", {});
   std::vector<proto::Change> out;
-  auto a = t.ingest(msg("tg", "1", "42", "x"), "q", 1, out);
-  auto b = t.ingest(msg("viber", "1", "42", "x"), "q", 2, out);
+  auto a = t.ingest(msg("tg", "1", "42", "x"), "q", routing::ChannelKind::kChat, 1, out);
+  auto b = t.ingest(msg("viber", "1", "42", "x"), "q", routing::ChannelKind::kChat, 2, out);
   EXPECT_EQ(b.kind, IngestOutcome::Kind::kStored);  // same id, other channel: not a retry
   EXPECT_NE(a.contact_id, b.contact_id);
 }
@@ -78,7 +162,7 @@ TEST(TenantState, SeqsAreDenseAndIdsUnique) {
   TenantState t("acme", {});
   std::vector<proto::Change> out;
   for (int i = 0; i < 20; ++i) {
-    t.ingest(msg("tg", std::to_string(i), std::to_string(i % 3), "m"), "q", i, out);
+    t.ingest(msg("tg", std::to_string(i), std::to_string(i % 3), "m"), "q", routing::ChannelKind::kChat, i, out);
   }
   std::uint64_t expect = 1;
   std::set<std::string> ids;
@@ -96,7 +180,7 @@ TEST(TenantState, SeqsAreDenseAndIdsUnique) {
 TEST(TenantState, RestoredStateContinuesWhereItStopped) {
   TenantState a("acme", {});
   std::vector<proto::Change> out;
-  auto first = a.ingest(msg("tg", "1", "42", "x"), "q", 1000, out);
+  auto first = a.ingest(msg("tg", "1", "42", "x"), "q", routing::ChannelKind::kChat, 1000, out);
 
   TenantState b("acme", {});
   for (const auto& c : out) {
@@ -114,11 +198,12 @@ TEST(TenantState, RestoredStateContinuesWhereItStopped) {
         },
         c);
   }
-  b.finish_restore(2000);
+  std::vector<proto::Change> repairs;
+  b.finish_restore(2000, repairs);
   std::vector<proto::Change> more;
-  EXPECT_EQ(b.ingest(msg("tg", "1", "42", "x"), "q", 2000, more).kind,
+  EXPECT_EQ(b.ingest(msg("tg", "1", "42", "x"), "q", routing::ChannelKind::kChat, 2000, more).kind,
             IngestOutcome::Kind::kDuplicate);
-  auto next = b.ingest(msg("tg", "2", "42", "y"), "q", 2001, more);
+  auto next = b.ingest(msg("tg", "2", "42", "y"), "q", routing::ChannelKind::kChat, 2001, more);
   EXPECT_EQ(next.conversation_id, first.conversation_id);
   EXPECT_GT(b.last_seq(), a.last_seq());
 }
@@ -129,7 +214,7 @@ TEST(TenantState, EditsReferenceTheEditedMessage) {
   auto e = msg("tg", "9", "42", "fixed text");
   e.kind = proto::EventKind::kEdit;
   e.platform_message_id = "1043";
-  t.ingest(e, "q", 1, out);
+  t.ingest(e, "q", routing::ChannelKind::kChat, 1, out);
   bool found = false;
   for (const auto& c : out) {
     if (const auto* m = std::get_if<proto::Message>(&c)) {

@@ -22,6 +22,8 @@ struct Collected final : RecoveryVisitor {
   }
   void on_dedup(const std::string& t, proto::DedupMark m) override { dedup.emplace_back(t, m); }
   void on_last_seq(const std::string& t, std::uint64_t s) override { last_seq[t] = s; }
+  std::vector<std::pair<std::string, proto::RoutingRecord>> routing;
+  void on_routing(const std::string& t, proto::RoutingRecord r) override { routing.emplace_back(t, r); }
 };
 
 proto::ChangeSet sample(const std::string& tenant, std::uint64_t base, proto::TimeMs at) {

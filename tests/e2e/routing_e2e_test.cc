@@ -1,0 +1,189 @@
+// The routing engine over HTTP against the real binary: offers go to online
+// operators with a free slot, one at a time; accepting makes the owner;
+// freed capacity pulls the waiting conversation at once; a pending offer
+// survives a daemon restart with its deadline; tokens are scoped.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/e2e/telegram_payloads.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/json_peek.h"
+#include "tests/support/temp_dir.h"
+
+namespace sb::test {
+namespace {
+
+constexpr const char* kSecret = "routing-secret-0123456789";
+
+class RoutingE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    daemon_.start();
+    ASSERT_EQ(daemon_.put("/v1/channels/tg", R"({"type":"telegram","secret":")" + std::string(kSecret) +
+                                                 R"(","queue":"support"})", daemon_.admin()).status, 200);
+    auto q = daemon_.put("/v1/queues/support", R"({"skills":["uk"],"offer_timeout_s":30})", daemon_.admin());
+    ASSERT_EQ(q.status, 200) << q.body;
+    olena_ = add_operator("olena", R"({"name":"Olena","skills":["uk","billing"],"queues":["support"],"capacity":{"chat":1,"email":5}})");
+    taras_ = add_operator("taras", R"({"name":"Taras","skills":["uk"],"queues":["support"],"capacity":{"chat":1}})");
+  }
+
+  std::string add_operator(const std::string& id, const std::string& body) {
+    auto r = daemon_.put("/v1/operators/" + id, body, daemon_.admin());
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto token = json_peek(r.body, "token");
+    EXPECT_GE(token.size(), 40u) << r.body;
+    return token;
+  }
+
+  static Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
+
+  HttpResult set_status(const std::string& token, const std::string& status) {
+    return daemon_.put("/v1/me/status", R"({"status":")" + status + R"("})", bearer(token));
+  }
+
+  // A customer writes; returns the conversation id.
+  std::string customer_writes(std::int64_t update_id, std::int64_t user) {
+    auto r = daemon_.post("/webhooks/demo/tg", telegram_text_update(update_id, user, "help"),
+                          {{"X-Telegram-Bot-Api-Secret-Token", kSecret}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json_peek(r.body, "conversation");
+  }
+
+  HttpResult conversation(const std::string& id) {
+    return daemon_.get("/v1/conversations/" + id, daemon_.admin());
+  }
+
+  HttpResult act(const std::string& id, const std::string& action, const std::string& token,
+                 const std::string& body = "{}") {
+    return daemon_.post("/v1/conversations/" + id + "/" + action, body, bearer(token));
+  }
+
+  const std::string& token_of(const std::string& op) { return op == "olena" ? olena_ : taras_; }
+
+  TempDir dir_;
+  DaemonProcess daemon_{dir_.path()};
+  std::string olena_, taras_;
+};
+
+TEST_F(RoutingE2E, OfferAcceptCapacityWaitingAndFreedCapacity) {
+  // Nobody online: the conversation waits.
+  const auto c1 = customer_writes(1, 101);
+  ASSERT_FALSE(c1.empty());
+  EXPECT_EQ(json_peek(conversation(c1).body, "status"), "queued");
+
+  // An operator coming online pulls it at once.
+  ASSERT_EQ(set_status(olena_, "online").status, 200);
+  auto v = conversation(c1);
+  EXPECT_EQ(json_peek(v.body, "status"), "offered");
+  EXPECT_EQ(json_peek(v.body, "offered_to"), "olena");
+  EXPECT_FALSE(json_peek(v.body, "offer_expires_at").empty());
+
+  // Only the holder of the offer may accept it.
+  ASSERT_EQ(set_status(taras_, "online").status, 200);
+  EXPECT_EQ(act(c1, "accept", taras_).status, 409);
+  auto accepted = act(c1, "accept", olena_);
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  EXPECT_EQ(json_peek(accepted.body, "status"), "assigned");
+  EXPECT_EQ(json_peek(accepted.body, "operator"), "olena");
+
+  // Olena is full (chat capacity 1): the next goes to Taras; the third waits.
+  const auto c2 = customer_writes(2, 102);
+  EXPECT_EQ(json_peek(conversation(c2).body, "offered_to"), "taras");
+  ASSERT_EQ(act(c2, "accept", taras_).status, 200);
+  const auto c3 = customer_writes(3, 103);
+  EXPECT_EQ(json_peek(conversation(c3).body, "status"), "queued");
+
+  // A retry of the same update makes no second conversation or offer.
+  EXPECT_EQ(customer_writes(3, 103), "");
+
+  // Resolving frees the slot and the waiting conversation is offered at once.
+  EXPECT_EQ(act(c1, "resolve", taras_).status, 409) << "only the owner (or an admin) resolves";
+  ASSERT_EQ(act(c1, "resolve", olena_).status, 200);
+  EXPECT_EQ(json_peek(conversation(c1).body, "status"), "resolved");
+  EXPECT_EQ(json_peek(conversation(c3).body, "offered_to"), "olena");
+
+  // Decline: the offer moves on (Taras is full, so it waits again).
+  ASSERT_EQ(act(c3, "decline", olena_).status, 200);
+  EXPECT_EQ(json_peek(conversation(c3).body, "status"), "queued");
+
+  // Taras resolving frees his slot: the waiting conversation is his at once.
+  ASSERT_EQ(act(c2, "resolve", taras_).status, 200);
+  EXPECT_EQ(json_peek(conversation(c3).body, "offered_to"), "taras");
+  ASSERT_EQ(act(c3, "accept", taras_).status, 200);
+
+  // The owner transfers it to a named colleague, who gets the offer.
+  const auto mykola = add_operator("mykola", R"({"skills":["uk"],"queues":["support"],"capacity":{"chat":2}})");
+  ASSERT_EQ(set_status(mykola, "online").status, 200);
+  EXPECT_EQ(act(c3, "transfer", olena_, R"({"operator":"mykola"})").status, 409)
+      << "only the owner or an admin transfers";
+  auto moved = act(c3, "transfer", taras_, R"({"operator":"mykola"})");
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(json_peek(conversation(c3).body, "offered_to"), "mykola");
+  EXPECT_EQ(json_peek(conversation(c3).body, "operator"), "");
+}
+
+TEST_F(RoutingE2E, PendingOfferSurvivesRestartWithItsDeadline) {
+  ASSERT_EQ(set_status(olena_, "online").status, 200);
+  const auto c1 = customer_writes(10, 201);
+  auto before = conversation(c1);
+  ASSERT_EQ(json_peek(before.body, "status"), "offered");
+  const auto deadline = json_peek(before.body, "offer_expires_at");
+
+  daemon_.kill9();
+  daemon_.start();
+  auto after = conversation(c1);
+  EXPECT_EQ(json_peek(after.body, "status"), "offered");
+  EXPECT_EQ(json_peek(after.body, "offered_to"), "olena");
+  EXPECT_EQ(json_peek(after.body, "offer_expires_at"), deadline);
+  auto ok = act(c1, "accept", olena_);
+  ASSERT_EQ(ok.status, 200) << ok.body << "\n" << daemon_.log();
+  // Tokens, queues and operators survived the restart too.
+  auto ops = daemon_.get("/v1/operators", daemon_.admin());
+  EXPECT_NE(ops.body.find(R"("id":"taras")"), std::string::npos);
+}
+
+TEST_F(RoutingE2E, AnExpiredOfferMovesToTheNextOperator) {
+  ASSERT_EQ(daemon_.put("/v1/queues/support", R"({"skills":["uk"],"offer_timeout_s":1})",
+                        daemon_.admin()).status, 200);
+  ASSERT_EQ(set_status(olena_, "online").status, 200);
+  const auto c1 = customer_writes(20, 301);
+  ASSERT_EQ(json_peek(conversation(c1).body, "offered_to"), "olena");
+  ASSERT_EQ(set_status(taras_, "online").status, 200);
+  // Wait (bounded) for the 1 s offer to expire; the daemon's own timer re-routes it.
+  std::string holder;
+  for (int i = 0; i < 100 && holder != "taras"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    holder = json_peek(conversation(c1).body, "offered_to");
+  }
+  EXPECT_EQ(holder, "taras");
+  EXPECT_EQ(act(c1, "accept", olena_).status, 409) << "an expired offer cannot be accepted";
+}
+
+TEST_F(RoutingE2E, TokensAreScopedToTheirOperatorAndTenant) {
+  ASSERT_EQ(set_status(olena_, "online").status, 200);
+  const auto c1 = customer_writes(30, 401);
+  EXPECT_EQ(daemon_.get("/v1/conversations/" + c1, bearer(olena_)).status, 200);
+  EXPECT_EQ(daemon_.get("/v1/conversations/" + c1, bearer(taras_)).status, 404);
+  EXPECT_EQ(daemon_.put("/v1/queues/x", "{}", bearer(olena_)).status, 403);
+  EXPECT_EQ(daemon_.put("/v1/channels/x", R"({"type":"api"})", bearer(olena_)).status, 403);
+  EXPECT_EQ(daemon_.put("/v1/me/status", R"({"status":"online"})", daemon_.admin()).status, 403);
+  EXPECT_EQ(daemon_.put("/v1/me/status", R"({"status":"sleeping"})", bearer(olena_)).status, 400);
+  EXPECT_EQ(daemon_.put("/v1/me/status", R"({"status":"online"})", bearer("forged")).status, 401);
+  // Re-PUT of an operator keeps its token (none is returned); rotation replaces it.
+  auto again = daemon_.put("/v1/operators/olena", R"({"queues":["support"],"skills":["uk"],"capacity":{"chat":2}})",
+                           daemon_.admin());
+  ASSERT_EQ(again.status, 200);
+  EXPECT_NE(again.body.find(R"("token":null)"), std::string::npos);
+  EXPECT_EQ(set_status(olena_, "online").status, 200);
+  auto rotated = daemon_.put("/v1/operators/olena?rotate_token=true",
+                             R"({"queues":["support"],"skills":["uk"],"capacity":{"chat":2}})", daemon_.admin());
+  const auto fresh = json_peek(rotated.body, "token");
+  ASSERT_FALSE(fresh.empty());
+  EXPECT_EQ(set_status(olena_, "online").status, 401) << "the old token is revoked";
+  EXPECT_EQ(set_status(fresh, "online").status, 200);
+}
+
+}  // namespace
+}  // namespace sb::test
