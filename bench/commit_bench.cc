@@ -55,10 +55,11 @@ class TempDir {
   fs::path path_;
 };
 
-// 1 + kEventsPerRun / batch_size batches of `batch_size` ChangeSets (one per event, as Shard::process_batch
-// builds them) produced by a real TenantState: one event in four is a new
-// customer's first message (identity, contact, conversation, three log
-// entries), the rest are follow-ups in open conversations. Fixed seed.
+// 1 + kEventsPerRun / batch_size batches of `batch_size` ChangeSets (one per
+// event, as Shard::process_batch builds them) produced by a real TenantState:
+// one event in four is a new customer's first message (identity, contact,
+// conversation, log entries), the rest are follow-ups in open conversations.
+// No operator is online, so conversations wait in their queue. Fixed seed.
 std::vector<std::vector<ChangeSet>> make_batches(std::size_t batch_size) {
   sb::router::TenantState tenant("acme", {});
   std::mt19937_64 rng(42);
@@ -77,7 +78,8 @@ std::vector<std::vector<ChangeSet>> make_batches(std::size_t batch_size) {
       e.contact_external_id = std::to_string(428'819'731 + customer);
       e.reply_address = e.contact_external_id;
       set.tenant = "acme";
-      tenant.ingest(e, "support", sb::router::routing::ChannelKind::kChat, kStartMs + static_cast<TimeMs>(n), set.changes);
+      tenant.ingest(e, "support", sb::router::routing::ChannelKind::kChat,
+                    kStartMs + static_cast<TimeMs>(n), set.changes);
       ++n;
     }
   }
@@ -150,7 +152,10 @@ void BM_Fdatasync(benchmark::State& state) {
 
 // Registered first, so that it runs right before BM_GroupCommit/batch:1/sync:1
 // and the two are compared under the same disk conditions (the disk is shared).
-BENCHMARK(BM_Fdatasync)->UseRealTime()->Unit(benchmark::kMicrosecond)->Apply(sb::bench::with_min_max);
+BENCHMARK(BM_Fdatasync)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond)
+    ->Apply(sb::bench::with_min_max);
 
 // Registered by hand: the fixed iteration count differs per batch size.
 // Names keep the usual "family/arg:value" shape for filters and reports.

@@ -33,6 +33,8 @@ constexpr std::uint64_t kFirstUpdateId = 483'920'175;
 constexpr std::uint64_t kFirstCustomerId = 428'819'731;
 constexpr int kCustomers = 10'000;  // open conversations of a mid-size tenant
 const std::string kQueue = "support";
+// Telegram conversations count against an operator's "chat" capacity.
+constexpr auto kChat = sb::router::routing::ChannelKind::kChat;
 
 // What parse_telegram_update produces for a text message, channel filled in.
 InboundEvent customer_message(std::uint64_t update_id, std::uint64_t customer) {
@@ -87,7 +89,7 @@ void BM_Ingest_NewContact(benchmark::State& state) {
     }
     readdress(e, kFirstUpdateId + n, kFirstCustomerId + n);
     out.clear();  // the shard drops a batch's changes once committed: part of the cost
-    auto outcome = tenant->ingest(e, kQueue, sb::router::routing::ChannelKind::kChat, kStartMs + static_cast<TimeMs>(n), out);
+    auto outcome = tenant->ingest(e, kQueue, kChat, kStartMs + static_cast<TimeMs>(n), out);
     benchmark::DoNotOptimize(outcome);
     changes += out.size();
     ++n;
@@ -103,7 +105,7 @@ void BM_Ingest_ExistingConversation(benchmark::State& state) {
   std::vector<Change> out;
   std::uint64_t n = 0;
   for (int c = 0; c < kCustomers; ++c, ++n) {  // open the conversations, untimed
-    tenant->ingest(customer_message(kFirstUpdateId + n, kFirstCustomerId + c), kQueue, sb::router::routing::ChannelKind::kChat,
+    tenant->ingest(customer_message(kFirstUpdateId + n, kFirstCustomerId + c), kQueue, kChat,
                    kStartMs + static_cast<TimeMs>(n), out);
   }
   const auto picks = customer_picks();
@@ -112,7 +114,7 @@ void BM_Ingest_ExistingConversation(benchmark::State& state) {
   for (auto _ : state) {
     readdress(e, kFirstUpdateId + n, kFirstCustomerId + picks[n % picks.size()]);
     out.clear();
-    auto outcome = tenant->ingest(e, kQueue, sb::router::routing::ChannelKind::kChat, kStartMs + static_cast<TimeMs>(n), out);
+    auto outcome = tenant->ingest(e, kQueue, kChat, kStartMs + static_cast<TimeMs>(n), out);
     benchmark::DoNotOptimize(outcome);
     changes += out.size();
     ++n;
@@ -134,13 +136,13 @@ void BM_Ingest_Duplicate(benchmark::State& state) {
   stored.reserve(kCustomers);
   for (int i = 0; i < kCustomers; ++i) {
     stored.push_back(customer_message(kFirstUpdateId + i, kFirstCustomerId + picks[i]));
-    tenant->ingest(stored.back(), kQueue, sb::router::routing::ChannelKind::kChat, kStartMs + i, out);
+    tenant->ingest(stored.back(), kQueue, kChat, kStartMs + i, out);
   }
   const TimeMs now = kStartMs + kCustomers;  // inside the window: nothing expires
   std::size_t next = 0;
   for (auto _ : state) {
     out.clear();
-    auto outcome = tenant->ingest(stored[next], kQueue, sb::router::routing::ChannelKind::kChat, now, out);
+    auto outcome = tenant->ingest(stored[next], kQueue, kChat, now, out);
     benchmark::DoNotOptimize(outcome);
     if (outcome.kind != IngestOutcome::Kind::kDuplicate) {
       state.SkipWithError("a retry was not recognized as a duplicate");

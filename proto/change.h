@@ -43,8 +43,29 @@ struct RoutingRecord {
   bool erase = false;
 };
 
+// Indexes a log entry under the contact it concerns (the contact timeline).
+struct TimelineMark {
+  std::string contact_id;
+  std::uint64_t seq = 0;
+};
+
+// A reply waiting to be delivered to the customer's channel, or its outcome.
+struct OutboxItem {
+  std::string message_id;
+  std::string conversation_id;
+  std::string channel;
+  std::string reply_address;
+  std::string text;
+  std::string state = "pending";  // pending, delivered, failed
+  std::uint32_t attempts = 0;
+  TimeMs next_attempt_at = 0;
+  std::string platform_message_id;
+  std::string error;
+  bool operator==(const OutboxItem&) const = default;
+};
+
 using Change = std::variant<Contact, IdentityLink, Conversation, Message, DedupMark, LogEntry,
-                            ChannelConfig, RoutingRecord>;
+                            ChannelConfig, RoutingRecord, TimelineMark, OutboxItem>;
 
 // All changes of one tenant caused by one command.
 struct ChangeSet {

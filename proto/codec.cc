@@ -188,6 +188,45 @@ std::string encode(const ChannelConfig& c) {
   return out;
 }
 
+std::string encode(const OutboxItem& o) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object()
+      .field("message", o.message_id)
+      .field("conversation", o.conversation_id)
+      .field("channel", o.channel)
+      .field("reply_address", o.reply_address)
+      .field("text", o.text)
+      .field("state", o.state)
+      .field("attempts", static_cast<std::uint64_t>(o.attempts))
+      .field("next_attempt_at", o.next_attempt_at)
+      .field("platform_message_id", o.platform_message_id)
+      .field("error", o.error)
+      .end_object();
+  return out;
+}
+
+Result<OutboxItem> decode_outbox_item(std::string_view json) {
+  return decode_object<OutboxItem>(json, "outbox", [](OutboxItem& o, std::string_view k, od::value v) {
+    if (k == "message") return read_string(v, o.message_id, k);
+    if (k == "conversation") return read_string(v, o.conversation_id, k);
+    if (k == "channel") return read_string(v, o.channel, k);
+    if (k == "reply_address") return read_string(v, o.reply_address, k);
+    if (k == "text") return read_string(v, o.text, k);
+    if (k == "state") return read_string(v, o.state, k);
+    if (k == "attempts") {
+      std::uint64_t n = 0;
+      auto st = read_u64(v, n, k);
+      o.attempts = static_cast<std::uint32_t>(n);
+      return st;
+    }
+    if (k == "next_attempt_at") return read_int64(v, o.next_attempt_at, k);
+    if (k == "platform_message_id") return read_string(v, o.platform_message_id, k);
+    if (k == "error") return read_string(v, o.error, k);
+    return Status::ok();
+  });
+}
+
 Result<InboundEvent> decode_inbound_event(std::string_view json) {
   return decode_object<InboundEvent>(json, "event", [](InboundEvent& e, std::string_view k, od::value v) {
     if (k == "channel") return read_string(v, e.channel, k);

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "proto/change.h"
 #include "proto/model.h"
 #include "proto/status.h"
 
@@ -17,12 +18,14 @@ std::string encode(const Contact& c);
 std::string encode(const Conversation& c);
 std::string encode(const Message& m);
 std::string encode(const ChannelConfig& c);
+std::string encode(const OutboxItem& o);
 
 Result<InboundEvent> decode_inbound_event(std::string_view json);
 Result<Contact> decode_contact(std::string_view json);
 Result<Conversation> decode_conversation(std::string_view json);
 Result<Message> decode_message(std::string_view json);
 Result<ChannelConfig> decode_channel_config(std::string_view json);
+Result<OutboxItem> decode_outbox_item(std::string_view json);
 
 class JsonWriter;
 // Writers used by encode() and by API views that embed a record.

@@ -95,6 +95,12 @@ Status Shard::finish_restore(proto::TimeMs now) {
   return db_.commit(ptrs);
 }
 
+std::vector<std::pair<std::string, std::uint64_t>> Shard::last_seqs() const {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  for (const auto& [id, t] : tenants_) out.emplace_back(id, t->last_seq());
+  return out;
+}
+
 void Shard::start() { thread_ = std::thread([this] { run(); }); }
 
 void Shard::stop() {
@@ -211,6 +217,12 @@ void Shard::process_batch(std::vector<Command*>& batch) {
     // Memory ran ahead of disk: rebuild it from what is durable before the
     // next batch is applied; until that works, batches fail fast.
     needs_reload_ = true;
+  }
+
+  if (st.is_ok() && options_.on_committed) {
+    for (const auto& set : sets) {
+      if (!set.changes.empty()) options_.on_committed(set);
+    }
   }
 
   for (auto& p : pending) {

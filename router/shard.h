@@ -30,6 +30,9 @@ struct ShardOptions {
   TenantOptions tenant;
   std::function<proto::TimeMs()> clock;  // wall clock in ms; injected for tests
   std::function<bool(const std::string&)> owns;  // which tenants are this shard's (for reload)
+  // Called on the shard thread for every change set right after it became
+  // durable, before the commands' completions (streams publish from here).
+  std::function<void(const proto::ChangeSet&)> on_committed;
 };
 
 // Counters read by /metrics from other threads (relaxed atomics).
@@ -63,6 +66,8 @@ class Shard {
   void stop();
 
   const ShardStats& stats() const { return stats_; }
+  // Before start() only: each tenant's last event-log seq.
+  std::vector<std::pair<std::string, std::uint64_t>> last_seqs() const;
   std::size_t queue_depth() const { return queue_.size_approx(); }
   int index() const { return index_; }
 

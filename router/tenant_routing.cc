@@ -130,6 +130,7 @@ void TenantState::apply_routing(TimeMs now, std::vector<Change>& out) {
     }
     w.end_object();
     out.emplace_back(std::move(entry));
+    if (conv != nullptr) out.emplace_back(proto::TimelineMark{conv->contact_id, seq});
   }
   // Final states once each: conversations touched, then routing records.
   std::unordered_set<std::string> written;

@@ -58,6 +58,7 @@ proto::Contact& TenantState::resolve_contact(const proto::InboundEvent& e, TimeM
   w.begin_object().field("channel", e.channel).field("external_id", e.contact_external_id);
   w.end_object().end_array().end_object().end_object();
   out.emplace_back(std::move(entry));
+  out.emplace_back(proto::TimelineMark{c.id, seq});
   return contacts_.emplace(c.id, std::move(c)).first->second;
 }
 
@@ -76,6 +77,7 @@ void TenantState::append_log(std::string_view type, TimeMs now, const proto::Con
   }
   w.end_object();
   out.emplace_back(std::move(entry));
+  out.emplace_back(proto::TimelineMark{conv.contact_id, seq});
 }
 
 IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::string& queue,
@@ -127,6 +129,18 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
     append_log("conversation.reopened", now, *conv, nullptr, next_seq(), out);
   }
 
+  if (route != Route::kNone) {
+    // Routed before the message frame is written, so that the frame already
+    // names the operator holding the offer (who may then see it). A new
+    // conversation prefers whoever served this customer last (sticky); a
+    // reopened one goes back to its own last operator.
+    const proto::Conversation* previous = route == Route::kNew ? latest : conv;
+    route_arrival(*conv, e, kind, queue, previous ? previous->last_operator : std::string(),
+                  previous ? (previous->resolved_at ? previous->resolved_at : previous->updated_at)
+                           : 0,
+                  now, out);
+  }
+
   proto::Message m;
   m.seq = next_seq();
   m.id = proto::make_id("m", m.seq);
@@ -150,15 +164,6 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
   outcome.message_id = m.id;
   out.emplace_back(std::move(m));
 
-  if (route != Route::kNone) {
-    // A new conversation prefers whoever served this customer last (sticky);
-    // a reopened one goes back to its own last operator.
-    const proto::Conversation* previous = route == Route::kNew ? latest : conv;
-    route_arrival(*conv, e, kind, queue, previous ? previous->last_operator : std::string(),
-                  previous ? (previous->resolved_at ? previous->resolved_at : previous->updated_at)
-                           : 0,
-                  now, out);
-  }
   out.emplace_back(*conv);
   return outcome;
 }
@@ -200,6 +205,11 @@ void TenantState::finish_restore(TimeMs now, std::vector<Change>& out) {
 const proto::Conversation* TenantState::conversation(const std::string& id) const {
   auto it = conversations_.find(id);
   return it == conversations_.end() ? nullptr : &it->second;
+}
+
+const proto::Conversation* TenantState::latest_conversation_of(const std::string& contact_id) const {
+  auto it = latest_by_contact_.find(contact_id);
+  return it == latest_by_contact_.end() ? nullptr : conversation(it->second);
 }
 
 const proto::Contact* TenantState::contact(const std::string& id) const {

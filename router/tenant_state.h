@@ -51,6 +51,23 @@ class TenantState {
                        routing::ChannelKind kind, proto::TimeMs now,
                        std::vector<proto::Change>& out);
 
+  // An operator's reply to the customer (direction "out"), queued in the
+  // outbox for delivery on the conversation's channel. NotFound for an
+  // unknown conversation, Conflict unless `op` is its current owner.
+  Result<proto::Message> reply(const std::string& conversation, const std::string& op,
+                               const std::string& text, proto::TimeMs now,
+                               std::vector<proto::Change>& out);
+  // An internal note (never sent to the customer). Every "@id" naming a known
+  // operator becomes a note.mention frame for that operator. `author` is an
+  // operator id, or "" for an admin.
+  Result<proto::Message> note(const std::string& conversation, const std::string& author,
+                              const std::string& text, proto::TimeMs now,
+                              std::vector<proto::Change>& out);
+  // The outcome of a delivery attempt: the updated outbox item and, once it
+  // is final, a message.delivered / message.failed frame.
+  void record_delivery(const proto::OutboxItem& item, proto::TimeMs now,
+                       std::vector<proto::Change>& out);
+
   // Runs one input of the routing core, `fn(dispatcher, output)`, and turns
   // its decisions into conversation updates, event-log frames and routing
   // records appended to `out`. Returns fn's status; on a refusal the changes
@@ -87,6 +104,7 @@ class TenantState {
   std::uint64_t last_seq() const { return last_seq_; }
   const proto::Conversation* conversation(const std::string& id) const;
   const proto::Contact* contact(const std::string& id) const;
+  const proto::Conversation* latest_conversation_of(const std::string& contact_id) const;
   std::size_t conversation_count() const { return conversations_.size(); }
   std::size_t contact_count() const { return contacts_.size(); }
   const DedupWindow& dedup() const { return dedup_; }

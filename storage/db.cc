@@ -24,10 +24,12 @@ Status to_status(const rocksdb::Status& s, std::string_view what) {
 }
 
 enum Cf : std::size_t {
-  kDefault, kEvents, kMessages, kContacts, kConversations, kDedup, kMeta, kRouting, kCount
+  kDefault, kEvents, kMessages, kContacts, kConversations, kDedup, kMeta, kRouting,
+  kTimeline, kOutbox, kCount
 };
-constexpr const char* kCfNames[kCount] = {"default", "events", "messages", "contacts",
-                                          "conversations", "dedup", "meta", "routing"};
+constexpr const char* kCfNames[kCount] = {"default",  "events",  "messages", "contacts",
+                                          "conversations", "dedup", "meta", "routing",
+                                          "timeline", "outbox"};
 
 std::string be64(std::uint64_t v) {
   std::string s;
@@ -73,6 +75,10 @@ struct Db::Impl {
             put(b, kEvents, keys::event(t, x.seq), x.json);
           } else if constexpr (std::is_same_v<T, proto::ChannelConfig>) {
             put(b, kMeta, keys::channel(t, x.name), proto::encode(x));
+          } else if constexpr (std::is_same_v<T, proto::TimelineMark>) {
+            put(b, kTimeline, keys::timeline(t, x.contact_id, x.seq), std::string());
+          } else if constexpr (std::is_same_v<T, proto::OutboxItem>) {
+            put(b, kOutbox, keys::outbox(t, x.message_id), proto::encode(x));
           } else if constexpr (std::is_same_v<T, proto::RoutingRecord>) {
             if (x.erase) {
               (void)b.Delete(cf[kRouting], keys::routing(t, x.kind, x.id));
@@ -198,6 +204,18 @@ Status Db::recover(RecoveryVisitor& v, proto::TimeMs dedup_since) {
     return st;
   }
 
+  if (auto st = scan(kOutbox, [&](std::string_view k, std::string_view val) -> Status {
+        auto parts = keys::split(k, 2);
+        if (!parts) return bad_key(kOutbox);
+        auto item = proto::decode_outbox_item(val);
+        if (!item) return Status::corruption("outbox record: " + item.status().message());
+        if (item->state == "pending") v.on_outbox(std::string(parts->p[0]), std::move(item).value());
+        return Status::ok();
+      });
+      !st.is_ok()) {
+    return st;
+  }
+
   rocksdb::WriteBatch expired;
   if (auto st = scan(kDedup, [&](std::string_view k, std::string_view val) -> Status {
         auto parts = keys::split(k, 3);
@@ -272,6 +290,48 @@ Status Db::read_messages(const std::string& tenant, const std::string& conversat
     out.push_back(std::move(m).value());
   }
   return to_status(it->status(), "read messages");
+}
+
+Status Db::read_timeline(const std::string& tenant, const std::string& contact,
+                         std::uint64_t after, std::size_t limit,
+                         std::vector<proto::LogEntry>& out) {
+  rocksdb::ReadOptions ro;
+  const std::string prefix = keys::timeline_prefix(tenant, contact);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kTimeline]));
+  std::vector<std::string> event_keys;
+  std::vector<std::uint64_t> seqs;
+  for (it->Seek(keys::timeline(tenant, contact, after + 1)); it->Valid() && seqs.size() < limit;
+       it->Next()) {
+    auto k = it->key().ToStringView();
+    if (!k.starts_with(prefix)) break;
+    auto seq = keys::read_be64(k.substr(prefix.size()));
+    if (!seq) return Status::corruption("bad key in timeline");
+    seqs.push_back(*seq);
+    event_keys.push_back(keys::event(tenant, *seq));
+  }
+  if (auto st = to_status(it->status(), "read timeline"); !st.is_ok()) return st;
+  if (seqs.empty()) return Status::ok();
+  std::vector<rocksdb::Slice> slices(event_keys.begin(), event_keys.end());
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(slices.size(), impl_->cf[kEvents]);
+  std::vector<std::string> values;
+  auto statuses = impl_->db->MultiGet(ro, cfs, slices, &values);
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    if (auto st = to_status(statuses[i], "read timeline entry"); !st.is_ok()) return st;
+    out.push_back(proto::LogEntry{seqs[i], std::move(values[i])});
+  }
+  return Status::ok();
+}
+
+Status Db::read_outbox(const std::string& tenant, std::vector<proto::OutboxItem>& out) {
+  rocksdb::ReadOptions ro;
+  const std::string prefix = keys::tenant_prefix(tenant);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kOutbox]));
+  for (it->Seek(prefix); it->Valid() && it->key().ToStringView().starts_with(prefix); it->Next()) {
+    auto item = proto::decode_outbox_item(it->value().ToStringView());
+    if (!item) return Status::corruption("outbox record: " + item.status().message());
+    out.push_back(std::move(item).value());
+  }
+  return to_status(it->status(), "read outbox");
 }
 
 Result<std::uint64_t> Db::count_dedup(const std::string& tenant) {

@@ -36,6 +36,8 @@ class RecoveryVisitor {
   virtual void on_dedup(const std::string& tenant, proto::DedupMark m) = 0;
   virtual void on_last_seq(const std::string& tenant, std::uint64_t seq) = 0;
   virtual void on_routing(const std::string& tenant, proto::RoutingRecord r) = 0;
+  // Replies not yet delivered (state "pending").
+  virtual void on_outbox(const std::string& /*tenant*/, proto::OutboxItem /*item*/) {}
 };
 
 class Db {
@@ -59,6 +61,12 @@ class Db {
   // Messages of one conversation, oldest first.
   Status read_messages(const std::string& tenant, const std::string& conversation,
                        std::vector<proto::Message>& out);
+  // A contact's timeline: the log entries indexed under it with seq > after,
+  // oldest first, at most `limit`.
+  Status read_timeline(const std::string& tenant, const std::string& contact, std::uint64_t after,
+                       std::size_t limit, std::vector<proto::LogEntry>& out);
+  // Every outbox item of a tenant (tests, tools).
+  Status read_outbox(const std::string& tenant, std::vector<proto::OutboxItem>& out);
   // Number of dedup marks stored for a tenant (tests and metrics).
   Result<std::uint64_t> count_dedup(const std::string& tenant);
 

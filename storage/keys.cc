@@ -75,6 +75,22 @@ std::string routing(std::string_view tenant, char kind, std::string_view id) {
   return join({tenant, std::string_view(k, 1), id});
 }
 
+std::string timeline_prefix(std::string_view tenant, std::string_view contact) {
+  std::string k = join({tenant, contact});
+  k.push_back('\0');
+  return k;
+}
+
+std::string timeline(std::string_view tenant, std::string_view contact, std::uint64_t seq) {
+  std::string k = timeline_prefix(tenant, contact);
+  append_be64(k, seq);
+  return k;
+}
+
+std::string outbox(std::string_view tenant, std::string_view message_id) {
+  return join({tenant, message_id});
+}
+
 std::optional<Parts> split(std::string_view key, int components) {
   Parts parts;
   for (int i = 0; i + 1 < components; ++i) {

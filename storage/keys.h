@@ -34,6 +34,12 @@ std::string channel(std::string_view tenant, std::string_view name);
 // routing CF:       tenant \0 kind \0 id               -> JSON (router/routing_codec.h)
 std::string routing(std::string_view tenant, char kind, std::string_view id);
 
+// timeline CF:      tenant \0 contact \0 seq(be64)     -> "" (points into events)
+std::string timeline(std::string_view tenant, std::string_view contact, std::uint64_t seq);
+std::string timeline_prefix(std::string_view tenant, std::string_view contact);
+// outbox CF:        tenant \0 message_id               -> OutboxItem JSON
+std::string outbox(std::string_view tenant, std::string_view message_id);
+
 // The prefix every key of a tenant starts with, in every CF.
 std::string tenant_prefix(std::string_view tenant);
 

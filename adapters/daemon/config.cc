@@ -31,6 +31,10 @@ Config load_config_file(const std::string& path) {
     if (limit < 1024) throw std::runtime_error("server.body_limit_bytes must be >= 1024");
     c.body_limit = static_cast<std::size_t>(limit);
     take(*s, "read_timeout_s", c.read_timeout_s);
+    std::int64_t sbuf = static_cast<std::int64_t>(c.stream_send_buffer);
+    take(*s, "stream_send_buffer_bytes", sbuf);
+    if (sbuf < 4096) throw std::runtime_error("server.stream_send_buffer_bytes must be >= 4096");
+    c.stream_send_buffer = static_cast<std::size_t>(sbuf);
   }
   if (auto* s = root["storage"].as_table()) {
     take(*s, "data_dir", c.data_dir);

@@ -23,6 +23,7 @@ struct Config {
   int io_threads = 2;
   std::size_t body_limit = 1 << 20;
   int read_timeout_s = 15;
+  std::size_t stream_send_buffer = 1 << 20;  // per stream connection
   std::string data_dir = "./var/switchboard";
   bool sync = true;  // fsync every group commit; only benchmarks turn it off
   int shards = 1;

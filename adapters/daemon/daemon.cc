@@ -9,7 +9,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include "adapters/blocking_pool.h"
 #include "adapters/crypto.h"
+#include "adapters/stream/hub.h"
 #include "adapters/front/api_handler.h"
 #include "adapters/http/server.h"
 #include "adapters/metrics.h"
@@ -75,18 +77,33 @@ int run_daemon(const Config& config) {
     for (const auto& ch : t.channels) directory.put_channel(t.id, ch);
   }
 
+  adapters::StreamHub hub;
+  adapters::BlockingPool blocking(2);
   router::ShardOptions shard_options;
   shard_options.clock = wall_clock_ms;
+  shard_options.on_committed = [&hub](const proto::ChangeSet& set) {
+    std::vector<std::shared_ptr<const adapters::Frame>> frames;
+    for (const auto& c : set.changes) {
+      if (const auto* e = std::get_if<proto::LogEntry>(&c)) {
+        frames.push_back(std::make_shared<const adapters::Frame>(
+            adapters::Frame{e->seq, e->json, adapters::audience_of(e->json)}));
+      }
+    }
+    hub.publish(set.tenant, frames);
+  };
   shard_options.tenant.dedup_window_ms = config.dedup_window_s * 1000;
   router::ShardSet shards(config.shards, **db, directory, shard_options);
   adapters::Metrics metrics(shards);
-  adapters::ApiHandler api(directory, shards, metrics, wall_clock_ms);
+  adapters::StreamApi streams(hub, blocking, **db);
+  adapters::MessagesApi messages(shards, blocking, **db);
+  adapters::ApiHandler api(directory, shards, metrics, streams, messages, wall_clock_ms);
 
   http::ServerOptions server_options;
   split_listen(config.listen, server_options.host, server_options.port);
   server_options.io_threads = config.io_threads;
   server_options.body_limit = config.body_limit;
   server_options.read_timeout = std::chrono::seconds(config.read_timeout_s);
+  server_options.stream_send_buffer = config.stream_send_buffer;
   http::HttpServer server(server_options, api);
   if (auto st = server.start(); !st.is_ok()) throw std::runtime_error("listen: " + st.to_string());
   spdlog::info("msg=listening address={}:{} data_dir={} shards={} io_threads={}",
@@ -100,6 +117,9 @@ int run_daemon(const Config& config) {
     if (auto st = shards.recover(); !st.is_ok()) {
       spdlog::critical("msg=\"recovery failed\" error=\"{}\"", st.to_string());
       std::_Exit(1);
+    }
+    for (const auto& shard : shards.shards()) {
+      for (const auto& [tenant, seq] : shard->last_seqs()) hub.seed_last_seq(tenant, seq);
     }
     shards.start();
     api.set_ready(true);

@@ -89,25 +89,35 @@ Result<proto::ChannelConfig> parse_channel_body(std::string_view body, const std
 }  // namespace
 
 ApiHandler::ApiHandler(router::Directory& directory, router::ShardSet& shards, Metrics& metrics,
+                       StreamApi& streams, MessagesApi& messages,
                        std::function<proto::TimeMs()> clock)
     : directory_(directory),
       shards_(shards),
       metrics_(metrics),
       clock_(std::move(clock)),
-      routing_api_(directory, shards) {}
+      routing_api_(directory, shards),
+      streams_(streams),
+      messages_(messages) {}
 
 void ApiHandler::on_rejected(int status) { metrics_.observe(Route::kOther, status, 0); }
 
 std::optional<Caller> ApiHandler::authenticate(const HttpRequest& req, const Responder& respond) {
   auto auth = req.header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
-  if (auth.size() <= kBearer.size() || auth.substr(0, kBearer.size()) != kBearer) {
+  std::string key;
+  if (auth.size() > kBearer.size() && auth.substr(0, kBearer.size()) == kBearer) {
+    key = std::string(auth.substr(kBearer.size()));
+  } else if (req.path == "/v1/stream") {
+    // Browsers' EventSource and WebSocket cannot set headers.
+    (void)req.query_param("access_token", key);
+  }
+  if (key.empty()) {
     respond(json_error(401, "unauthenticated", "missing 'Authorization: Bearer <key>'"));
     return std::nullopt;
   }
   // Keys are looked up by their SHA-256: the plain key is never stored, and
   // the final comparison of the hashes is constant-time.
-  const auto hash = sha256_hex(auth.substr(kBearer.size()));
+  const auto hash = sha256_hex(key);
   auto snap = directory_.snapshot();
   if (auto it = snap->tenant_by_admin_hash.find(hash);
       it != snap->tenant_by_admin_hash.end() && constant_time_equal(it->first, hash)) {
@@ -159,7 +169,9 @@ void ApiHandler::handle(HttpRequest&& req, Responder respond) {
     auto caller = authenticate(req, done);
     if (!caller) return;
     if (!ready()) return done(unavailable("not_ready", "recovery in progress"));
+    if (seg.size() == 2 && seg[1] == "stream" && get) return streams_.open(req, *caller, done);
     if (routing_api_.handle(req, seg, *caller, done)) return;
+    if (messages_.handle(req, seg, *caller, done)) return;
     const bool known = (seg.size() == 3 && seg[1] == "channels" && put) ||
                        (seg.size() == 2 && seg[1] == "channels" && get) ||
                        (seg.size() == 2 && seg[1] == "events" && post);

@@ -9,6 +9,7 @@
 //   PUT  /v1/channels/{channel}           admin key
 //   GET  /v1/channels                     admin key (secrets never returned)
 //   POST /v1/events                       admin key, generic ingest
+//   GET  /v1/stream                       WebSocket or SSE (adapters/front/stream_api.h)
 //   queues, operators, status, conversations: adapters/front/routing_api.h
 #pragma once
 
@@ -17,7 +18,9 @@
 #include <optional>
 
 #include "adapters/front/caller.h"
+#include "adapters/front/messages_api.h"
 #include "adapters/front/routing_api.h"
+#include "adapters/front/stream_api.h"
 #include "adapters/http/message.h"
 #include "adapters/metrics.h"
 #include "router/directory.h"
@@ -28,7 +31,7 @@ namespace sb::adapters {
 class ApiHandler final : public http::HttpHandler {
  public:
   ApiHandler(router::Directory& directory, router::ShardSet& shards, Metrics& metrics,
-             std::function<proto::TimeMs()> clock);
+             StreamApi& streams, MessagesApi& messages, std::function<proto::TimeMs()> clock);
 
   void set_ready(bool ready) { ready_.store(ready, std::memory_order_release); }
   bool ready() const { return ready_.load(std::memory_order_acquire); }
@@ -57,6 +60,8 @@ class ApiHandler final : public http::HttpHandler {
   std::function<proto::TimeMs()> clock_;
   std::atomic<bool> ready_{false};
   RoutingApi routing_api_;
+  StreamApi& streams_;
+  MessagesApi& messages_;
 };
 
 }  // namespace sb::adapters

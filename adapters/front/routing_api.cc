@@ -119,8 +119,6 @@ bool RoutingApi::handle(const HttpRequest& req, const std::vector<std::string_vi
     } else {
       put_status(req, caller.operator_id, caller, respond);
     }
-  } else if (what == "conversations" && seg.size() == 3 && m == "GET") {
-    get_conversation(std::string(seg[2]), caller, respond);
   } else if (what == "conversations" && seg.size() == 4 && m == "POST" &&
              (seg[3] == "accept" || seg[3] == "decline" || seg[3] == "resolve" ||
               seg[3] == "transfer")) {

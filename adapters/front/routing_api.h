@@ -10,7 +10,6 @@
 //   GET  /v1/operators                           admin
 //   PUT  /v1/operators/{operator}/status         admin
 //   PUT  /v1/me/status                           operator
-//   GET  /v1/conversations/{id}                  admin, or its owner / offer holder
 //   POST /v1/conversations/{id}/accept|decline   operator (the offer's holder)
 //   POST /v1/conversations/{id}/resolve          admin, or the owner
 //   POST /v1/conversations/{id}/transfer         admin, or the owner: {"operator"} | {"queue"}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,6 +19,7 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::string remote;  // peer address, for logs
+  bool websocket_upgrade = false;  // a WebSocket handshake request
 
   // The first header with that (lower-case) name, or "".
   std::string_view header(std::string_view lower_name) const;
@@ -25,11 +27,15 @@ struct HttpRequest {
   bool query_param(std::string_view name, std::string& out) const;
 };
 
+class StreamSource;
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set: the connection becomes a stream (WebSocket or SSE) fed by it.
+  std::shared_ptr<StreamSource> stream;
 };
 
 // Completes a request. Call exactly once, from any thread: the server moves

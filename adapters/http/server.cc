@@ -1,5 +1,7 @@
 #include "adapters/http/server.h"
 
+#include "adapters/http/stream_sessions.h"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -8,6 +10,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <array>
 #include <optional>
 #include <thread>
@@ -98,6 +101,10 @@ class Session : public std::enable_shared_from_this<Session> {
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
     HttpRequest req;
+    if (boost::beast::websocket::is_upgrade(msg)) {
+      req.websocket_upgrade = true;
+      upgrade_ = msg;  // headers only: the handshake is answered if the route streams
+    }
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
     const auto q = req.target.find('?');
@@ -143,6 +150,24 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void send(HttpResponse r, bool close) {
+    if (r.stream) {
+      // The connection leaves HTTP: it becomes a WebSocket or an SSE stream.
+      detail::StreamLimits limits;
+      limits.send_buffer_bytes = server_.opts.stream_send_buffer;
+      // Cap what the kernel buffers for this connection too: the limit is
+      // about memory, and a socket's own buffer can grow to megabytes.
+      beast::error_code ec;
+      stream_.socket().set_option(
+          net::socket_base::send_buffer_size(static_cast<int>(limits.send_buffer_bytes)), ec);
+      limits.heartbeat = server_.opts.stream_heartbeat;
+      if (upgrade_) {
+        detail::start_websocket(std::move(stream_), std::move(*upgrade_), std::move(r.stream), limits);
+      } else {
+        detail::start_sse(std::move(stream_), std::move(r.stream), limits);
+      }
+      return;
+    }
+    upgrade_.reset();
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(r.status));
@@ -173,6 +198,7 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpServer::Impl& server_;
   bool keep_alive_ = false;
   bool lingering_ = false;
+  std::optional<bhttp::request<bhttp::string_body>> upgrade_;
   std::array<char, 4096> scratch_{};
 };
 

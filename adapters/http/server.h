@@ -28,6 +28,8 @@ struct ServerOptions {
   std::size_t header_limit = 16 << 10;
   std::chrono::seconds read_timeout{15};  // whole request, headers and body
   std::chrono::seconds idle_timeout{60};  // between keep-alive requests
+  std::size_t stream_send_buffer = 1 << 20;  // per stream connection, then "slow consumer"
+  std::chrono::seconds stream_heartbeat{15};
 };
 
 class HttpServer {

@@ -18,6 +18,9 @@ std::string lower_ascii(std::string_view s) {
 
 Status validate(const QueueConfig& q, std::string_view self) {
   if (q.name.empty()) return Status::invalid("queue name is empty");
+  if (static_cast<int>(q.strategy) > static_cast<int>(Strategy::kRoundRobin)) {
+    return Status::invalid("unknown strategy");
+  }
   if (q.offer_timeout_ms < 0) return Status::invalid("offer_timeout must be >= 0");
   if (q.first_response_sla_ms < 0) return Status::invalid("first_response_sla must be >= 0");
   if (q.overflow) {
@@ -92,6 +95,7 @@ void Dispatcher::Impl::rebuild_members(Handle op, const std::vector<RoundRobinMa
   Operator& o = ops_[op];
   std::vector<Member> old = std::move(o.members);
   o.members.clear();
+  for (const Member& m : old) free_member_ids_.push_back(m.id);
   for (const auto& name : o.config.queues) {
     const Handle q = find_queue(name);
     if (q == kNoHandle) continue;
@@ -112,6 +116,14 @@ void Dispatcher::Impl::rebuild_members(Handle op, const std::vector<RoundRobinMa
       }
     }
     queues_[q].rr_clock = std::max(queues_[q].rr_clock, m.rr_ticket);
+    if (free_member_ids_.empty()) {
+      m.id = static_cast<std::uint32_t>(member_pos_.size());
+      member_pos_.push_back({kNpos, kNpos});
+    } else {
+      m.id = free_member_ids_.back();
+      free_member_ids_.pop_back();
+      member_pos_[m.id] = {kNpos, kNpos};
+    }
     o.members.push_back(m);
   }
 }
@@ -133,7 +145,7 @@ Status Dispatcher::Impl::put_operator(const OperatorConfig& cfg) {
     op = static_cast<Handle>(ops_.size());
     ops_.emplace_back();
     ops_[op].seq = next_op_seq_++;
-    op_by_id_.emplace(cfg.id, op);
+    op_by_id_.insert(cfg.id, op);
   }
   unindex(op);  // heap entries point into the membership vector rebuilt below
   Operator& o = ops_[op];
@@ -147,7 +159,8 @@ Status Dispatcher::Impl::put_operator(const OperatorConfig& cfg) {
     while (ops_[op].load[k] > cfg.capacity.of(kind)) {
       Handle newest = kNoHandle;
       for (Handle c : ops_[op].offers) {
-        if (convs_[c].kind == kind && (newest == kNoHandle || convs_[c].order > convs_[newest].order)) {
+        if (convs_[c].kind == kind &&
+            (newest == kNoHandle || convs_[c].order > convs_[newest].order)) {
           newest = c;
         }
       }
@@ -182,7 +195,8 @@ void Dispatcher::Impl::set_status(Handle op, OperatorStatus s, StatusReason reas
     return;
   }
   ops_[op].offline_since = now_;
-  if (!opt_.offline_grace_ms) return;
+  // Nothing owned: nothing to release (an offline operator gains nothing).
+  if (!opt_.offline_grace_ms || ops_[op].owned.empty()) return;
   if (*opt_.offline_grace_ms == 0) {
     release_all(op);
   } else if (ops_[op].grace_token == 0) {

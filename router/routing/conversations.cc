@@ -10,6 +10,9 @@ Status conflict(std::string m) { return Status(Code::kConflict, std::move(m)); }
 
 Status Dispatcher::Impl::arrive(const Arrival& a) {
   if (a.conversation.empty()) return Status::invalid("conversation id is empty");
+  if (a.kind != ChannelKind::kChat && a.kind != ChannelKind::kEmail) {
+    return Status::invalid("unknown channel kind");
+  }
   if (find_conv(a.conversation) != kNoHandle) {
     return conflict("conversation " + a.conversation + " is already being routed");
   }
@@ -22,7 +25,7 @@ Status Dispatcher::Impl::arrive(const Arrival& a) {
   cv.status = proto::ConversationStatus::kQueued;
   cv.queued_at = now_;
   cv.order = next_order_++;
-  conv_by_id_.emplace(cv.id, c);
+  conv_by_id_.insert(cv.id, c);
   touch_conv(c);
   Handle sticky = kNoHandle;
   if (!a.last_operator.empty() && now_ - a.last_served_at <= opt_.sticky_window_ms) {

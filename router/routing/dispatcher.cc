@@ -51,7 +51,7 @@ void Dispatcher::Impl::erase_conv(Handle c) {
   disarm(cv.offer_token);
   disarm(cv.overflow_token);
   disarm(cv.cooldown_token);
-  conv_by_id_.erase(cv.id);
+  conv_by_id_.erase(cv.id, ConvId{&convs_});
   cv = Conv{};  // releases the id and cool-downs; in_use = false
   free_convs_.push_back(c);
 }
@@ -107,12 +107,10 @@ OperatorRuntime Dispatcher::Impl::runtime_of(const Operator& o) const {
 }
 
 Handle Dispatcher::Impl::find_op(std::string_view id) const {
-  auto it = op_by_id_.find(id);
-  return it == op_by_id_.end() ? kNoHandle : it->second;
+  return op_by_id_.find(id, OpId{&ops_});
 }
 Handle Dispatcher::Impl::find_conv(std::string_view id) const {
-  auto it = conv_by_id_.find(id);
-  return it == conv_by_id_.end() ? kNoHandle : it->second;
+  return conv_by_id_.find(id, ConvId{&convs_});
 }
 Handle Dispatcher::Impl::find_queue(std::string_view name) const {
   auto it = queue_by_name_.find(name);
@@ -126,7 +124,6 @@ Dispatcher::Dispatcher(DispatcherOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {}
 Dispatcher::~Dispatcher() = default;
 
-
 Status Dispatcher::put_queue(const QueueConfig& q, TimeMs now, Output& out) {
   return impl_->framed(now, out, [&] { return impl_->put_queue(q); });
 }
@@ -138,6 +135,9 @@ Status Dispatcher::set_operator_status(std::string_view op, OperatorStatus statu
   return impl_->framed(now, out, [&] {
     Handle h = impl_->find_op(op);
     if (h == kNoHandle) return Status::not_found("unknown operator");
+    if (static_cast<int>(status) > static_cast<int>(OperatorStatus::kOnline)) {
+      return Status::invalid("unknown status");
+    }
     impl_->set_status(h, status, StatusReason::kRequested);
     return Status::ok();
   });
@@ -151,8 +151,7 @@ Status Dispatcher::accept(std::string_view conv, std::string_view op, TimeMs now
 Status Dispatcher::decline(std::string_view conv, std::string_view op, TimeMs now, Output& out) {
   return impl_->framed(now, out, [&] { return impl_->decline(conv, op); });
 }
-Status Dispatcher::resolve(std::string_view conv, std::string_view actor, TimeMs now,
-                           Output& out) {
+Status Dispatcher::resolve(std::string_view conv, std::string_view actor, TimeMs now, Output& out) {
   return impl_->framed(now, out, [&] { return impl_->resolve(conv, actor); });
 }
 Status Dispatcher::transfer_to_operator(std::string_view conv, std::string_view actor,

@@ -6,6 +6,7 @@
 // Hot paths touch only handles, small vectors and the heaps.
 #pragma once
 
+#include <array>
 #include <compare>
 #include <functional>
 #include <string>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "router/routing/dispatcher.h"
+#include "router/routing/id_index.h"
 #include "router/routing/indexed_heap.h"
 #include "router/routing/timer_queue.h"
 
@@ -41,7 +43,7 @@ struct CandidateKey {
 struct CandidateEntry {
   CandidateKey key;
   Handle op = kNoHandle;
-  std::uint32_t member = 0;  // index into Operator::members
+  std::uint32_t member = 0;  // Member::id: where its position is kept
 };
 
 // Order of a waiting conversation: oldest first.
@@ -55,13 +57,17 @@ struct WaitEntry {
   Handle conv = kNoHandle;
 };
 
-// An operator's membership in one existing queue it lists.
+// An operator's membership in one existing queue it lists. Its positions in
+// the queue's candidate heaps live in Impl::member_pos_[id]: one compact
+// array, so that a heap re-key writes back into a few cache lines rather
+// than into every moved operator's own allocation.
 struct Member {
   Handle queue = kNoHandle;
   bool eligible = false;  // holds all the queue's skills
   std::uint64_t rr_ticket = 0;
-  std::uint32_t pos[kChannelKinds] = {kNpos, kNpos};  // in the queue's candidate heaps
+  std::uint32_t id = kNpos;
 };
+using MemberPos = std::array<std::uint32_t, kChannelKinds>;
 
 struct Operator {
   OperatorConfig config;
@@ -81,8 +87,8 @@ struct Operator {
 
 struct Queue {
   QueueConfig config;
-  std::vector<std::uint32_t> skills;  // interned, sorted
-  std::vector<std::string> keywords;  // lower-cased
+  std::vector<std::uint32_t> skills;                      // interned, sorted
+  std::vector<std::string> keywords;                      // lower-cased
   IndexedHeap<CandidateEntry> candidates[kChannelKinds];  // online, eligible, with a free slot
   IndexedHeap<WaitEntry> waiting[kChannelKinds];
   std::uint64_t rr_clock = 0;
@@ -113,6 +119,16 @@ struct Conv {
   std::uint64_t overflow_token = 0;
   std::uint64_t cooldown_token = 0;
   std::uint64_t dirty_epoch = 0;
+};
+
+// Id accessors for IdIndex (the slots own the ids).
+struct ConvId {
+  const std::vector<Conv>* convs;
+  std::string_view operator()(std::uint32_t h) const { return (*convs)[h].id; }
+};
+struct OpId {
+  const std::vector<Operator>* ops;
+  std::string_view operator()(std::uint32_t h) const { return (*ops)[h].config.id; }
 };
 
 class Dispatcher::Impl {
@@ -171,6 +187,8 @@ class Dispatcher::Impl {
   // ---- operator index (index.cc)
   bool indexable(const Operator& o, const Member& m, ChannelKind k) const;
   CandidateKey candidate_key(const Operator& o, const Member& m, ChannelKind k) const;
+  std::uint32_t& pos(const Member& m, int kind) { return member_pos_[m.id][kind]; }
+  std::uint32_t pos(const Member& m, int kind) const { return member_pos_[m.id][kind]; }
   void reindex(Handle op);
   void unindex(Handle op);
   void clear_candidates(Handle q);
@@ -212,15 +230,17 @@ class Dispatcher::Impl {
   std::vector<Handle> dirty_ops_;
 
   std::vector<Operator> ops_;
-  NameMap<Handle> op_by_id_;
+  IdIndex op_by_id_;
   std::vector<Queue> queues_;
   NameMap<Handle> queue_by_name_;
   Handle default_queue_ = kNoHandle;
   std::vector<Handle> selection_order_;  // queues with rules, by priority desc, name
   std::vector<Conv> convs_;
   std::vector<Handle> free_convs_;
-  NameMap<Handle> conv_by_id_;
+  IdIndex conv_by_id_;
   NameMap<std::uint32_t> skill_ids_;
+  std::vector<MemberPos> member_pos_;  // by Member::id
+  std::vector<std::uint32_t> free_member_ids_;
 
   TimerQueue timers_;
   std::size_t live_timers_ = 0;

@@ -8,13 +8,11 @@
 namespace sb::router::routing {
 
 namespace {
-// Keeps Member::pos in step with the heap.
+// Keeps the member positions in step with the heap.
 struct CandidateMoved {
-  std::vector<Operator>* ops;
+  std::vector<MemberPos>* pos;
   int kind;
-  void operator()(const CandidateEntry& e, std::uint32_t i) const {
-    (*ops)[e.op].members[e.member].pos[kind] = i;
-  }
+  void operator()(const CandidateEntry& e, std::uint32_t i) const { (*pos)[e.member][kind] = i; }
 };
 }  // namespace
 
@@ -33,8 +31,9 @@ CandidateKey Dispatcher::Impl::candidate_key(const Operator& o, const Member& m,
       // load / capacity in 32.32 fixed point: exact enough to tell apart any
       // two ratios with capacities below 65536, and no floating-point ties.
       const std::uint64_t cap = o.config.capacity.of(k);
-      key.primary = cap == 0 ? UINT64_MAX
-                             : (static_cast<std::uint64_t>(o.load[static_cast<int>(k)]) << 32) / cap;
+      key.primary = cap == 0
+                        ? UINT64_MAX
+                        : (static_cast<std::uint64_t>(o.load[static_cast<int>(k)]) << 32) / cap;
       break;
     }
     case Strategy::kLongestIdle:
@@ -49,21 +48,21 @@ CandidateKey Dispatcher::Impl::candidate_key(const Operator& o, const Member& m,
 
 void Dispatcher::Impl::reindex(Handle op) {
   Operator& o = ops_[op];
-  for (std::uint32_t mi = 0; mi < o.members.size(); ++mi) {
-    Member& m = o.members[mi];
+  for (const Member& m : o.members) {
     for (int k = 0; k < kChannelKinds; ++k) {
       const auto kind = static_cast<ChannelKind>(k);
       auto& heap = queues_[m.queue].candidates[k];
-      const CandidateMoved moved{&ops_, k};
+      const CandidateMoved moved{&member_pos_, k};
+      const std::uint32_t at = pos(m, k);
       if (indexable(o, m, kind)) {
         const CandidateKey key = candidate_key(o, m, kind);
-        if (m.pos[k] == kNpos) {
-          heap.push(CandidateEntry{key, op, mi}, moved);
-        } else if (heap.at(m.pos[k]).key != key) {
-          heap.update(m.pos[k], key, moved);
+        if (at == kNpos) {
+          heap.push(CandidateEntry{key, op, m.id}, moved);
+        } else if (heap.at(at).key != key) {
+          heap.update(at, key, moved);
         }
-      } else if (m.pos[k] != kNpos) {
-        heap.erase(m.pos[k], moved);
+      } else if (at != kNpos) {
+        heap.erase(at, moved);
       }
     }
   }
@@ -71,15 +70,19 @@ void Dispatcher::Impl::reindex(Handle op) {
 
 void Dispatcher::Impl::unindex(Handle op) {
   Operator& o = ops_[op];
-  for (Member& m : o.members) {
+  for (const Member& m : o.members) {
     for (int k = 0; k < kChannelKinds; ++k) {
-      if (m.pos[k] != kNpos) queues_[m.queue].candidates[k].erase(m.pos[k], CandidateMoved{&ops_, k});
+      if (pos(m, k) != kNpos) {
+        queues_[m.queue].candidates[k].erase(pos(m, k), CandidateMoved{&member_pos_, k});
+      }
     }
   }
 }
 
 void Dispatcher::Impl::clear_candidates(Handle q) {
-  for (int k = 0; k < kChannelKinds; ++k) queues_[q].candidates[k].clear(CandidateMoved{&ops_, k});
+  for (int k = 0; k < kChannelKinds; ++k) {
+    queues_[q].candidates[k].clear(CandidateMoved{&member_pos_, k});
+  }
 }
 
 }  // namespace sb::router::routing

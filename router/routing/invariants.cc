@@ -11,7 +11,10 @@ namespace sb::router::routing {
 namespace {
 Status violation(std::string m) { return Status(Code::kInternal, "invariant: " + std::move(m)); }
 
-bool has(const std::vector<Handle>& v, Handle h) { return std::find(v.begin(), v.end(), h) != v.end(); }
+bool distinct(std::vector<Handle> v) {
+  std::sort(v.begin(), v.end());
+  return std::adjacent_find(v.begin(), v.end()) == v.end();
+}
 
 bool has_all_skills(const OperatorConfig& o, const QueueConfig& q) {
   return std::all_of(q.skills.begin(), q.skills.end(), [&](const std::string& s) {
@@ -22,6 +25,7 @@ bool has_all_skills(const OperatorConfig& o, const QueueConfig& q) {
 
 Status Dispatcher::Impl::check_invariants() const {
   std::vector<std::array<std::uint32_t, kChannelKinds>> counted(ops_.size(), {0, 0});
+  std::vector<std::size_t> offers(ops_.size(), 0);
   std::size_t in_use = 0;
   for (Handle c = 0; c < convs_.size(); ++c) {
     const Conv& cv = convs_[c];
@@ -32,8 +36,8 @@ Status Dispatcher::Impl::check_invariants() const {
     if (cv.queue >= queues_.size()) return violation(id + ": no queue");
     const int k = static_cast<int>(cv.kind);
     const auto& line = queues_[cv.queue].waiting[k];
-    const bool in_line = cv.wait_pos != kNpos && cv.wait_pos < line.size() &&
-                         line.at(cv.wait_pos).conv == c;
+    const bool in_line =
+        cv.wait_pos != kNpos && cv.wait_pos < line.size() && line.at(cv.wait_pos).conv == c;
     if (cv.wait_pos != kNpos && !in_line) return violation(id + ": bad waiting position");
     switch (cv.status) {
       case proto::ConversationStatus::kQueued:
@@ -46,7 +50,6 @@ Status Dispatcher::Impl::check_invariants() const {
         if (cv.owner != kNoHandle) return violation(id + ": both an owner and an offer");
         if (cv.offered_to >= ops_.size()) return violation(id + ": offered to nobody");
         const Operator& o = ops_[cv.offered_to];
-        if (!has(o.offers, c)) return violation(id + ": offer missing from " + o.config.id);
         if (o.status != OperatorStatus::kOnline) {
           return violation(id + ": pending offer held by " + std::string(to_string(o.status)) +
                            " operator " + o.config.id);
@@ -54,12 +57,12 @@ Status Dispatcher::Impl::check_invariants() const {
         if (in_line) return violation(id + ": offered and waiting");
         if (cv.offer_token == 0) return violation(id + ": offer without a deadline");
         ++counted[cv.offered_to][k];
+        ++offers[cv.offered_to];
         break;
       }
       case proto::ConversationStatus::kAssigned:
         if (cv.offered_to != kNoHandle) return violation(id + ": both an owner and an offer");
         if (cv.owner >= ops_.size()) return violation(id + ": assigned to nobody");
-        if (!has(ops_[cv.owner].owned, c)) return violation(id + ": not in its owner's list");
         if (in_line) return violation(id + ": assigned and waiting");
         ++counted[cv.owner][k];
         break;
@@ -72,8 +75,17 @@ Status Dispatcher::Impl::check_invariants() const {
   for (Handle op = 0; op < ops_.size(); ++op) {
     const Operator& o = ops_[op];
     const std::string& id = o.config.id;
-    if (o.offers.size() + o.owned.size() != counted[op][0] + counted[op][1]) {
+    // Its lists and the conversations pointing at it are the same sets.
+    if (o.offers.size() != offers[op] ||
+        o.offers.size() + o.owned.size() != counted[op][0] + counted[op][1] ||
+        !distinct(o.offers) || !distinct(o.owned)) {
       return violation(id + ": a conversation is listed twice or held by two operators");
+    }
+    for (Handle c : o.offers) {
+      if (c >= convs_.size() || convs_[c].offered_to != op) return violation(id + ": stray offer");
+    }
+    for (Handle c : o.owned) {
+      if (c >= convs_.size() || convs_[c].owner != op) return violation(id + ": stray owned");
     }
     for (int k = 0; k < kChannelKinds; ++k) {
       const auto kind = static_cast<ChannelKind>(k);
@@ -86,18 +98,17 @@ Status Dispatcher::Impl::check_invariants() const {
       return violation(id + ": offline with pending offers");
     }
     // The candidate index holds exactly the operators that could take work.
-    for (std::uint32_t mi = 0; mi < o.members.size(); ++mi) {
-      const Member& m = o.members[mi];
+    for (const Member& m : o.members) {
       for (int k = 0; k < kChannelKinds; ++k) {
         const auto kind = static_cast<ChannelKind>(k);
         const auto& heap = queues_[m.queue].candidates[k];
         const bool want = indexable(o, m, kind);
-        if (!want && m.pos[k] != kNpos) return violation(id + ": indexed but not a candidate");
-        if (want && (m.pos[k] >= heap.size() || heap.at(m.pos[k]).op != op ||
-                     heap.at(m.pos[k]).member != mi)) {
+        const std::uint32_t at = pos(m, k);
+        if (!want && at != kNpos) return violation(id + ": indexed but not a candidate");
+        if (want && (at >= heap.size() || heap.at(at).op != op || heap.at(at).member != m.id)) {
           return violation(id + ": a candidate missing from the index");
         }
-        if (want && heap.at(m.pos[k]).key != candidate_key(o, m, kind)) {
+        if (want && heap.at(at).key != candidate_key(o, m, kind)) {
           return violation(id + ": stale index key");
         }
       }
@@ -110,7 +121,7 @@ Status Dispatcher::Impl::check_invariants() const {
       }
       std::size_t indexed = 0;
       for (const Operator& o : ops_) {
-        for (const Member& m : o.members) indexed += &queues_[m.queue] == &q && m.pos[k] != kNpos;
+        for (const Member& m : o.members) indexed += &queues_[m.queue] == &q && pos(m, k) != kNpos;
       }
       if (indexed != q.candidates[k].size()) return violation(q.config.name + ": stray candidate");
     }

@@ -30,7 +30,7 @@ struct OperatorRuntime {
   TimeMs last_assigned_at = 0;  // last offer or assignment; "idle since"
   std::uint32_t missed_in_row = 0;
   TimeMs offline_since = 0;  // re-arms the offline grace after a restart
-  std::uint64_t seq = 0;  // creation order: the last tie-break, stable across restarts
+  std::uint64_t seq = 0;     // creation order: the last tie-break, stable across restarts
   std::vector<RoundRobinMark> round_robin;
   bool operator==(const OperatorRuntime&) const = default;
 };
@@ -51,9 +51,9 @@ struct ConversationRecord {
   std::string owner;       // kAssigned
   std::string offered_to;  // kOffered
   TimeMs offer_expires_at = 0;
-  Pick pick = Pick::kStrategy;  // how the current offer or owner was picked
-  TimeMs queued_at = 0;         // entered its current queue; orders the waiting line
-  std::uint64_t order = 0;      // arrival sequence: breaks ties of queued_at
+  Pick pick = Pick::kStrategy;      // how the current offer or owner was picked
+  TimeMs queued_at = 0;             // entered its current queue; orders the waiting line
+  std::uint64_t order = 0;          // arrival sequence: breaks ties of queued_at
   std::vector<Cooldown> cooldowns;  // sorted by operator id
   bool operator==(const ConversationRecord&) const = default;
 };
@@ -77,9 +77,9 @@ struct Output {
 
 // The whole state, for tests, tools and a full rewrite of the store.
 struct Snapshot {
-  std::vector<QueueConfig> queues;  // by name
-  std::vector<OperatorConfig> operators;  // by seq
-  std::vector<OperatorRuntime> runtimes;  // by seq
+  std::vector<QueueConfig> queues;                // by name
+  std::vector<OperatorConfig> operators;          // by seq
+  std::vector<OperatorRuntime> runtimes;          // by seq
   std::vector<ConversationRecord> conversations;  // by order
   bool operator==(const Snapshot&) const = default;
 };

@@ -22,8 +22,9 @@ Snapshot Dispatcher::snapshot() const {
   for (const Conv& cv : d.convs_) {
     if (cv.in_use) s.conversations.push_back(d.record_of(cv));
   }
-  std::sort(s.conversations.begin(), s.conversations.end(),
-            [](const ConversationRecord& a, const ConversationRecord& b) { return a.order < b.order; });
+  std::sort(
+      s.conversations.begin(), s.conversations.end(),
+      [](const ConversationRecord& a, const ConversationRecord& b) { return a.order < b.order; });
   return s;
 }
 
@@ -57,7 +58,8 @@ Status Dispatcher::Impl::finish_restore() {
   std::sort(staged_queues_.begin(), staged_queues_.end(),
             [](const QueueConfig& a, const QueueConfig& b) { return a.name < b.name; });
   for (const auto& q : staged_queues_) {
-    if (q.name.empty() || q.offer_timeout_ms < 0 || (q.overflow && q.overflow->after_ms <= 0)) {
+    if (q.name.empty() || q.offer_timeout_ms < 0 || (q.overflow && q.overflow->after_ms <= 0) ||
+        static_cast<int>(q.strategy) > static_cast<int>(Strategy::kRoundRobin)) {
       note(Status::corruption("invalid stored queue " + q.name));
       continue;
     }
@@ -86,7 +88,7 @@ Status Dispatcher::Impl::finish_restore() {
     }
     const auto op = static_cast<Handle>(ops_.size());
     ops_.emplace_back();
-    op_by_id_.emplace(cfg.id, op);
+    op_by_id_.insert(cfg.id, op);
     Operator& o = ops_[op];
     o.config = cfg;
     o.skills = intern_skills(cfg.skills);
@@ -95,7 +97,9 @@ Status Dispatcher::Impl::finish_restore() {
     o.seq = rt != nullptr && rt->seq != 0 ? rt->seq : next_op_seq_;
     next_op_seq_ = std::max(next_op_seq_, o.seq + 1);
     if (rt != nullptr) {
-      o.status = rt->status;
+      o.status = static_cast<int>(rt->status) <= static_cast<int>(OperatorStatus::kOnline)
+                     ? rt->status
+                     : OperatorStatus::kOffline;
       o.last_assigned_at = rt->last_assigned_at;
       o.missed_in_row = rt->missed_in_row;
       o.offline_since = rt->offline_since;
@@ -104,12 +108,14 @@ Status Dispatcher::Impl::finish_restore() {
     touch_op(op);
   }
   // Conversations, in arrival order.
-  std::sort(staged_convs_.begin(), staged_convs_.end(),
-            [](const ConversationRecord& a, const ConversationRecord& b) { return a.order < b.order; });
+  std::sort(
+      staged_convs_.begin(), staged_convs_.end(),
+      [](const ConversationRecord& a, const ConversationRecord& b) { return a.order < b.order; });
   std::vector<Handle> to_route;
   for (const auto& rec : staged_convs_) {
     if (rec.status == proto::ConversationStatus::kResolved) continue;
-    if (rec.id.empty() || find_conv(rec.id) != kNoHandle) {
+    if (rec.id.empty() || find_conv(rec.id) != kNoHandle ||
+        (rec.kind != ChannelKind::kChat && rec.kind != ChannelKind::kEmail)) {
       note(Status::corruption("invalid or duplicate stored conversation " + rec.id));
       continue;
     }
@@ -123,7 +129,7 @@ Status Dispatcher::Impl::finish_restore() {
     cv.queued_at = rec.queued_at;
     cv.order = rec.order != 0 ? rec.order : next_order_;
     next_order_ = std::max(next_order_, cv.order + 1);
-    conv_by_id_.emplace(cv.id, c);
+    conv_by_id_.insert(cv.id, c);
     for (const auto& cd : rec.cooldowns) {
       const Handle op = find_op(cd.operator_id);
       if (op != kNoHandle && cd.until > now_) cv.cooldowns.push_back({op, cd.until});
@@ -155,10 +161,9 @@ Status Dispatcher::Impl::finish_restore() {
       }
     } else if (placed) {
       cv.status = proto::ConversationStatus::kQueued;
-      queues_[cv.queue].waiting[k].push(WaitEntry{WaitKey{cv.queued_at, cv.order}, c},
-                                        [this](const WaitEntry& e, std::uint32_t i) {
-                                          convs_[e.conv].wait_pos = i;
-                                        });
+      queues_[cv.queue].waiting[k].push(
+          WaitEntry{WaitKey{cv.queued_at, cv.order}, c},
+          [this](const WaitEntry& e, std::uint32_t i) { convs_[e.conv].wait_pos = i; });
       if (!cv.cooldowns.empty()) {
         TimeMs first = cv.cooldowns.front().until;
         for (const auto& cd : cv.cooldowns) first = std::min(first, cd.until);
@@ -174,7 +179,8 @@ Status Dispatcher::Impl::finish_restore() {
   }
   for (Handle op = 0; op < ops_.size(); ++op) {
     reindex(op);
-    if (ops_[op].status == OperatorStatus::kOffline && opt_.offline_grace_ms) {
+    if (ops_[op].status == OperatorStatus::kOffline && opt_.offline_grace_ms &&
+        !ops_[op].owned.empty()) {
       ops_[op].grace_token = arm(TimerKind::kOfflineGrace, ops_[op].seq, op,
                                  ops_[op].offline_since + *opt_.offline_grace_ms);
     }
@@ -183,9 +189,8 @@ Status Dispatcher::Impl::finish_restore() {
   for (Handle c : to_route) route(c, kNoHandle, Pick::kStrategy);
   std::vector<Handle> by_name(queues_.size());
   for (Handle q = 0; q < queues_.size(); ++q) by_name[q] = q;
-  std::sort(by_name.begin(), by_name.end(), [this](Handle a, Handle b) {
-    return queues_[a].config.name < queues_[b].config.name;
-  });
+  std::sort(by_name.begin(), by_name.end(),
+            [this](Handle a, Handle b) { return queues_[a].config.name < queues_[b].config.name; });
   for (Handle q : by_name) drain(q);
   for (Handle op = 0; op < ops_.size(); ++op) pull(op);
   staged_queues_.clear();

@@ -26,7 +26,8 @@ bool Dispatcher::Impl::cooled(const Conv& cv, Handle op) const {
 }
 
 void Dispatcher::Impl::add_cooldown(Conv& cv, Handle op) {
-  std::erase_if(cv.cooldowns, [&](const CooldownEntry& cd) { return cd.op == op || cd.until <= now_; });
+  std::erase_if(cv.cooldowns,
+                [&](const CooldownEntry& cd) { return cd.op == op || cd.until <= now_; });
   cv.cooldowns.push_back({op, now_ + opt_.cooldown_ms});
 }
 
@@ -40,8 +41,8 @@ bool Dispatcher::Impl::is_candidate(const Conv& cv, Handle op) const {
 
 Handle Dispatcher::Impl::best_candidate(const Conv& cv) {
   const auto& heap = queues_[cv.queue].candidates[static_cast<int>(cv.kind)];
-  const std::uint32_t i = heap.find_first(
-      [&](const CandidateEntry& e) { return !cooled(cv, e.op); }, scratch_);
+  const std::uint32_t i =
+      heap.find_first([&](const CandidateEntry& e) { return !cooled(cv, e.op); }, scratch_);
   return i == kNpos ? kNoHandle : heap.at(i).op;
 }
 

@@ -35,10 +35,14 @@ bool Dispatcher::Impl::timer_live(const Timer& t) const {
   if (t.target >= convs_.size() || !convs_[t.target].in_use) return false;
   const Conv& cv = convs_[t.target];
   switch (t.kind) {
-    case TimerKind::kOfferExpiry: return cv.offer_token == t.token;
-    case TimerKind::kOverflow: return cv.overflow_token == t.token;
-    case TimerKind::kCooldownEnd: return cv.cooldown_token == t.token;
-    case TimerKind::kOfflineGrace: break;
+    case TimerKind::kOfferExpiry:
+      return cv.offer_token == t.token;
+    case TimerKind::kOverflow:
+      return cv.overflow_token == t.token;
+    case TimerKind::kCooldownEnd:
+      return cv.cooldown_token == t.token;
+    case TimerKind::kOfflineGrace:
+      break;
   }
   return false;
 }

@@ -1,5 +1,6 @@
-#include "router/routing/decision.h"
 #include "router/routing/types.h"
+
+#include "router/routing/decision.h"
 
 namespace sb::router::routing {
 
@@ -7,18 +8,24 @@ std::string_view to_string(ChannelKind k) { return k == ChannelKind::kChat ? "ch
 
 std::string_view to_string(Strategy s) {
   switch (s) {
-    case Strategy::kLeastLoaded: return "least_loaded";
-    case Strategy::kLongestIdle: return "longest_idle";
-    case Strategy::kRoundRobin: return "round_robin";
+    case Strategy::kLeastLoaded:
+      return "least_loaded";
+    case Strategy::kLongestIdle:
+      return "longest_idle";
+    case Strategy::kRoundRobin:
+      return "round_robin";
   }
   return "?";
 }
 
 std::string_view to_string(OperatorStatus s) {
   switch (s) {
-    case OperatorStatus::kOffline: return "offline";
-    case OperatorStatus::kAway: return "away";
-    case OperatorStatus::kOnline: return "online";
+    case OperatorStatus::kOffline:
+      return "offline";
+    case OperatorStatus::kAway:
+      return "away";
+    case OperatorStatus::kOnline:
+      return "online";
   }
   return "?";
 }
@@ -49,9 +56,12 @@ ChannelKind channel_kind_of_type(std::string_view channel_type) {
 
 std::string_view to_string(Pick p) {
   switch (p) {
-    case Pick::kStrategy: return "strategy";
-    case Pick::kSticky: return "sticky";
-    case Pick::kTransfer: return "transfer";
+    case Pick::kStrategy:
+      return "strategy";
+    case Pick::kSticky:
+      return "sticky";
+    case Pick::kTransfer:
+      return "transfer";
   }
   return "?";
 }
@@ -60,11 +70,16 @@ std::string_view to_string(AssignVia v) { return v == AssignVia::kAccept ? "acce
 
 std::string_view to_string(RevokeReason r) {
   switch (r) {
-    case RevokeReason::kOperatorAway: return "operator_away";
-    case RevokeReason::kOperatorOffline: return "operator_offline";
-    case RevokeReason::kCapacityLowered: return "capacity_lowered";
-    case RevokeReason::kResolved: return "resolved";
-    case RevokeReason::kTransferred: return "transferred";
+    case RevokeReason::kOperatorAway:
+      return "operator_away";
+    case RevokeReason::kOperatorOffline:
+      return "operator_offline";
+    case RevokeReason::kCapacityLowered:
+      return "capacity_lowered";
+    case RevokeReason::kResolved:
+      return "resolved";
+    case RevokeReason::kTransferred:
+      return "transferred";
   }
   return "?";
 }
@@ -114,8 +129,8 @@ struct Describe {
     return d.conversation + " " + d.from_queue + "->" + d.to_queue;
   }
   std::string operator()(const Transferred& d) const {
-    return d.conversation + " from=" + d.from_operator + "@" + d.from_queue + " to=" +
-           d.to_operator + "@" + d.to_queue + " by=" + d.by;
+    return d.conversation + " from=" + d.from_operator + "@" + d.from_queue +
+           " to=" + d.to_operator + "@" + d.to_queue + " by=" + d.by;
   }
   std::string operator()(const Released& d) const {
     return d.conversation + " op=" + d.operator_id;

@@ -81,7 +81,7 @@ struct OperatorConfig {
 
 // Tenant-wide routing options.
 struct DispatcherOptions {
-  std::string default_queue = "default";  // created by the Dispatcher; may be re-put
+  std::string default_queue = "default";         // created by the Dispatcher; may be re-put
   TimeMs sticky_window_ms = 24LL * 3600 * 1000;  // how recent "last served" must be
   TimeMs cooldown_ms = 60000;  // a declined or expired offer is not repeated to the same operator
   std::uint32_t max_missed_offers = 3;  // offers in a row let expire -> away; 0 disables
@@ -101,10 +101,10 @@ struct Arrival {
   std::string contact;
   std::string channel;  // channel name, matched by SelectionRules::channels
   ChannelKind kind = ChannelKind::kChat;
-  std::string text;  // the first message
+  std::string text;                   // the first message
   std::vector<Attribute> attributes;  // the contact's attributes
-  std::string channel_queue;  // the channel's configured queue, "" if none
-  std::string last_operator;  // who last served this contact, "" if nobody
+  std::string channel_queue;          // the channel's configured queue, "" if none
+  std::string last_operator;          // who last served this contact, "" if nobody
   TimeMs last_served_at = 0;
 };
 

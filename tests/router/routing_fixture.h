@@ -60,8 +60,7 @@ class RoutingTest : public ::testing::Test {
 
   // An operator serving `queues`, online unless told otherwise.
   Status put_op(const std::string& id, std::vector<std::string> queues, std::uint32_t chat = 1,
-                std::uint32_t email = 1, std::vector<std::string> skills = {},
-                bool online = true) {
+                std::uint32_t email = 1, std::vector<std::string> skills = {}, bool online = true) {
     OperatorConfig o;
     o.id = id;
     o.name = id;
@@ -107,10 +106,14 @@ class RoutingTest : public ::testing::Test {
     auto r = d().conversation(conv);
     if (!r) return "gone";
     switch (r->status) {
-      case proto::ConversationStatus::kOffered: return "offered:" + r->offered_to;
-      case proto::ConversationStatus::kAssigned: return "assigned:" + r->owner;
-      case proto::ConversationStatus::kQueued: return "queued:" + r->queue;
-      case proto::ConversationStatus::kResolved: return "resolved";
+      case proto::ConversationStatus::kOffered:
+        return "offered:" + r->offered_to;
+      case proto::ConversationStatus::kAssigned:
+        return "assigned:" + r->owner;
+      case proto::ConversationStatus::kQueued:
+        return "queued:" + r->queue;
+      case proto::ConversationStatus::kResolved:
+        return "resolved";
     }
     return "?";
   }

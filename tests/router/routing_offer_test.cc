@@ -197,6 +197,35 @@ TEST_F(RoutingTest, ArrivingTwiceIsAConflict) {
   ASSERT_TRUE(arrive("c1").is_ok());
   EXPECT_EQ(arrive("c1").code(), Code::kConflict);
   EXPECT_EQ(arrive("").code(), Code::kInvalidArgument);
+  Arrival bad;
+  bad.conversation = "x";
+  bad.kind = static_cast<ChannelKind>(7);
+  EXPECT_EQ(arrive(bad).code(), Code::kInvalidArgument);
+  EXPECT_EQ(status("nobody", OperatorStatus::kOnline).code(), Code::kNotFound);
+}
+
+// Cancelled timers are dropped lazily and compacted in bulk; the live ones
+// must survive both.
+TEST_F(RoutingTest, ManyCancelledTimersDoNotHideLiveOnes) {
+  ASSERT_TRUE(put_op("a", {"default"}, 5000).is_ok());
+  Output o;  // straight to the Dispatcher: checking 3000 conversations per step is slow
+  for (int i = 0; i < 3000; ++i) {
+    Arrival a;
+    a.conversation = "c" + std::to_string(i);
+    ASSERT_TRUE(d().conversation_arrived(a, now, o).is_ok());
+    now += 1;
+  }
+  for (int i = 0; i < 3000; ++i) {
+    if (i == 1500) continue;
+    ASSERT_TRUE(d().accept("c" + std::to_string(i), "a", now, o).is_ok());
+  }
+  check();
+  EXPECT_EQ(d().next_deadline(), kStart + 1500 + 30000);
+  advance_to(kStart + 1500 + 29999);
+  EXPECT_EQ(where("c1500"), "offered:a");
+  advance_by(1);
+  EXPECT_EQ(all_of<OfferExpired>(out).size(), 1u);
+  EXPECT_EQ(d().next_deadline(), now + 60000);  // c1500's cool-down end, nothing else
 }
 
 }  // namespace

@@ -34,6 +34,9 @@ class PropertyRun {
     d_ = std::make_unique<Dispatcher>(opts_);
   }
 
+  // Counts the decisions made, by frame type: the generator must reach them all.
+  void count_into(std::map<std::string, long>* seen) { seen_ = seen; }
+
   // "" when every check held, else what failed and the last steps.
   std::string run(int steps) {
     for (const auto& q : queue_names_) put_queue(q);
@@ -95,8 +98,11 @@ class PropertyRun {
 
   void check_output() {
     for (const auto& dec : out_.decisions) {
-      if (const auto* x = std::get_if<OfferDeclined>(&dec)) cooled_[x->conversation][x->operator_id] = x->cooldown_until;
-      if (const auto* x = std::get_if<OfferExpired>(&dec)) cooled_[x->conversation][x->operator_id] = x->cooldown_until;
+      if (seen_ != nullptr) ++(*seen_)[std::string(frame_type(dec))];
+      if (const auto* x = std::get_if<OfferDeclined>(&dec))
+        cooled_[x->conversation][x->operator_id] = x->cooldown_until;
+      if (const auto* x = std::get_if<OfferExpired>(&dec))
+        cooled_[x->conversation][x->operator_id] = x->cooldown_until;
       if (const auto* x = std::get_if<Resolved>(&dec)) cooled_.erase(x->conversation);
       const std::string* conv = nullptr;
       const std::string* op = nullptr;
@@ -164,8 +170,9 @@ class PropertyRun {
     o.capacity = {static_cast<std::uint32_t>(pick(4)), static_cast<std::uint32_t>(pick(3))};
     const std::string what = "put_operator " + o.id + " chat=" + std::to_string(o.capacity.chat) +
                              " email=" + std::to_string(o.capacity.email);
-    const Status st = input(what, maybe_settle(),
-                            [&](Dispatcher& d, Output& out) { return d.put_operator(o, now_, out); });
+    const Status st = input(what, maybe_settle(), [&](Dispatcher& d, Output& out) {
+      return d.put_operator(o, now_, out);
+    });
     if (st.is_ok()) store_.operators[o.id] = o;
     if (!st.is_ok() && st.code() != Code::kConflict) fail("put_operator: " + st.to_string());
   }
@@ -183,7 +190,8 @@ class PropertyRun {
 
   void expect(const Status& st, bool strict, std::initializer_list<Code> allowed, Code exact,
               const std::string& what) {
-    if (strict && st.code() != exact) fail(what + ": expected " + std::string(code_name(exact)) + ", got " + st.to_string());
+    if (strict && st.code() != exact)
+      fail(what + ": expected " + std::string(code_name(exact)) + ", got " + st.to_string());
     bool ok = false;
     for (Code c : allowed) ok |= st.code() == c;
     if (!ok) fail(what + ": unexpected " + st.to_string());
@@ -207,6 +215,7 @@ class PropertyRun {
     std::map<std::string, OperatorRuntime> runtimes;
     std::map<std::string, ConversationRecord> conversations;
   } store_;
+  std::map<std::string, long>* seen_ = nullptr;
   int next_conv_ = 0;
   std::vector<std::string> resolved_;
   const std::vector<std::string> op_ids_{"o0", "o1", "o2", "o3", "o4", "o5"};

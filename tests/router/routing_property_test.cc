@@ -12,9 +12,11 @@
 // once everyone is online with room, nothing is left waiting.
 // Deterministic: the seed is printed on failure; SB_ROUTING_SEQUENCES=N
 // runs more sequences.
-#include <cstdlib>
-
 #include "tests/router/routing_property.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
 
 namespace sb::router::routing::testing {
 
@@ -38,10 +40,9 @@ void PropertyRun::step() {
       a.last_operator = pick_of(op_ids_);
       a.last_served_at = now_ - pick(2 * static_cast<int>(opts_.sticky_window_ms));
     }
-    const Status st = input("arrive " + a.conversation + " " + std::string(to_string(a.kind)),
-                            maybe_settle(), [&](Dispatcher& d, Output& o) {
-                              return d.conversation_arrived(a, now_, o);
-                            });
+    const Status st =
+        input("arrive " + a.conversation + " " + std::string(to_string(a.kind)), maybe_settle(),
+              [&](Dispatcher& d, Output& o) { return d.conversation_arrived(a, now_, o); });
     if (!st.is_ok()) fail("arrival refused: " + st.to_string());
   } else if (roll < 40 || (roll < 50 && roll >= 45)) {  // accept or decline an offer
     const bool accepting = roll < 40;
@@ -70,9 +71,8 @@ void PropertyRun::step() {
     const std::string actor = who == 0 ? rec.owner : who == 1 ? "" : pick_of(op_ids_);
     const bool allowed = actor.empty() || actor == rec.owner;
     const std::string what = "resolve " + rec.id + " by '" + actor + "'";
-    const Status st = input(what, strict, [&](Dispatcher& d, Output& o) {
-      return d.resolve(rec.id, actor, now_, o);
-    });
+    const Status st = input(
+        what, strict, [&](Dispatcher& d, Output& o) { return d.resolve(rec.id, actor, now_, o); });
     if (allowed) {
       expect(st, strict, {Code::kOk, Code::kConflict}, Code::kOk, what);
     } else {
@@ -187,16 +187,28 @@ namespace sb::router::routing::testing {
 namespace {
 
 TEST(RoutingProperty, RandomSequencesKeepEveryInvariant) {
-  int sequences = 1500;
+  int sequences = 1000;
+  std::map<std::string, long> seen;
   if (const char* env = std::getenv("SB_ROUTING_SEQUENCES")) sequences = std::atoi(env);
   constexpr int kSteps = 160;
   for (int i = 0; i < sequences; ++i) {
     const std::uint64_t seed = 0x5eed0000ULL + static_cast<std::uint64_t>(i);
     PropertyRun run(seed);
+    run.count_into(&seen);
     const std::string failure = run.run(kSteps);
-    ASSERT_TRUE(failure.empty()) << "seed " << seed << " (re-run: PropertyRun(" << seed
-                                 << ").run(" << kSteps << "))\n"
+    ASSERT_TRUE(failure.empty()) << "seed " << seed << " (re-run: PropertyRun(" << seed << ").run("
+                                 << kSteps << "))\n"
                                  << failure;
+  }
+  std::string counts;
+  for (const auto& [type, n] : seen) counts += " " + type + "=" + std::to_string(n);
+  std::printf("decisions made:%s\n", counts.c_str());
+  for (const char* type :
+       {"conversation.queued", "conversation.offered", "conversation.offer_expired",
+        "conversation.offer_declined", "conversation.offer_revoked", "conversation.assigned",
+        "conversation.overflowed", "conversation.transferred", "conversation.released",
+        "conversation.resolved", "operator.status"}) {
+    EXPECT_GT(seen[type], 0) << "the random sequences never produced " << type;
   }
 }
 

@@ -58,7 +58,7 @@ TEST_F(WaitingTest, ADeclinedConversationKeepsItsPlaceInLine) {
   ASSERT_TRUE(arrive("c1").is_ok());  // -> a
   ASSERT_TRUE(arrive("c2").is_ok());  // -> b
   now += 10;
-  ASSERT_TRUE(arrive("c3").is_ok());  // waits
+  ASSERT_TRUE(arrive("c3").is_ok());        // waits
   ASSERT_TRUE(decline("c1", "a").is_ok());  // c1 back in line (b is full, a cooled)
   EXPECT_EQ(where("c1"), "queued:default");
   EXPECT_EQ(where("c3"), "offered:a");  // a's freed slot takes c3: c1 is not for a

@@ -1,0 +1,210 @@
+#include "adapters/front/messages_api.h"
+
+#include <charconv>
+
+#include "adapters/front/routing_api.h"
+#include "proto/json_fields.h"
+#include "proto/json_writer.h"
+#include "proto/views.h"
+
+namespace sb::adapters {
+
+using http::json_error;
+using http::Responder;
+
+namespace {
+constexpr std::size_t kMaxText = 16 << 10;
+
+Result<std::string> parse_text(std::string_view body) {
+  namespace od = proto::json::od;
+  simdjson::padded_string storage;
+  od::document doc;
+  if (auto st = proto::json::begin(body, storage, doc); !st.is_ok()) return st;
+  od::object obj;
+  if (auto e = doc.get_object().get(obj)) return proto::json::to_status(e, "body");
+  std::string text;
+  auto st = proto::json::for_each_field(obj, [&](std::string_view k, od::value v) {
+    if (k == "text") return proto::json::read_string(v, text, "text");
+    return Status::ok();
+  });
+  if (!st.is_ok()) return st;
+  if (auto fin = proto::json::finish(doc); !fin.is_ok()) return fin;
+  if (text.empty()) return Status::invalid("text is required");
+  if (text.size() > kMaxText) return Status::invalid("text is longer than 16 KiB");
+  return text;
+}
+
+void fail(const Responder& respond, const Status& st) {
+  respond(json_error(http_status_of(st), error_code_of(st), st.message()));
+}
+
+// Runs `apply` on the tenant's shard and hands its status to `then` after
+// the commit (on the shard thread: `then` must not block).
+void on_shard(router::ShardSet& shards, const Caller& caller,
+              std::function<Status(router::TenantState&, proto::TimeMs, std::vector<proto::Change>&)> apply,
+              std::function<void(Status)> then, const Responder& respond) {
+  router::TenantCommand cmd{caller.tenant, std::move(apply), std::move(then)};
+  if (!shards.submit(caller.tenant, std::move(cmd))) {
+    auto r = json_error(503, "overloaded", "queue is full; retry");
+    r.headers.emplace_back("Retry-After", "1");
+    respond(std::move(r));
+  }
+}
+
+bool may_see(const Caller& c, const proto::Conversation& conv) {
+  return c.is_admin() || conv.operator_id == c.operator_id || conv.offered_to == c.operator_id;
+}
+}  // namespace
+
+MessagesApi::MessagesApi(router::ShardSet& shards, BlockingPool& pool, storage::Db& db)
+    : shards_(shards), pool_(pool), db_(db) {}
+
+bool MessagesApi::handle(const http::HttpRequest& req, const std::vector<std::string_view>& seg,
+                         const Caller& caller, const Responder& respond) {
+  if (seg.size() < 3 || seg[0] != "v1") return false;
+  const std::string id(seg[2]);
+  const auto& m = req.method;
+  if (seg[1] == "conversations" && seg.size() == 4 && m == "POST" &&
+      (seg[3] == "messages" || seg[3] == "notes")) {
+    write(req, id, seg[3] == "notes", caller, respond);
+  } else if (seg[1] == "conversations" && seg.size() == 3 && m == "GET") {
+    get_conversation(id, caller, respond);
+  } else if (seg[1] == "contacts" && seg.size() == 3 && m == "GET") {
+    get_contact(id, caller, respond);
+  } else if (seg[1] == "contacts" && seg.size() == 4 && seg[3] == "timeline" && m == "GET") {
+    timeline(req, id, caller, respond);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void MessagesApi::write(const http::HttpRequest& req, const std::string& conversation, bool note,
+                        const Caller& caller, const Responder& respond) {
+  auto text = parse_text(req.body);
+  if (!text) return respond(json_error(400, "invalid_body", text.status().message()));
+  if (!note && caller.is_admin()) {
+    return respond(json_error(409, "conflict", "only the conversation's current owner can reply"));
+  }
+  auto body = std::make_shared<std::string>();
+  on_shard(shards_, caller,
+           [conversation, note, caller, text = std::move(text).value(), body](
+               router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) -> Status {
+             const auto* conv = t.conversation(conversation);
+             if (conv == nullptr || (note && !may_see(caller, *conv))) {
+               return Status::not_found("unknown conversation");
+             }
+             auto m = note ? t.note(conversation, caller.operator_id, text, now, out)
+                           : t.reply(conversation, caller.operator_id, text, now, out);
+             if (!m) return m.status();
+             proto::JsonWriter w(*body);
+             proto::write_public(w, *m);
+             return Status::ok();
+           },
+           [respond, body](Status st) {
+             if (!st.is_ok()) return fail(respond, st);
+             respond(http::json_ok(std::move(*body), 201));
+           },
+           respond);
+}
+
+void MessagesApi::get_conversation(const std::string& id, const Caller& caller,
+                                   const Responder& respond) {
+  auto head = std::make_shared<std::string>();
+  on_shard(shards_, caller,
+           [id, caller, head](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
+             const auto* c = t.conversation(id);
+             if (c == nullptr || !may_see(caller, *c)) return Status::not_found("unknown conversation");
+             proto::JsonWriter w(*head);
+             proto::write_public(w, t.tenant(), *c, t.contact(c->contact_id));
+             return Status::ok();
+           },
+           [this, id, caller, head, respond](Status st) {
+             if (!st.is_ok()) return fail(respond, st);
+             pool_.run([this, id, caller, head, respond] {
+               std::vector<proto::Message> messages;
+               if (auto rs = db_.read_messages(caller.tenant, id, messages); !rs.is_ok()) {
+                 return fail(respond, rs);
+               }
+               // {conversation fields..., "messages":[...]}
+               std::string body = head->substr(0, head->size() - 1);
+               proto::JsonWriter w(body);
+               body += ",";
+               w.key("messages").begin_array();
+               for (const auto& m : messages) proto::write_public(w, m);
+               w.end_array();
+               body += "}";
+               respond(http::json_ok(std::move(body)));
+             });
+           },
+           respond);
+}
+
+void MessagesApi::get_contact(const std::string& id, const Caller& caller, const Responder& respond) {
+  auto body = std::make_shared<std::string>();
+  on_shard(shards_, caller,
+           [id, body](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
+             const auto* c = t.contact(id);
+             if (c == nullptr) return Status::not_found("unknown contact");
+             proto::JsonWriter w(*body);
+             w.begin_object().field("id", c->id).field("name", c->name).key("identities").begin_array();
+             for (const auto& i : c->identities) {
+               w.begin_object().field("channel", i.channel).field("external_id", i.external_id).end_object();
+             }
+             w.end_array().end_object();
+             return Status::ok();
+           },
+           [respond, body](Status st) {
+             if (!st.is_ok()) return fail(respond, st);
+             respond(http::json_ok(std::move(*body)));
+           },
+           respond);
+}
+
+void MessagesApi::timeline(const http::HttpRequest& req, const std::string& contact,
+                           const Caller& caller, const Responder& respond) {
+  std::uint64_t cursor = 0, limit = 50;
+  std::string raw;
+  auto number = [](const std::string& s, std::uint64_t& out) {
+    auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+    return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
+  };
+  if (req.query_param("cursor", raw) && !raw.empty() && !number(raw, cursor)) {
+    return respond(json_error(400, "invalid_cursor", "cursor must come from next_cursor"));
+  }
+  if (req.query_param("limit", raw) && (!number(raw, limit) || limit == 0 || limit > 500)) {
+    return respond(json_error(400, "invalid_limit", "limit is 1..500"));
+  }
+  // An operator may read the timeline of a customer it is serving now.
+  on_shard(shards_, caller,
+           [contact, caller](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
+             if (t.contact(contact) == nullptr) return Status::not_found("unknown contact");
+             if (caller.is_admin()) return Status::ok();
+             const auto* c = t.latest_conversation_of(contact);
+             if (c == nullptr || !may_see(caller, *c)) return Status::not_found("unknown contact");
+             return Status::ok();
+           },
+           [this, contact, caller, cursor, limit, respond](Status st) {
+             if (!st.is_ok()) return fail(respond, st);
+             pool_.run([this, contact, caller, cursor, limit, respond] {
+               std::vector<proto::LogEntry> entries;
+               auto rs = db_.read_timeline(caller.tenant, contact, cursor, limit, entries);
+               if (!rs.is_ok()) return fail(respond, rs);
+               std::string body;
+               proto::JsonWriter w(body);
+               w.begin_object().key("entries").begin_array();
+               for (const auto& e : entries) w.raw(e.json);
+               w.end_array().key("next_cursor");
+               if (entries.size() == limit) {
+                 w.value(std::to_string(entries.back().seq));
+               } else {
+                 w.null();
+               }
+               w.end_object();
+               respond(http::json_ok(std::move(body)));
+             });
+           },
+           respond);
+}
+
+}  // namespace sb::adapters

@@ -1,0 +1,29 @@
+// Internal to the HTTP server: the WebSocket and SSE sessions a connection
+// becomes when a handler answers with a stream. Included by server.cc and
+// stream_sessions.cc only (it exposes Beast types).
+#pragma once
+
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <memory>
+
+#include "adapters/http/stream.h"
+
+namespace sb::http::detail {
+
+struct StreamLimits {
+  std::size_t send_buffer_bytes = 1 << 20;  // queued, unwritten bytes per connection
+  std::size_t max_client_message = 64 << 10;
+  std::chrono::seconds heartbeat{15};
+};
+
+void start_websocket(boost::beast::tcp_stream&& stream,
+                     boost::beast::http::request<boost::beast::http::string_body>&& upgrade,
+                     std::shared_ptr<StreamSource> source, StreamLimits limits);
+
+void start_sse(boost::beast::tcp_stream&& stream, std::shared_ptr<StreamSource> source,
+               StreamLimits limits);
+
+}  // namespace sb::http::detail

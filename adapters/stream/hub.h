@@ -1,0 +1,64 @@
+// StreamHub: fans the frames a shard has just committed out to the stream
+// connections of their tenant.
+//
+// publish() runs on shard threads, after the group commit that made the
+// frames durable; subscribe()/unsubscribe() on I/O threads. Subscriber lists
+// are immutable snapshots swapped with compare-and-swap, so publishing takes
+// no lock and never waits for a connection: delivering is posting to the
+// connection's strand. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace sb::adapters {
+
+// One event-log entry as streamed, with the operators it concerns.
+struct Frame {
+  std::uint64_t seq = 0;
+  std::string json;
+  std::vector<std::string> audience;
+  bool visible_to(std::string_view operator_id) const;  // "" (admin) sees everything
+};
+
+// The operators a frame concerns: its "operator", "from_operator",
+// "to_operator", "mentions", and its conversation's owner and offer holder.
+std::vector<std::string> audience_of(std::string_view frame_json);
+
+class StreamSubscriber {
+ public:
+  virtual ~StreamSubscriber() = default;
+  // Any thread; must not block.
+  virtual void deliver(const std::shared_ptr<const Frame>& frame) = 0;
+};
+
+class StreamHub {
+ public:
+  StreamHub();
+  void publish(const std::string& tenant, const std::vector<std::shared_ptr<const Frame>>& frames);
+  void subscribe(const std::string& tenant, const std::shared_ptr<StreamSubscriber>& s);
+  void unsubscribe(const std::string& tenant, const StreamSubscriber* s);
+  // The last seq published (or seeded at start-up) for the tenant.
+  std::uint64_t last_seq(const std::string& tenant) const;
+  void seed_last_seq(const std::string& tenant, std::uint64_t seq);
+  std::size_t connections() const { return connections_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Topic {
+    std::atomic<std::uint64_t> last_seq{0};
+    std::atomic<std::shared_ptr<const std::vector<std::shared_ptr<StreamSubscriber>>>> subscribers;
+  };
+  using TopicMap = std::unordered_map<std::string, std::shared_ptr<Topic>>;
+  std::shared_ptr<Topic> topic(const std::string& tenant);  // created on first use
+  std::shared_ptr<Topic> find(const std::string& tenant) const;
+
+  std::atomic<std::shared_ptr<const TopicMap>> topics_;
+  std::atomic<std::size_t> connections_{0};
+};
+
+}  // namespace sb::adapters

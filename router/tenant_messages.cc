@@ -1,0 +1,131 @@
+// TenantState: what operators write (replies and notes) and the outcome of
+// delivering replies. Every change is also a frame of the event log.
+#include <algorithm>
+
+#include "proto/ids.h"
+#include "proto/json_writer.h"
+#include "proto/time.h"
+#include "proto/views.h"
+#include "router/tenant_state.h"
+
+namespace sb::router {
+
+using proto::Change;
+using proto::TimeMs;
+
+namespace {
+// "@olena, @taras." -> {"olena", "taras"} (names as proto::is_valid_name allows).
+std::vector<std::string> mentions_in(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '@' || (i > 0 && std::isalnum(static_cast<unsigned char>(text[i - 1])))) continue;
+    std::size_t j = i + 1;
+    while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_' ||
+                               text[j] == '-' || text[j] == '.')) {
+      ++j;
+    }
+    while (j > i + 1 && text[j - 1] == '.') --j;  // a sentence's full stop is not part of the name
+    std::string name = text.substr(i + 1, j - i - 1);
+    if (proto::is_valid_name(name) && std::find(out.begin(), out.end(), name) == out.end()) {
+      out.push_back(std::move(name));
+    }
+  }
+  return out;
+}
+}  // namespace
+
+Result<proto::Message> TenantState::reply(const std::string& conversation, const std::string& op,
+                                          const std::string& text, TimeMs now,
+                                          std::vector<Change>& out) {
+  auto it = conversations_.find(conversation);
+  if (it == conversations_.end()) return Status::not_found("unknown conversation");
+  proto::Conversation& conv = it->second;
+  if (conv.status != proto::ConversationStatus::kAssigned || conv.operator_id != op) {
+    return Status(Code::kConflict, "only the conversation's current owner can reply");
+  }
+  proto::Message m;
+  m.seq = next_seq();
+  m.id = proto::make_id("m", m.seq);
+  m.conversation_id = conv.id;
+  m.direction = proto::Direction::kOut;
+  m.author = op;
+  m.text = text;
+  m.channel = conv.channel;
+  m.created_at = now;
+  conv.updated_at = now;
+  conv.message_count += 1;
+  if (conv.first_response_at == 0) conv.first_response_at = now;
+  append_log("message.created", now, conv, &m, m.seq, out);
+  proto::OutboxItem item;
+  item.message_id = m.id;
+  item.conversation_id = conv.id;
+  item.channel = conv.channel;
+  item.reply_address = conv.reply_address;
+  item.text = text;
+  item.next_attempt_at = now;
+  out.emplace_back(std::move(item));
+  out.emplace_back(conv);
+  out.emplace_back(m);
+  return m;
+}
+
+Result<proto::Message> TenantState::note(const std::string& conversation, const std::string& author,
+                                         const std::string& text, TimeMs now,
+                                         std::vector<Change>& out) {
+  auto it = conversations_.find(conversation);
+  if (it == conversations_.end()) return Status::not_found("unknown conversation");
+  proto::Conversation& conv = it->second;
+  proto::Message m;
+  m.seq = next_seq();
+  m.id = proto::make_id("m", m.seq);
+  m.conversation_id = conv.id;
+  m.direction = proto::Direction::kNote;
+  m.author = author;
+  m.text = text;
+  m.channel = conv.channel;
+  m.created_at = now;
+  conv.updated_at = now;
+  append_log("message.created", now, conv, &m, m.seq, out);
+  for (const auto& name : mentions_in(text)) {
+    if (!dispatcher_.operator_runtime(name)) continue;  // not an operator: plain text
+    const auto seq = next_seq();
+    proto::LogEntry entry;
+    entry.seq = seq;
+    proto::JsonWriter w(entry.json);
+    w.begin_object().field("seq", seq).field("type", "note.mention");
+    w.field("at", proto::format_rfc3339(now)).field("by", author);
+    w.key("mentions").begin_array().value(name).end_array();
+    w.key("note");
+    proto::write_public(w, m);
+    w.key("conversation_id").value(conv.id).end_object();
+    out.emplace_back(std::move(entry));
+  }
+  out.emplace_back(conv);
+  out.emplace_back(m);
+  return m;
+}
+
+void TenantState::record_delivery(const proto::OutboxItem& item, TimeMs now,
+                                  std::vector<Change>& out) {
+  out.emplace_back(item);
+  if (item.state == "pending") return;  // a retry is scheduled: nothing to tell yet
+  auto it = conversations_.find(item.conversation_id);
+  if (it == conversations_.end()) return;
+  const auto seq = next_seq();
+  proto::LogEntry entry;
+  entry.seq = seq;
+  proto::JsonWriter w(entry.json);
+  w.begin_object().field("seq", seq);
+  w.field("type", item.state == "delivered" ? "message.delivered" : "message.failed");
+  w.field("at", proto::format_rfc3339(now)).field("message", item.message_id);
+  w.field("attempts", static_cast<std::uint64_t>(item.attempts));
+  if (!item.platform_message_id.empty()) w.field("platform_message_id", item.platform_message_id);
+  if (!item.error.empty()) w.field("error", item.error);
+  w.key("conversation");
+  proto::write_public(w, tenant_, it->second, contact(it->second.contact_id));
+  w.end_object();
+  out.emplace_back(std::move(entry));
+  out.emplace_back(proto::TimelineMark{it->second.contact_id, seq});
+}
+
+}  // namespace sb::router

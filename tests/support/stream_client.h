@@ -1,0 +1,52 @@
+// Blocking stream clients for end-to-end tests: a real WebSocket client
+// (Beast) and a Server-Sent Events reader over a plain socket. Each read has
+// a timeout so that a test fails instead of hanging. Not thread-safe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "tests/support/http_client.h"
+
+namespace sb::test {
+
+class WsClient {
+ public:
+  WsClient();
+  ~WsClient();
+  // Connects to 127.0.0.1:port and performs the handshake for `target`.
+  // Returns the HTTP status of a refused handshake, or 101.
+  int connect(std::uint16_t port, const std::string& target, const Headers& headers = {});
+  // The next text message; nullopt on timeout or when the server closed.
+  std::optional<std::string> read(int timeout_ms = 10000);
+  void send(const std::string& text);
+  void close();
+  // The server's close reason, once read() saw the close.
+  std::string close_reason() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct SseEvent {
+  std::string id;
+  std::string data;
+};
+
+class SseClient {
+ public:
+  ~SseClient();
+  // Sends the request; returns the response status (200 for a stream).
+  int connect(std::uint16_t port, const std::string& target, const Headers& headers = {});
+  // The next event with data (comments and heartbeats are skipped).
+  std::optional<SseEvent> read(int timeout_ms = 10000);
+  void close();
+
+ private:
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+}  // namespace sb::test
