@@ -13,10 +13,13 @@
 #include <vector>
 
 #include "adapters/http/message.h"
+#include "adapters/outbound/http_client.h"
 #include "proto/model.h"
 #include "proto/status.h"
 
 namespace sb::adapters {
+
+struct DeliveryResult;  // adapters/telegram/telegram_sender.h
 
 struct ParsedWebhook {
   std::vector<proto::InboundEvent> events;  // customer events, in payload order
@@ -37,6 +40,14 @@ class ChannelAdapter {
   // events are filled in by the caller.
   virtual Result<ParsedWebhook> parse(const http::HttpRequest& req,
                                       const proto::ChannelConfig& cfg) const = 0;
+
+  // Outbound: the request that delivers `text` to the customer at `address`
+  // (e.g. a Telegram chat id) on this channel; nullopt if the type cannot send.
+  virtual std::optional<outbound::OutboundRequest> build_send(const proto::ChannelConfig& cfg,
+                                                              const std::string& address,
+                                                              const std::string& text) const;
+  // What the platform's answer to build_send's request means.
+  virtual DeliveryResult interpret_send(const Result<outbound::OutboundResponse>& r) const;
 
   // GET verification handshakes (Meta's hub.challenge). nullopt: not supported.
   virtual std::optional<http::HttpResponse> handshake(const http::HttpRequest& /*req*/,

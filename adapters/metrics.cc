@@ -8,6 +8,8 @@
 
 #include <sstream>
 
+#include "adapters/outbound/outbox.h"
+#include "adapters/stream/hub.h"
 #include "router/shard_set.h"
 
 namespace sb::adapters {
@@ -93,10 +95,48 @@ void Metrics::observe(Route route, int status, double seconds) {
   latency_[r]->Observe(seconds);
 }
 
+void Metrics::watch(const OutboxStats* outbox, const StreamHub* hub) {
+  outbox_ = outbox;
+  hub_ = hub;
+}
+
+namespace {
+prometheus::MetricFamily single(const char* name, const char* help, prometheus::MetricType type,
+                                double value) {
+  prometheus::MetricFamily f{name, help, type, {}};
+  prometheus::ClientMetric m;
+  if (type == prometheus::MetricType::Counter) {
+    m.counter.value = value;
+  } else {
+    m.gauge.value = value;
+  }
+  f.metric.push_back(std::move(m));
+  return f;
+}
+}  // namespace
+
 std::string Metrics::render() const {
   std::ostringstream out;
   auto families = registry_->Collect();
   for (auto& f : shard_collector_->Collect()) families.push_back(std::move(f));
+  using MT = prometheus::MetricType;
+  if (outbox_ != nullptr) {
+    auto rd = [](const auto& a) { return static_cast<double>(a.load(std::memory_order_relaxed)); };
+    families.push_back(single("switchboard_outbox_attempts_total", "Reply delivery attempts",
+                              MT::Counter, rd(outbox_->attempts)));
+    families.push_back(single("switchboard_outbox_delivered_total", "Replies delivered",
+                              MT::Counter, rd(outbox_->delivered)));
+    families.push_back(single("switchboard_outbox_retries_total", "Attempts that will be retried",
+                              MT::Counter, rd(outbox_->retried)));
+    families.push_back(single("switchboard_outbox_failed_total", "Replies given up on",
+                              MT::Counter, rd(outbox_->failed)));
+    families.push_back(single("switchboard_outbox_in_flight", "Delivery requests in flight",
+                              MT::Gauge, rd(outbox_->in_flight)));
+  }
+  if (hub_ != nullptr) {
+    families.push_back(single("switchboard_stream_connections", "Open stream connections",
+                              MT::Gauge, static_cast<double>(hub_->connections())));
+  }
   prometheus::TextSerializer().Serialize(out, families);
   return out.str();
 }

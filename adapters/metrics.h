@@ -21,6 +21,9 @@ class ShardSet;
 
 namespace sb::adapters {
 
+struct OutboxStats;
+class StreamHub;
+
 enum class Route : int { kWebhook, kEvents, kAdmin, kHealth, kMetrics, kOther, kCount };
 
 class Metrics {
@@ -29,6 +32,8 @@ class Metrics {
   ~Metrics();
 
   void observe(Route route, int status, double seconds);
+  // Also report the outbox's delivery counters and the open stream count.
+  void watch(const OutboxStats* outbox, const StreamHub* hub);
   std::string render() const;
 
  private:
@@ -36,6 +41,8 @@ class Metrics {
   static constexpr int kClasses = 5;  // 1xx..5xx
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<prometheus::Collectable> shard_collector_;
+  const OutboxStats* outbox_ = nullptr;
+  const StreamHub* hub_ = nullptr;
   std::array<std::array<prometheus::Counter*, kClasses>, kRoutes> requests_{};
   std::array<prometheus::Histogram*, kRoutes> latency_{};
 };

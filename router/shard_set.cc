@@ -29,7 +29,11 @@ class StartupVisitor final : public storage::RecoveryVisitor {
     }
     if (auto st = state(t).restore(r); !st.is_ok() && status.is_ok()) status = st;
   }
+  void on_outbox(const std::string& t, proto::OutboxItem item) override {
+    pending.emplace_back(t, std::move(item));
+  }
   Status status;
+  std::vector<std::pair<std::string, proto::OutboxItem>> pending;
 
  private:
   TenantState& state(const std::string& t) { return set_.shard_for(t).tenant_for_restore(t); }
@@ -62,6 +66,7 @@ Status ShardSet::recover() {
   auto st = db_.recover(v, now - options_.tenant.dedup_window_ms);
   if (st.is_ok()) st = v.status;
   if (!st.is_ok()) return st;
+  pending_outbox_ = std::move(v.pending);
   for (auto& s : shards_) {
     if (auto fs = s->finish_restore(now); !fs.is_ok()) return fs;
   }

@@ -23,6 +23,10 @@ class ShardSet {
   void stop();
 
   bool submit(const std::string& tenant, Command command);
+  // After recover(): replies recovery found still waiting for delivery.
+  std::vector<std::pair<std::string, proto::OutboxItem>> take_pending_outbox() {
+    return std::move(pending_outbox_);
+  }
   Shard& shard_for(const std::string& tenant);
   const std::vector<std::unique_ptr<Shard>>& shards() const { return shards_; }
 
@@ -33,6 +37,7 @@ class ShardSet {
   Directory& directory_;
   ShardOptions options_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  std::vector<std::pair<std::string, proto::OutboxItem>> pending_outbox_;
 };
 
 }  // namespace sb::router

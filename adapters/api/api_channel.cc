@@ -1,6 +1,8 @@
 #include "adapters/api/api_channel.h"
 
 #include "adapters/crypto.h"
+#include "adapters/telegram/telegram_sender.h"
+#include "proto/json_writer.h"
 #include "proto/json_fields.h"
 
 namespace sb::adapters {
@@ -35,6 +37,43 @@ class ApiChannel final : public ChannelAdapter {
     ParsedWebhook out;
     out.events.push_back(std::move(e).value());
     return out;
+  }
+
+  // Replies go to the integration's own endpoint (outbound.base_url), signed
+  // like inbound webhooks: X-Switchboard-Signature: sha256=HMAC(secret, body).
+  std::optional<outbound::OutboundRequest> build_send(const proto::ChannelConfig& cfg,
+                                                      const std::string& address,
+                                                      const std::string& text) const override {
+    if (cfg.outbound_base_url.empty()) return std::nullopt;
+    outbound::OutboundRequest req;
+    req.url = cfg.outbound_base_url;
+    proto::JsonWriter w(req.body);
+    w.begin_object().field("channel", cfg.name).field("reply_address", address);
+    w.field("text", text).end_object();
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.headers.emplace_back("X-Switchboard-Signature", "sha256=" + hmac_sha256_hex(cfg.secret, req.body));
+    return req;
+  }
+
+  DeliveryResult interpret_send(const Result<outbound::OutboundResponse>& r) const override {
+    DeliveryResult d;
+    if (!r) {
+      d.kind = r.status().code() == Code::kUnavailable ? DeliveryResult::Kind::kRetry
+                                                        : DeliveryResult::Kind::kFailed;
+      d.error = r.status().message();
+      return d;
+    }
+    d.http_status = r->status;
+    if (r->status >= 200 && r->status < 300) {
+      d.kind = DeliveryResult::Kind::kDelivered;
+    } else if (r->status == 429 || r->status >= 500) {
+      d.kind = DeliveryResult::Kind::kRetry;
+      d.error = "HTTP " + std::to_string(r->status);
+    } else {
+      d.kind = DeliveryResult::Kind::kFailed;
+      d.error = "HTTP " + std::to_string(r->status);
+    }
+    return d;
   }
 };
 }  // namespace

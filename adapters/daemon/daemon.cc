@@ -11,6 +11,8 @@
 
 #include "adapters/blocking_pool.h"
 #include "adapters/crypto.h"
+#include "adapters/outbound/http_client.h"
+#include "adapters/outbound/outbox.h"
 #include "adapters/stream/hub.h"
 #include "adapters/front/api_handler.h"
 #include "adapters/http/server.h"
@@ -81,19 +83,29 @@ int run_daemon(const Config& config) {
   adapters::BlockingPool blocking(2);
   router::ShardOptions shard_options;
   shard_options.clock = wall_clock_ms;
-  shard_options.on_committed = [&hub](const proto::ChangeSet& set) {
+  adapters::Outbox* outbox_ptr = nullptr;  // set before the shards start
+  shard_options.on_committed = [&hub, &outbox_ptr](const proto::ChangeSet& set) {
     std::vector<std::shared_ptr<const adapters::Frame>> frames;
     for (const auto& c : set.changes) {
       if (const auto* e = std::get_if<proto::LogEntry>(&c)) {
         frames.push_back(std::make_shared<const adapters::Frame>(
             adapters::Frame{e->seq, e->json, adapters::audience_of(e->json)}));
+      } else if (const auto* o = std::get_if<proto::OutboxItem>(&c)) {
+        outbox_ptr->on_committed(set.tenant, *o);
       }
     }
     hub.publish(set.tenant, frames);
   };
   shard_options.tenant.dedup_window_ms = config.dedup_window_s * 1000;
   router::ShardSet shards(config.shards, **db, directory, shard_options);
+  outbound::HttpClient http_client;
+  if (auto st = http_client.tls_status(); !st.is_ok()) {
+    spdlog::warn("msg=\"TLS set-up failed; https replies will fail\" error=\"{}\"", st.message());
+  }
+  adapters::Outbox outbox(http_client, directory, shards, wall_clock_ms);
+  outbox_ptr = &outbox;
   adapters::Metrics metrics(shards);
+  metrics.watch(&outbox.stats(), &hub);
   adapters::StreamApi streams(hub, blocking, **db);
   adapters::MessagesApi messages(shards, blocking, **db);
   adapters::ApiHandler api(directory, shards, metrics, streams, messages, wall_clock_ms);
@@ -122,6 +134,7 @@ int run_daemon(const Config& config) {
       for (const auto& [tenant, seq] : shard->last_seqs()) hub.seed_last_seq(tenant, seq);
     }
     shards.start();
+    for (auto& [tenant, item] : shards.take_pending_outbox()) outbox.on_committed(tenant, item);
     api.set_ready(true);
     const std::chrono::duration<double> d = std::chrono::steady_clock::now() - t0;
     spdlog::info("msg=ready recovery_seconds={:.3f}", d.count());
@@ -134,6 +147,8 @@ int run_daemon(const Config& config) {
   while (server.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  outbox.stop();       // pending replies stay in RocksDB for the next start
+  http_client.stop();
   shards.stop();  // drains and commits anything still queued
   server.shutdown();
   spdlog::info("msg=stopped");

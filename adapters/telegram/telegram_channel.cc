@@ -1,6 +1,7 @@
 #include "adapters/telegram/telegram_channel.h"
 
 #include "adapters/crypto.h"
+#include "adapters/telegram/telegram_sender.h"
 #include "proto/json_fields.h"
 
 namespace sb::adapters {
@@ -157,6 +158,16 @@ class TelegramChannel final : public ChannelAdapter {
   Result<ParsedWebhook> parse(const http::HttpRequest& req,
                               const proto::ChannelConfig&) const override {
     return parse_telegram_update(req.body);
+  }
+
+  std::optional<outbound::OutboundRequest> build_send(const proto::ChannelConfig& cfg,
+                                                      const std::string& address,
+                                                      const std::string& text) const override {
+    return telegram_send_message(cfg, address, text);
+  }
+
+  DeliveryResult interpret_send(const Result<outbound::OutboundResponse>& r) const override {
+    return interpret_telegram_response(r);
   }
 };
 

@@ -1,0 +1,135 @@
+#include "adapters/outbound/outbox.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "adapters/channel.h"
+#include "adapters/telegram/telegram_sender.h"
+
+namespace sb::adapters {
+
+namespace net = boost::asio;
+
+struct Outbox::Impl {
+  net::io_context ioc;
+  net::executor_work_guard<net::io_context::executor_type> work{net::make_work_guard(ioc)};
+  std::thread thread{[this] { ioc.run(); }};
+};
+
+Outbox::Outbox(outbound::HttpClient& client, router::Directory& directory,
+               router::ShardSet& shards, std::function<proto::TimeMs()> clock,
+               OutboxOptions options)
+    : client_(client),
+      directory_(directory),
+      shards_(shards),
+      clock_(std::move(clock)),
+      options_(options),
+      impl_(std::make_unique<Impl>()) {}
+
+Outbox::~Outbox() { stop(); }
+
+void Outbox::stop() {
+  if (!impl_->thread.joinable()) return;
+  impl_->work.reset();
+  impl_->ioc.stop();
+  impl_->thread.join();
+}
+
+void Outbox::on_committed(const std::string& tenant, const proto::OutboxItem& item) {
+  if (item.state != "pending") return;
+  const auto delay = item.next_attempt_at - clock_();
+  auto timer = std::make_shared<net::steady_timer>(impl_->ioc);
+  timer->expires_after(std::chrono::milliseconds(delay > 0 ? delay : 0));
+  timer->async_wait([this, timer, tenant, item](const boost::system::error_code& ec) {
+    if (!ec) attempt(tenant, item);
+  });
+}
+
+void Outbox::attempt(const std::string& tenant, proto::OutboxItem item) {
+  auto snap = directory_.snapshot();
+  const auto* channel = snap->channel(tenant, item.channel);
+  const ChannelAdapter* adapter = channel ? find_channel(channel->type) : nullptr;
+  auto request = (adapter != nullptr) ? adapter->build_send(*channel, item.reply_address, item.text)
+                                      : std::nullopt;
+  item.attempts += 1;
+  if (!request) {
+    item.state = "failed";
+    item.error = channel == nullptr ? "the conversation's channel no longer exists"
+                                    : "channel type '" + channel->type + "' cannot send replies";
+    count(item);
+    return finish(tenant, std::move(item));
+  }
+  stats_.attempts.fetch_add(1, std::memory_order_relaxed);
+  stats_.in_flight.fetch_add(1, std::memory_order_relaxed);
+  client_.send(std::move(*request), [this, tenant, item, adapter](
+                                        Result<outbound::OutboundResponse> r) mutable {
+    stats_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+    const auto result = adapter->interpret_send(r);
+    switch (result.kind) {
+      case DeliveryResult::Kind::kDelivered:
+        item.state = "delivered";
+        item.platform_message_id = result.platform_message_id;
+        item.error.clear();
+        break;
+      case DeliveryResult::Kind::kFailed:
+        item.state = "failed";
+        item.error = result.error;
+        break;
+      case DeliveryResult::Kind::kRetry: {
+        item.error = result.error;
+        if (item.attempts >= options_.max_attempts) {
+          item.state = "failed";
+          break;
+        }
+        auto backoff = options_.first_backoff * (1LL << std::min<std::uint32_t>(item.attempts - 1, 20));
+        if (backoff > options_.max_backoff) backoff = options_.max_backoff;
+        if (result.retry_after.count() > 0) backoff = result.retry_after;
+        item.next_attempt_at = clock_() + backoff.count();
+        break;
+      }
+    }
+    count(item);
+    finish(tenant, std::move(item));
+  });
+}
+
+// Commits the attempt's outcome through the tenant's shard; a pending item
+// comes back through on_committed() and is scheduled again.
+void Outbox::count(const proto::OutboxItem& item) {
+  if (item.state == "delivered") stats_.delivered.fetch_add(1, std::memory_order_relaxed);
+  if (item.state == "failed") stats_.failed.fetch_add(1, std::memory_order_relaxed);
+  if (item.state == "pending") stats_.retried.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Outbox::finish(const std::string& tenant, proto::OutboxItem item) {
+  router::TenantCommand cmd;
+  cmd.tenant = tenant;
+  cmd.apply = [item](router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) {
+    t.record_delivery(item, now, out);
+    return Status::ok();
+  };
+  cmd.done = [this, tenant, item](Status st) {
+    if (st.is_ok()) return;
+    spdlog::warn("msg=\"outbox result not recorded, retrying\" tenant={} message={} error=\"{}\"",
+                 tenant, item.message_id, st.message());
+    record_later(tenant, item);
+  };
+  if (!shards_.submit(tenant, std::move(cmd))) record_later(tenant, std::move(item));
+}
+
+// The outcome is known but not yet durable: record it again later. Never
+// attempt again from here, or a delivered reply would be sent twice.
+void Outbox::record_later(const std::string& tenant, proto::OutboxItem item) {
+  auto timer = std::make_shared<net::steady_timer>(impl_->ioc);
+  timer->expires_after(options_.first_backoff);
+  timer->async_wait([this, timer, tenant, item](const boost::system::error_code& ec) {
+    if (!ec) finish(tenant, item);
+  });
+}
+
+}  // namespace sb::adapters
