@@ -43,6 +43,16 @@ Config load_config_file(const std::string& path) {
   if (auto* s = root["router"].as_table()) {
     take(*s, "shards", c.shards);
     take(*s, "dedup_window_s", c.dedup_window_s);
+    take(*s, "reopen_window_s", c.reopen_window_s);
+    take(*s, "sticky_window_s", c.sticky_window_s);
+    take(*s, "offer_cooldown_s", c.offer_cooldown_s);
+    take(*s, "max_missed_offers", c.max_missed_offers);
+    take(*s, "offline_grace_s", c.offline_grace_s);
+    take(*s, "presence_grace_s", c.presence_grace_s);
+    for (auto v : {c.dedup_window_s, c.reopen_window_s, c.sticky_window_s, c.offer_cooldown_s,
+                   c.max_missed_offers, c.presence_grace_s}) {
+      if (v < 0) throw std::runtime_error("[router] values must be >= 0 (offline_grace_s: -1 = never)");
+    }
   }
   if (auto* s = root["log"].as_table()) take(*s, "level", c.log_level);
   if (auto* arr = root["tenants"].as_array()) {

@@ -28,6 +28,12 @@ struct Config {
   bool sync = true;  // fsync every group commit; only benchmarks turn it off
   int shards = 1;
   std::int64_t dedup_window_s = 7 * 24 * 3600;
+  std::int64_t reopen_window_s = 3600;       // a message this soon after resolve reopens
+  std::int64_t sticky_window_s = 24 * 3600;  // the last operator is preferred this long
+  std::int64_t offer_cooldown_s = 60;        // a declined/expired offer is not repeated
+  std::int64_t max_missed_offers = 3;        // offers let expire in a row -> away (0: never)
+  std::int64_t offline_grace_s = -1;         // offline owner's conversations re-routed after; -1 never
+  std::int64_t presence_grace_s = 30;        // last stream closed -> away after this
   std::string log_level = "info";
   std::vector<TenantDecl> tenants;  // empty: the embedded "demo" tenant
 };

@@ -14,6 +14,7 @@
 #include "adapters/outbound/http_client.h"
 #include "adapters/outbound/outbox.h"
 #include "adapters/stream/hub.h"
+#include "adapters/stream/presence.h"
 #include "adapters/front/api_handler.h"
 #include "adapters/http/server.h"
 #include "adapters/metrics.h"
@@ -97,6 +98,13 @@ int run_daemon(const Config& config) {
     hub.publish(set.tenant, frames);
   };
   shard_options.tenant.dedup_window_ms = config.dedup_window_s * 1000;
+  shard_options.tenant.reopen_window_ms = config.reopen_window_s * 1000;
+  shard_options.tenant.routing.sticky_window_ms = config.sticky_window_s * 1000;
+  shard_options.tenant.routing.cooldown_ms = config.offer_cooldown_s * 1000;
+  shard_options.tenant.routing.max_missed_offers = static_cast<std::uint32_t>(config.max_missed_offers);
+  if (config.offline_grace_s >= 0) {
+    shard_options.tenant.routing.offline_grace_ms = config.offline_grace_s * 1000;
+  }
   router::ShardSet shards(config.shards, **db, directory, shard_options);
   outbound::HttpClient http_client;
   if (auto st = http_client.tls_status(); !st.is_ok()) {
@@ -106,7 +114,8 @@ int run_daemon(const Config& config) {
   outbox_ptr = &outbox;
   adapters::Metrics metrics(shards);
   metrics.watch(&outbox.stats(), &hub);
-  adapters::StreamApi streams(hub, blocking, **db);
+  adapters::Presence presence(shards, std::chrono::seconds(config.presence_grace_s));
+  adapters::StreamApi streams(hub, blocking, **db, presence);
   adapters::MessagesApi messages(shards, blocking, **db);
   adapters::ApiHandler api(directory, shards, metrics, streams, messages, wall_clock_ms);
 
@@ -147,6 +156,7 @@ int run_daemon(const Config& config) {
   while (server.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  presence.stop();
   outbox.stop();       // pending replies stay in RocksDB for the next start
   http_client.stop();
   shards.stop();  // drains and commits anything still queued

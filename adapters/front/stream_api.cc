@@ -23,11 +23,12 @@ class StreamConnection final : public http::StreamSource,
                                public std::enable_shared_from_this<StreamConnection> {
  public:
   StreamConnection(Caller caller, std::optional<std::uint64_t> since, StreamHub& hub,
-                   BlockingPool& pool, storage::Db& db)
-      : caller_(std::move(caller)), since_(since), hub_(hub), pool_(pool), db_(db) {}
+                   BlockingPool& pool, storage::Db& db, Presence& presence)
+      : caller_(std::move(caller)), since_(since), hub_(hub), pool_(pool), db_(db), presence_(presence) {}
 
   void start(std::shared_ptr<http::StreamSink> sink) override {
     sink_ = std::move(sink);
+    if (!caller_.is_admin()) presence_.connected(caller_.tenant, caller_.operator_id);
     hub_.subscribe(caller_.tenant, shared_from_this());  // before reading the log: no gap
     const auto last = hub_.last_seq(caller_.tenant);
     std::string hello;
@@ -55,6 +56,7 @@ class StreamConnection final : public http::StreamSource,
   void stop() override {
     stopped_ = true;
     hub_.unsubscribe(caller_.tenant, this);
+    if (!caller_.is_admin()) presence_.disconnected(caller_.tenant, caller_.operator_id);
   }
 
   // Shard thread: filter, then hand over to the strand.
@@ -132,6 +134,7 @@ class StreamConnection final : public http::StreamSource,
   StreamHub& hub_;
   BlockingPool& pool_;
   storage::Db& db_;
+  Presence& presence_;
   std::shared_ptr<http::StreamSink> sink_;
   std::atomic<std::size_t> in_flight_{0};
   // Strand state.
@@ -149,8 +152,8 @@ bool parse_seq(std::string_view s, std::uint64_t& out) {
 
 }  // namespace
 
-StreamApi::StreamApi(StreamHub& hub, BlockingPool& pool, storage::Db& db)
-    : hub_(hub), pool_(pool), db_(db) {}
+StreamApi::StreamApi(StreamHub& hub, BlockingPool& pool, storage::Db& db, Presence& presence)
+    : hub_(hub), pool_(pool), db_(db), presence_(presence) {}
 
 void StreamApi::open(const http::HttpRequest& req, const Caller& caller,
                      const http::Responder& respond) {
@@ -170,7 +173,7 @@ void StreamApi::open(const http::HttpRequest& req, const Caller& caller,
     since = v;
   }
   http::HttpResponse r;
-  r.stream = std::make_shared<StreamConnection>(caller, since, hub_, pool_, db_);
+  r.stream = std::make_shared<StreamConnection>(caller, since, hub_, pool_, db_, presence_);
   respond(std::move(r));
 }
 

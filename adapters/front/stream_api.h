@@ -15,13 +15,14 @@
 #include "adapters/front/caller.h"
 #include "adapters/http/message.h"
 #include "adapters/stream/hub.h"
+#include "adapters/stream/presence.h"
 #include "storage/db.h"
 
 namespace sb::adapters {
 
 class StreamApi {
  public:
-  StreamApi(StreamHub& hub, BlockingPool& pool, storage::Db& db);
+  StreamApi(StreamHub& hub, BlockingPool& pool, storage::Db& db, Presence& presence);
   // Answers GET /v1/stream for an authenticated caller.
   void open(const http::HttpRequest& req, const Caller& caller, const http::Responder& respond);
 
@@ -29,6 +30,7 @@ class StreamApi {
   StreamHub& hub_;
   BlockingPool& pool_;
   storage::Db& db_;
+  Presence& presence_;
 };
 
 }  // namespace sb::adapters
