@@ -1,5 +1,6 @@
 #include "router/tenant_state.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "proto/ids.h"
@@ -210,6 +211,31 @@ const proto::Conversation* TenantState::conversation(const std::string& id) cons
 const proto::Conversation* TenantState::latest_conversation_of(const std::string& contact_id) const {
   auto it = latest_by_contact_.find(contact_id);
   return it == latest_by_contact_.end() ? nullptr : conversation(it->second);
+}
+
+std::vector<const proto::Conversation*> TenantState::list_conversations(
+    const ConversationFilter& f, std::uint64_t& next) const {
+  auto seq_of = [](const std::string& id) {
+    return id.size() > 3 ? std::strtoull(id.c_str() + 3, nullptr, 10) : 0ULL;
+  };
+  std::vector<std::pair<std::uint64_t, const proto::Conversation*>> hits;
+  for (const auto& [id, c] : conversations_) {
+    const auto seq = seq_of(id);
+    if (f.before_seq != 0 && seq >= f.before_seq) continue;
+    if (!f.status.empty() && proto::to_string(c.status) != f.status) continue;
+    if (!f.queue.empty() && c.queue != f.queue) continue;
+    if (!f.operator_id.empty() && c.operator_id != f.operator_id) continue;
+    if (!f.contact.empty() && c.contact_id != f.contact) continue;
+    if (!f.visible_to.empty() && c.operator_id != f.visible_to && c.offered_to != f.visible_to) continue;
+    hits.emplace_back(seq, &c);
+  }
+  const std::size_t n = std::min(f.limit, hits.size());
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(n), hits.end(),
+                    [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<const proto::Conversation*> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back(hits[i].second);
+  next = (hits.size() > n && n > 0) ? hits[n - 1].first : 0;
+  return out;
 }
 
 const proto::Contact* TenantState::contact(const std::string& id) const {

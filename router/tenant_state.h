@@ -105,6 +105,17 @@ class TenantState {
   const proto::Conversation* conversation(const std::string& id) const;
   const proto::Contact* contact(const std::string& id) const;
   const proto::Conversation* latest_conversation_of(const std::string& contact_id) const;
+
+  struct ConversationFilter {
+    std::string status, queue, operator_id, contact;  // "" = any
+    std::string visible_to;  // an operator sees only what it owns or is offered; "" = admin
+    std::uint64_t before_seq = 0;  // cursor: only ids with a smaller seq; 0 = from the newest
+    std::size_t limit = 50;
+  };
+  // Newest first. Sets `next` to the cursor of the following page (0: none).
+  // O(conversations in memory): fine for an admin listing, not for a hot path.
+  std::vector<const proto::Conversation*> list_conversations(const ConversationFilter& f,
+                                                             std::uint64_t& next) const;
   std::size_t conversation_count() const { return conversations_.size(); }
   std::size_t contact_count() const { return contacts_.size(); }
   const DedupWindow& dedup() const { return dedup_; }

@@ -157,8 +157,8 @@ int run_daemon(const Config& config) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   presence.stop();
+  http_client.stop();  // in-flight attempts end as retries, recorded through the shards
   outbox.stop();       // pending replies stay in RocksDB for the next start
-  http_client.stop();
   shards.stop();  // drains and commits anything still queued
   server.shutdown();
   spdlog::info("msg=stopped");

@@ -61,6 +61,10 @@ MessagesApi::MessagesApi(router::ShardSet& shards, BlockingPool& pool, storage::
 
 bool MessagesApi::handle(const http::HttpRequest& req, const std::vector<std::string_view>& seg,
                          const Caller& caller, const Responder& respond) {
+  if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "conversations" && req.method == "GET") {
+    list_conversations(req, caller, respond);
+    return true;
+  }
   if (seg.size() < 3 || seg[0] != "v1") return false;
   const std::string id(seg[2]);
   const auto& m = req.method;
@@ -136,6 +140,56 @@ void MessagesApi::get_conversation(const std::string& id, const Caller& caller,
                body += "}";
                respond(http::json_ok(std::move(body)));
              });
+           },
+           respond);
+}
+
+void MessagesApi::list_conversations(const http::HttpRequest& req, const Caller& caller,
+                                     const Responder& respond) {
+  router::TenantState::ConversationFilter f;
+  std::string raw;
+  auto number = [](const std::string& s, std::uint64_t& out) {
+    auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+    return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
+  };
+  if (req.query_param("status", raw)) {
+    if (raw != "queued" && raw != "offered" && raw != "assigned" && raw != "resolved") {
+      return respond(json_error(400, "invalid_status", "status is queued, offered, assigned or resolved"));
+    }
+    f.status = raw;
+  }
+  (void)req.query_param("queue", f.queue);
+  (void)req.query_param("operator", f.operator_id);
+  (void)req.query_param("contact", f.contact);
+  if (req.query_param("cursor", raw) && !raw.empty() && !number(raw, f.before_seq)) {
+    return respond(json_error(400, "invalid_cursor", "cursor must come from next_cursor"));
+  }
+  std::uint64_t limit = 50;
+  if (req.query_param("limit", raw) && (!number(raw, limit) || limit == 0 || limit > 500)) {
+    return respond(json_error(400, "invalid_limit", "limit is 1..500"));
+  }
+  f.limit = limit;
+  f.visible_to = caller.operator_id;
+  auto body = std::make_shared<std::string>();
+  on_shard(shards_, caller,
+           [f, body](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
+             std::uint64_t next = 0;
+             auto list = t.list_conversations(f, next);
+             proto::JsonWriter w(*body);
+             w.begin_object().key("conversations").begin_array();
+             for (const auto* c : list) proto::write_public(w, t.tenant(), *c, t.contact(c->contact_id));
+             w.end_array().key("next_cursor");
+             if (next != 0) {
+               w.value(std::to_string(next));
+             } else {
+               w.null();
+             }
+             w.end_object();
+             return Status::ok();
+           },
+           [respond, body](Status st) {
+             if (!st.is_ok()) return fail(respond, st);
+             respond(http::json_ok(std::move(*body)));
            },
            respond);
 }

@@ -3,6 +3,8 @@
 //   POST /v1/conversations/{id}/messages   {"text"}  the owner only (else 409);
 //                                           stored, then delivered through the outbox
 //   POST /v1/conversations/{id}/notes      {"text"}  internal; "@id" mentions
+//   GET  /v1/conversations?status=&queue=&operator=&contact=&cursor=&limit=
+//                                           newest first; operators see their own
 //   GET  /v1/conversations/{id}            the conversation with its messages
 //   GET  /v1/contacts/{id}                 the contact
 //   GET  /v1/contacts/{id}/timeline?cursor=&limit=   every message, note and
@@ -33,6 +35,8 @@ class MessagesApi {
   void write(const http::HttpRequest& req, const std::string& conversation, bool note,
              const Caller& caller, const http::Responder& respond);
   void get_conversation(const std::string& id, const Caller& caller, const http::Responder& respond);
+  void list_conversations(const http::HttpRequest& req, const Caller& caller,
+                          const http::Responder& respond);
   void get_contact(const std::string& id, const Caller& caller, const http::Responder& respond);
   void timeline(const http::HttpRequest& req, const std::string& contact, const Caller& caller,
                 const http::Responder& respond);

@@ -161,6 +161,34 @@ TEST_F(RoutingE2E, AnExpiredOfferMovesToTheNextOperator) {
   EXPECT_EQ(act(c1, "accept", olena_).status, 409) << "an expired offer cannot be accepted";
 }
 
+TEST_F(RoutingE2E, ListingConversationsFiltersAndPages) {
+  ASSERT_EQ(set_status(olena_, "online").status, 200);
+  const auto c1 = customer_writes(40, 501);  // offered to olena
+  const auto c2 = customer_writes(41, 502);  // olena is full: waits
+  const auto c3 = customer_writes(42, 503);  // waits
+  auto all = daemon_.get("/v1/conversations", daemon_.admin());
+  ASSERT_EQ(all.status, 200) << all.body;
+  // Newest first.
+  EXPECT_LT(all.body.find(c3), all.body.find(c2));
+  EXPECT_LT(all.body.find(c2), all.body.find(c1));
+  auto queued = daemon_.get("/v1/conversations?status=queued", daemon_.admin());
+  EXPECT_EQ(queued.body.find(c1), std::string::npos);
+  EXPECT_NE(queued.body.find(c2), std::string::npos);
+  // An operator lists only its own.
+  auto mine = daemon_.get("/v1/conversations", bearer(olena_));
+  EXPECT_NE(mine.body.find(c1), std::string::npos);
+  EXPECT_EQ(mine.body.find(c2), std::string::npos);
+  // Pages.
+  auto page1 = daemon_.get("/v1/conversations?limit=2", daemon_.admin());
+  const auto cursor = json_peek(page1.body, "next_cursor");
+  ASSERT_FALSE(cursor.empty()) << page1.body;
+  auto page2 = daemon_.get("/v1/conversations?limit=2&cursor=" + cursor, daemon_.admin());
+  EXPECT_NE(page2.body.find(c1), std::string::npos);
+  EXPECT_EQ(page2.body.find(c3), std::string::npos);
+  EXPECT_EQ(daemon_.get("/v1/conversations?limit=9999", daemon_.admin()).status, 400);
+  EXPECT_EQ(daemon_.get("/v1/conversations?status=sleeping", daemon_.admin()).status, 400);
+}
+
 TEST_F(RoutingE2E, TokensAreScopedToTheirOperatorAndTenant) {
   ASSERT_EQ(set_status(olena_, "online").status, 200);
   const auto c1 = customer_writes(30, 401);
