@@ -139,7 +139,16 @@ std::string encode(const Message& m) {
 std::string encode(const Contact& c) {
   std::string out;
   JsonWriter w(out);
-  w.begin_object().field("id", c.id).field("name", c.name).key("identities").begin_array();
+  w.begin_object().field("id", c.id).field("name", c.name);
+  if (!c.phone.empty()) w.field("phone", c.phone);
+  if (!c.email.empty()) w.field("email", c.email);
+  if (!c.status.empty()) w.field("status", c.status);
+  if (!c.custom.empty()) {
+    w.key("custom").begin_object();
+    for (const auto& [k, v] : c.custom) w.field(k, v);
+    w.end_object();
+  }
+  w.key("identities").begin_array();
   for (const auto& id : c.identities) {
     w.begin_object().field("channel", id.channel).field("external_id", id.external_id).end_object();
   }
@@ -250,6 +259,17 @@ Result<Contact> decode_contact(std::string_view json) {
   return decode_object<Contact>(json, "contact", [](Contact& c, std::string_view k, od::value v) {
     if (k == "id") return read_string(v, c.id, k);
     if (k == "name") return read_string(v, c.name, k);
+    if (k == "phone") return read_string(v, c.phone, k);
+    if (k == "email") return read_string(v, c.email, k);
+    if (k == "status") return read_string(v, c.status, k);
+    if (k == "custom") {
+      return for_each_field(v, "custom", [&](std::string_view ck, od::value cv) {
+        std::string val;
+        auto st = read_string(cv, val, "custom");
+        if (st.is_ok()) c.custom.emplace_back(std::string(ck), std::move(val));
+        return st;
+      });
+    }
     if (k == "identities") return read_identities(v, c.identities);
     if (k == "created_at") return read_int64(v, c.created_at, k);
     return Status::ok();

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sb::proto {
@@ -55,6 +56,10 @@ struct Identity {
 struct Contact {
   std::string id;
   std::string name;
+  std::string phone;
+  std::string email;
+  std::string status;  // free-form, e.g. "lead", "customer"
+  std::vector<std::pair<std::string, std::string>> custom;  // custom fields, sorted by key
   std::vector<Identity> identities;
   TimeMs created_at = 0;
   bool operator==(const Contact&) const = default;

@@ -60,4 +60,20 @@ void write_public(JsonWriter& w, const Message& m) {
   w.field("created_at", format_rfc3339(m.created_at)).end_object();
 }
 
+void write_public(JsonWriter& w, const Contact& c) {
+  w.begin_object().field("id", c.id).field("name", c.name);
+  string_or_null(w, "phone", c.phone);
+  string_or_null(w, "email", c.email);
+  string_or_null(w, "status", c.status);
+  w.key("custom").begin_object();
+  for (const auto& [k, v] : c.custom) w.field(k, v);
+  w.end_object().key("identities").begin_array();
+  for (const auto& i : c.identities) {
+    w.begin_object().field("channel", i.channel).field("external_id", i.external_id).end_object();
+  }
+  w.end_array();
+  time_or_null(w, "created_at", c.created_at);
+  w.end_object();
+}
+
 }  // namespace sb::proto

@@ -13,5 +13,6 @@ namespace sb::proto {
 void write_public(JsonWriter& w, std::string_view tenant, const Conversation& c,
                   const Contact* contact);
 void write_public(JsonWriter& w, const Message& m);
+void write_public(JsonWriter& w, const Contact& c);
 
 }  // namespace sb::proto

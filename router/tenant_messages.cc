@@ -105,6 +105,42 @@ Result<proto::Message> TenantState::note(const std::string& conversation, const 
   return m;
 }
 
+Result<proto::Contact> TenantState::update_contact(const proto::Contact& patch, TimeMs now,
+                                                   std::vector<Change>& out) {
+  auto it = contacts_.find(patch.id);
+  if (it == contacts_.end()) return Status::not_found("unknown contact");
+  proto::Contact& c = it->second;
+  if (!patch.name.empty()) c.name = patch.name;
+  if (!patch.phone.empty()) c.phone = patch.phone;
+  if (!patch.email.empty()) c.email = patch.email;
+  if (!patch.status.empty()) c.status = patch.status;
+  for (const auto& [k, v] : patch.custom) {
+    auto pos = std::lower_bound(c.custom.begin(), c.custom.end(), k,
+                                [](const auto& kv, const std::string& key) { return kv.first < key; });
+    if (pos != c.custom.end() && pos->first == k) {
+      if (v.empty()) {
+        c.custom.erase(pos);  // an empty value removes a custom field
+      } else {
+        pos->second = v;
+      }
+    } else if (!v.empty()) {
+      c.custom.insert(pos, {k, v});
+    }
+  }
+  const auto seq = next_seq();
+  proto::LogEntry entry;
+  entry.seq = seq;
+  proto::JsonWriter w(entry.json);
+  w.begin_object().field("seq", seq).field("type", "contact.updated");
+  w.field("at", proto::format_rfc3339(now)).key("contact");
+  proto::write_public(w, c);
+  w.end_object();
+  out.emplace_back(std::move(entry));
+  out.emplace_back(proto::TimelineMark{c.id, seq});
+  out.emplace_back(c);
+  return c;
+}
+
 void TenantState::record_delivery(const proto::OutboxItem& item, TimeMs now,
                                   std::vector<Change>& out) {
   out.emplace_back(item);

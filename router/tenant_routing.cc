@@ -155,6 +155,10 @@ void TenantState::route_arrival(proto::Conversation& conv, const proto::InboundE
   a.kind = kind;
   a.text = e.text;
   a.channel_queue = channel_queue;
+  if (const auto* c = contact(conv.contact_id)) {
+    for (const auto& [k, v] : c->custom) a.attributes.push_back({k, v});
+    if (!c->status.empty()) a.attributes.push_back({"status", c->status});
+  }
   a.last_operator = last_operator;
   a.last_served_at = last_served_at;
   (void)route(now, out, [&](routing::Dispatcher& d, routing::Output& o) {

@@ -63,6 +63,12 @@ class TenantState {
   Result<proto::Message> note(const std::string& conversation, const std::string& author,
                               const std::string& text, proto::TimeMs now,
                               std::vector<proto::Change>& out);
+  // Replaces a contact's attributes (name, phone, email, status, custom
+  // fields); empty strings keep the old value. Routing rules on contact
+  // attributes see them from the next conversation on.
+  Result<proto::Contact> update_contact(const proto::Contact& patch, proto::TimeMs now,
+                                        std::vector<proto::Change>& out);
+
   // The outcome of a delivery attempt: the updated outbox item and, once it
   // is final, a message.delivered / message.failed frame.
   void record_delivery(const proto::OutboxItem& item, proto::TimeMs now,

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "adapters/front/routing_api.h"
+#include "proto/ids.h"
 #include "proto/json_fields.h"
 #include "proto/json_writer.h"
 #include "proto/views.h"
@@ -32,6 +33,43 @@ Result<std::string> parse_text(std::string_view body) {
   if (text.empty()) return Status::invalid("text is required");
   if (text.size() > kMaxText) return Status::invalid("text is longer than 16 KiB");
   return text;
+}
+
+Result<proto::Contact> parse_contact_patch(std::string_view body, const std::string& id) {
+  namespace od = proto::json::od;
+  simdjson::padded_string storage;
+  od::document doc;
+  if (auto st = proto::json::begin(body, storage, doc); !st.is_ok()) return st;
+  od::object obj;
+  if (auto e = doc.get_object().get(obj)) return proto::json::to_status(e, "contact");
+  proto::Contact c;
+  c.id = id;
+  auto st = proto::json::for_each_field(obj, [&](std::string_view k, od::value v) -> Status {
+    if (k == "name") return proto::json::read_string(v, c.name, k);
+    if (k == "phone") return proto::json::read_string(v, c.phone, k);
+    if (k == "email") return proto::json::read_string(v, c.email, k);
+    if (k == "status") return proto::json::read_string(v, c.status, k);
+    if (k == "custom") {
+      return proto::json::for_each_field(v, "custom", [&](std::string_view ck, od::value cv) {
+        std::string val;
+        if (auto r = proto::json::read_string(cv, val, "custom values are strings"); !r.is_ok()) return r;
+        if (!proto::is_valid_name(ck)) return Status::invalid("custom field names are [A-Za-z0-9._-]{1,64}");
+        c.custom.emplace_back(std::string(ck), std::move(val));
+        return Status::ok();
+      });
+    }
+    return Status::ok();
+  });
+  if (!st.is_ok()) return st;
+  if (auto fin = proto::json::finish(doc); !fin.is_ok()) return fin;
+  for (const auto* f : {&c.name, &c.phone, &c.email, &c.status}) {
+    if (f->size() > 256) return Status::invalid("contact fields are at most 256 bytes");
+  }
+  if (c.custom.size() > 64) return Status::invalid("at most 64 custom fields");
+  for (const auto& [k, v] : c.custom) {
+    if (v.size() > 1024) return Status::invalid("custom values are at most 1 KiB");
+  }
+  return c;
 }
 
 void fail(const Responder& respond, const Status& st) {
@@ -75,6 +113,8 @@ bool MessagesApi::handle(const http::HttpRequest& req, const std::vector<std::st
     get_conversation(id, caller, respond);
   } else if (seg[1] == "contacts" && seg.size() == 3 && m == "GET") {
     get_contact(id, caller, respond);
+  } else if (seg[1] == "contacts" && seg.size() == 3 && m == "PUT") {
+    put_contact(req, id, caller, respond);
   } else if (seg[1] == "contacts" && seg.size() == 4 && seg[3] == "timeline" && m == "GET") {
     timeline(req, id, caller, respond);
   } else {
@@ -197,15 +237,42 @@ void MessagesApi::list_conversations(const http::HttpRequest& req, const Caller&
 void MessagesApi::get_contact(const std::string& id, const Caller& caller, const Responder& respond) {
   auto body = std::make_shared<std::string>();
   on_shard(shards_, caller,
-           [id, body](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
+           [id, caller, body](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
              const auto* c = t.contact(id);
              if (c == nullptr) return Status::not_found("unknown contact");
-             proto::JsonWriter w(*body);
-             w.begin_object().field("id", c->id).field("name", c->name).key("identities").begin_array();
-             for (const auto& i : c->identities) {
-               w.begin_object().field("channel", i.channel).field("external_id", i.external_id).end_object();
+             if (!caller.is_admin()) {
+               const auto* conv = t.latest_conversation_of(id);
+               if (conv == nullptr || !may_see(caller, *conv)) return Status::not_found("unknown contact");
              }
-             w.end_array().end_object();
+             proto::JsonWriter w(*body);
+             proto::write_public(w, *c);
+             return Status::ok();
+           },
+           [respond, body](Status st) {
+             if (!st.is_ok()) return fail(respond, st);
+             respond(http::json_ok(std::move(*body)));
+           },
+           respond);
+}
+
+void MessagesApi::put_contact(const http::HttpRequest& req, const std::string& id,
+                              const Caller& caller, const Responder& respond) {
+  auto patch = parse_contact_patch(req.body, id);
+  if (!patch) return respond(json_error(400, "invalid_body", patch.status().message()));
+  auto body = std::make_shared<std::string>();
+  on_shard(shards_, caller,
+           [caller, body, patch = std::move(patch).value()](
+               router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) -> Status {
+             if (!caller.is_admin()) {
+               const auto* conv = t.latest_conversation_of(patch.id);
+               if (conv == nullptr || conv->operator_id != caller.operator_id) {
+                 return Status::not_found("unknown contact");
+               }
+             }
+             auto c = t.update_contact(patch, now, out);
+             if (!c) return c.status();
+             proto::JsonWriter w(*body);
+             proto::write_public(w, *c);
              return Status::ok();
            },
            [respond, body](Status st) {

@@ -7,6 +7,7 @@
 //                                           newest first; operators see their own
 //   GET  /v1/conversations/{id}            the conversation with its messages
 //   GET  /v1/contacts/{id}                 the contact
+//   PUT  /v1/contacts/{id}                 name, phone, email, status, custom fields
 //   GET  /v1/contacts/{id}/timeline?cursor=&limit=   every message, note and
 //                                           assignment change, oldest first
 //
@@ -38,6 +39,8 @@ class MessagesApi {
   void list_conversations(const http::HttpRequest& req, const Caller& caller,
                           const http::Responder& respond);
   void get_contact(const std::string& id, const Caller& caller, const http::Responder& respond);
+  void put_contact(const http::HttpRequest& req, const std::string& id, const Caller& caller,
+                   const http::Responder& respond);
   void timeline(const http::HttpRequest& req, const std::string& contact, const Caller& caller,
                 const http::Responder& respond);
 

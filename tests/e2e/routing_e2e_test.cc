@@ -161,6 +161,29 @@ TEST_F(RoutingE2E, AnExpiredOfferMovesToTheNextOperator) {
   EXPECT_EQ(act(c1, "accept", olena_).status, 409) << "an expired offer cannot be accepted";
 }
 
+TEST_F(RoutingE2E, VipCustomersGoToTheVipQueueByTheirAttributes) {
+  ASSERT_EQ(daemon_.put("/v1/queues/vip", R"({"priority":10,"select":{"attributes":{"vip":"true"}}})",
+                        daemon_.admin()).status, 200);
+  ASSERT_EQ(daemon_.put("/v1/operators/olena", R"({"skills":["uk"],"queues":["support","vip"],"capacity":{"chat":3}})",
+                        daemon_.admin()).status, 200);
+  const auto first = customer_writes(60, 601);
+  ASSERT_EQ(json_peek(conversation(first).body, "queue"), "support");
+  const auto view = conversation(first).body;
+  const auto contact = json_peek(view, "id", view.find("\"contact\""));
+  ASSERT_FALSE(contact.empty());
+  auto put = daemon_.put("/v1/contacts/" + contact, R"({"phone":"+380501234567","custom":{"vip":"true"}})",
+                         daemon_.admin());
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(json_peek(put.body, "phone"), "+380501234567");
+  // The customer's next conversation (here: reopened after a resolve) is
+  // routed by the queues' selection rules, which now see the attribute.
+  ASSERT_EQ(daemon_.post("/v1/conversations/" + first + "/resolve", "{}", daemon_.admin()).status, 200);
+  customer_writes(61, 601);
+  EXPECT_EQ(json_peek(conversation(first).body, "queue"), "vip");
+  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact, R"({"custom":{"bad key":"x"}})", daemon_.admin()).status, 400);
+  EXPECT_EQ(daemon_.put("/v1/contacts/nobody", R"({"name":"x"})", daemon_.admin()).status, 404);
+}
+
 TEST_F(RoutingE2E, ListingConversationsFiltersAndPages) {
   ASSERT_EQ(set_status(olena_, "online").status, 200);
   const auto c1 = customer_writes(40, 501);  // offered to olena
