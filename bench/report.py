@@ -4,10 +4,13 @@
 Usage:
   sb_micro_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
       --benchmark_out=results.json --benchmark_out_format=json
-  python3 bench/report.py results.json
+  python3 bench/report.py results.json [more-results.json ...]
 
-Every ratio is computed from medians of the same run (side by side on the same
-machine, minutes apart), never across runs. Standard library only.
+Prints the table of the first run, then the ratios of every run given, one
+column per run. Each ratio is computed from medians of one run (side by side on
+the same machine, seconds to minutes apart), never across runs: on a shared
+machine, absolute figures move between runs much more than ratios do.
+Standard library only.
 """
 import json
 import sys
@@ -71,20 +74,25 @@ def extra(med):
 
 
 def table(rows, order):
-    print("| Benchmark | time/iter median | min – max | items/s median | min – max | |")
-    # time/iter: wall clock for benchmarks named .../real_time, CPU time otherwise
-    print("|---|---:|---:|---:|---:|---|")
+    # time/iter: wall clock for benchmarks named .../real_time, CPU time otherwise;
+    # for the wall-clock ones, their own CPU time too (the rest is waiting).
+    print("| Benchmark | time/iter median | min – max | CPU/iter | items/s median | min – max | |")
+    print("|---|---:|---:|---:|---:|---:|---|")
     for name in order:
         agg = rows[name]
         med, lo, hi = agg.get("median"), agg.get("min"), agg.get("max")
         if med is None or lo is None or hi is None:
             continue
+        cpu = ""
+        if name.endswith("/real_time"):
+            scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[med["time_unit"]]
+            cpu = fmt_time(med["cpu_time"] * scale)
         rate = med.get("items_per_second")
         rate_cell = fmt_rate(rate) if rate else ""
         rate_range = (f"{fmt_rate(lo['items_per_second'])} – {fmt_rate(hi['items_per_second'])}"
                       if rate else "")
         print(f"| `{short(name)}` | {fmt_time(ns(med))} | {fmt_time(ns(lo))} – {fmt_time(ns(hi))}"
-              f" | {rate_cell} | {rate_range} | {extra(med)} |")
+              f" | {cpu} | {rate_cell} | {rate_range} | {extra(med)} |")
 
 
 def median(rows, prefix, field="items_per_second"):
@@ -94,55 +102,79 @@ def median(rows, prefix, field="items_per_second"):
     return None
 
 
-def ratios(rows):
-    print("| Comparison (same run, medians) | ratio |")
-    print("|---|---:|")
+def comparisons():
+    """(label, function of one run's rows -> formatted cell or None)."""
+    def ratio(a, b):
+        return f"{a / b:.2f}×" if a and b else None
 
-    def line(label, a, b, percent=False):
-        if a and b:
-            print(f"| {label} | {100 * a / b:.0f} % |" if percent else f"| {label} | {a / b:.2f}× |")
+    def share(a, b):
+        return f"{100 * a / b:.0f} %" if a and b else None
 
+    def flush_share(n):
+        def cell(rows):
+            slow = median(rows, f"BM_GroupCommit/batch:{n}/sync:1", "real_time")
+            fast = median(rows, f"BM_GroupCommit/batch:{n}/sync:0", "real_time")
+            return f"{100 * (1 - fast / slow):.0f} %" if slow and fast else None
+        return cell
+
+    out = []
     for n in (1, 16, 128, 1024):
-        line(f"group commit N={n}: events/s with sync=false ÷ sync=true",
-             median(rows, f"BM_GroupCommit/batch:{n}/sync:0"),
-             median(rows, f"BM_GroupCommit/batch:{n}/sync:1"))
+        out.append((f"group commit N={n}: events/s with sync=false ÷ sync=true",
+                    lambda r, n=n: ratio(median(r, f"BM_GroupCommit/batch:{n}/sync:0"),
+                                         median(r, f"BM_GroupCommit/batch:{n}/sync:1"))))
     for n in (16, 128, 1024):
-        line(f"sync=true: events/s with N={n} ÷ N=1",
-             median(rows, f"BM_GroupCommit/batch:{n}/sync:1"),
-             median(rows, "BM_GroupCommit/batch:1/sync:1"))
-    fsync = median(rows, "BM_Fdatasync")
+        out.append((f"sync=true: events/s with N={n} ÷ N=1",
+                    lambda r, n=n: ratio(median(r, f"BM_GroupCommit/batch:{n}/sync:1"),
+                                         median(r, "BM_GroupCommit/batch:1/sync:1"))))
     for n in (1, 16, 128, 1024):
-        line(f"sync=true N={n}: commits/s as a share of raw fdatasync/s",
-             median(rows, f"BM_GroupCommit/batch:{n}/sync:1", "batches_per_s"), fsync, percent=True)
+        out.append((f"sync=true N={n}: commits/s as a share of raw fdatasync/s",
+                    lambda r, n=n: share(median(r, f"BM_GroupCommit/batch:{n}/sync:1",
+                                                "batches_per_s"),
+                                         median(r, "BM_Fdatasync"))))
     for n in (1, 16, 128, 1024):
-        slow = median(rows, f"BM_GroupCommit/batch:{n}/sync:1", "real_time")
-        fast = median(rows, f"BM_GroupCommit/batch:{n}/sync:0", "real_time")
-        if slow and fast:
-            print(f"| sync=true N={n}: share of commit time spent flushing, 1 − t(sync=false)/t(sync=true)"
-                  f" | {100 * (1 - fast / slow):.0f} % |")
-    line("ingest: existing conversation ÷ new contact (events/s)",
-         median(rows, "BM_Ingest_ExistingConversation"), median(rows, "BM_Ingest_NewContact"))
-    line("ingest: duplicate ÷ existing conversation (events/s)",
-         median(rows, "BM_Ingest_Duplicate"), median(rows, "BM_Ingest_ExistingConversation"))
-    line("Telegram mix parse ÷ ingest existing conversation (events/s)",
-         median(rows, "BM_TelegramParse_Mix"), median(rows, "BM_Ingest_ExistingConversation"))
-    line("ingest existing conversation ÷ commit N=1024 sync=true (events/s)",
-         median(rows, "BM_Ingest_ExistingConversation"),
-         median(rows, "BM_GroupCommit/batch:1024/sync:1"))
-    line("queue: 1 thread push+pop ÷ 2 producers + 1 consumer (items/s)",
-         median(rows, "BM_Queue_PushPop"), median(rows, "BM_Queue_TwoProducers"))
+        out.append((f"sync=true N={n}: share of commit time spent flushing, "
+                    "1 − t(sync=false)/t(sync=true)", flush_share(n)))
+    pairs = [
+        ("ingest: existing conversation ÷ new contact (events/s)",
+         "BM_Ingest_ExistingConversation", "BM_Ingest_NewContact"),
+        ("ingest: duplicate ÷ existing conversation (events/s)",
+         "BM_Ingest_Duplicate", "BM_Ingest_ExistingConversation"),
+        ("Telegram mix parse ÷ ingest existing conversation (events/s)",
+         "BM_TelegramParse_Mix", "BM_Ingest_ExistingConversation"),
+        ("ingest existing conversation ÷ commit N=1024 sync=true (events/s)",
+         "BM_Ingest_ExistingConversation", "BM_GroupCommit/batch:1024/sync:1"),
+        ("queue: 1 thread push+pop ÷ 2 producers + 1 consumer (items/s)",
+         "BM_Queue_PushPop", "BM_Queue_TwoProducers"),
+    ]
+    for label, a, b in pairs:
+        out.append((label, lambda r, a=a, b=b: ratio(median(r, a), median(r, b))))
+    return out
+
+
+def ratios(runs):
+    """One column per run; every cell compares two figures of that run only."""
+    header = " | ".join(f"run {i + 1}" for i in range(len(runs)))
+    print(f"| Comparison (medians, within each run) | {header} |")
+    print("|---|" + "---:|" * len(runs))
+    for label, cell in comparisons():
+        cells = [cell(rows) or "" for _, rows, _ in runs]
+        if any(cells):
+            print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2:
         sys.exit(__doc__)
-    context, rows, order = load(sys.argv[1])
-    print(f"Run {context.get('date')}, {context.get('num_cpus')} CPUs, "
-          f"load average {context.get('load_avg')}, "
-          f"library build {context.get('library_build_type')}\n")
+    runs = [load(path) for path in sys.argv[1:]]
+    for i, (context, _, _) in enumerate(runs):
+        print(f"- run {i + 1}: {context.get('date')}, {context.get('num_cpus')} CPUs, "
+              f"load average {context.get('load_avg')}, "
+              f"library build {context.get('library_build_type')}")
+    print("\nFigures of run 1:\n")
+    _, rows, order = runs[0]
     table(rows, order)
     print()
-    ratios(rows)
+    ratios(runs)
 
 
 if __name__ == "__main__":

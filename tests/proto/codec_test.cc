@@ -52,7 +52,14 @@ TEST(Codec, ConversationRoundTrip) {
 }
 
 TEST(Codec, ContactRoundTrip) {
-  Contact c{"ct-1", "Ivan", {{"tg", "42"}, {"viber", "abc=="}}, 99};
+  Contact c;
+  c.id = "ct-1";
+  c.name = "Ivan";
+  c.phone = "+380501234567";
+  c.status = "customer";
+  c.custom = {{"plan", "gold"}, {"vip", "true"}};
+  c.identities = {{"tg", "42"}, {"viber", "abc=="}};
+  c.created_at = 99;
   auto back = decode_contact(encode(c));
   ASSERT_TRUE(back.is_ok());
   EXPECT_EQ(*back, c);

@@ -31,7 +31,12 @@ proto::ChangeSet sample(const std::string& tenant, std::uint64_t base, proto::Ti
   set.tenant = tenant;
   set.changes.emplace_back(proto::DedupMark{"tg", std::to_string(base), at});
   set.changes.emplace_back(proto::IdentityLink{{"tg", "42"}, "ct-1"});
-  set.changes.emplace_back(proto::Contact{"ct-1", "Ivan", {{"tg", "42"}}, at});
+  proto::Contact contact;
+  contact.id = "ct-1";
+  contact.name = "Ivan";
+  contact.identities = {{"tg", "42"}};
+  contact.created_at = at;
+  set.changes.emplace_back(contact);
   proto::Conversation c;
   c.id = "cv-2";
   c.contact_id = "ct-1";
