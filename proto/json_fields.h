@@ -7,13 +7,23 @@
 
 namespace sb::proto::json {
 
+// Duplicate keys are rejected: parsers disagree on which one wins, and such
+// ambiguity in signed platform payloads is a classic smuggling vector.
 template <class F>
 Status for_each_field(od::object obj, F&& on_field) {
+  // Keys are views into the parser's string buffer, valid for the document.
+  std::string_view seen[32];
+  std::size_t count = 0;
   for (auto member : obj) {
     od::field field;
     if (auto e = std::move(member).get(field)) return to_status(e, "malformed JSON object");
     std::string_view key;
     if (auto e = field.unescaped_key().get(key)) return to_status(e, "malformed JSON key");
+    for (std::size_t i = 0; i < count && i < 32; ++i) {
+      if (seen[i] == key) return Status::invalid("duplicate key '" + std::string(key) + "'");
+    }
+    if (count < 32) seen[count] = key;
+    ++count;
     if (auto st = on_field(key, field.value()); !st.is_ok()) return st;
   }
   return Status::ok();

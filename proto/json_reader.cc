@@ -1,15 +1,22 @@
 #include "proto/json_reader.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace sb::proto::json {
 
 namespace {
-// Deeper documents are rejected: no platform payload nests this far, and it
-// bounds the work a hostile body can cause.
+// Deeper documents are rejected: no platform payload nests this far. The
+// On-Demand parser only checks depth for the values we descend into, not for
+// those it skips, so the whole body is checked here.
 constexpr std::size_t kMaxDepth = 64;
 
 bool too_deep(std::string_view s) {
+  // Fast path (vectorized count): with at most kMaxDepth openers in the whole
+  // body it cannot nest deeper, whatever strings contain. Real payloads
+  // stay well below, so the exact scan below is for hostile bodies.
+  const auto openers = std::count(s.begin(), s.end(), '{') + std::count(s.begin(), s.end(), '[');
+  if (openers <= static_cast<std::ptrdiff_t>(kMaxDepth)) return false;
   std::size_t depth = 0;
   bool in_string = false;
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -31,7 +38,13 @@ bool too_deep(std::string_view s) {
 }  // namespace
 
 od::parser& thread_parser() {
-  thread_local od::parser parser;
+  thread_local od::parser parser = [] {
+    od::parser p;
+    // Grows with larger documents and keeps the depth. On failure (no memory)
+    // iterate() allocates by itself, with simdjson's default depth.
+    if (p.allocate(64 << 10, kMaxDepth) != simdjson::SUCCESS) return p;
+    return p;
+  }();
   return parser;
 }
 
@@ -44,12 +57,12 @@ Status to_status(simdjson::error_code e, std::string_view what) {
 
 Status begin(std::string_view body, simdjson::padded_string& storage, od::document& doc) {
   if (body.empty()) return Status::invalid("empty body");
-  if (!simdjson::validate_utf8(body.data(), body.size())) {
-    return Status::invalid("body is not valid UTF-8");
-  }
   if (too_deep(body)) return Status::invalid("JSON nested too deeply");
   storage = simdjson::padded_string(body);
+  // Stage 1 validates the UTF-8 of the whole document.
   auto err = thread_parser().iterate(storage).get(doc);
+  if (err == simdjson::UTF8_ERROR) return Status::invalid("body is not valid UTF-8");
+  if (err == simdjson::DEPTH_ERROR) return Status::invalid("JSON nested too deeply");
   if (err) return to_status(err, "malformed JSON");
   return Status::ok();
 }

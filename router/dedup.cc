@@ -15,7 +15,12 @@ std::string DedupWindow::make_key(std::string_view channel, std::string_view eve
 }
 
 bool DedupWindow::contains(std::string_view channel, std::string_view event_id) const {
-  return keys_.contains(make_key(channel, event_id));
+  // Reuses one buffer per thread: a lookup per event should not allocate.
+  thread_local std::string key;
+  key.assign(channel);
+  key.push_back('\0');
+  key.append(event_id);
+  return keys_.contains(key);
 }
 
 void DedupWindow::insert(std::string_view channel, std::string_view event_id, proto::TimeMs at) {

@@ -115,6 +115,17 @@ INSTANTIATE_TEST_SUITE_P(
       return "case" + std::to_string(info.index);
     });
 
+TEST(TelegramParse, DeepNestingAndDuplicateKeysAreRejected) {
+  const std::string deep =
+      R"({"update_id":1,"x":)" + std::string(100, '[') + std::string(100, ']') + "}";
+  EXPECT_FALSE(parse_telegram_update(deep).is_ok());
+  const std::string shallow = R"({"update_id":1,"x":)" + std::string(10, '[') + std::string(10, ']') + "}";
+  EXPECT_TRUE(parse_telegram_update(shallow).is_ok());
+  auto dup = parse_telegram_update(R"({"update_id":1,"update_id":2})");
+  ASSERT_FALSE(dup.is_ok());
+  EXPECT_NE(dup.status().message().find("duplicate key"), std::string::npos);
+}
+
 TEST(TelegramParse, TruncatedRealPayloadIsRejected) {
   auto body = fixture("telegram/photo_caption.json");
   for (std::size_t cut : {body.size() / 4, body.size() / 2, body.size() - 3}) {

@@ -1,0 +1,91 @@
+#include "bench/loadgen/proc_stats.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace sb::loadgen {
+
+namespace {
+
+std::optional<ProcSample> sample_path(const std::string& dir) {
+  std::ifstream stat(dir + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return std::nullopt;
+  // The command name may hold spaces and parentheses: fields count from the last ')'.
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(line.substr(close + 2));
+  std::vector<std::string> f;
+  for (std::string s; fields >> s;) f.push_back(s);
+  // After the name: state(3) ppid(4) ... utime(14) stime(15), i.e. f[11], f[12].
+  if (f.size() < 13) return std::nullopt;
+  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  ProcSample s;
+  s.cpu_seconds = (std::strtod(f[11].c_str(), nullptr) + std::strtod(f[12].c_str(), nullptr)) / ticks;
+  std::ifstream status(dir + "/status");
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      s.rss_kb = std::strtoll(line.c_str() + 6, nullptr, 10);
+      break;
+    }
+  }
+  return s;
+}
+
+// Inodes of sockets listening on `port` (IPv4 and IPv6 tables).
+std::vector<std::string> listening_inodes(std::uint16_t port) {
+  std::vector<std::string> inodes;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream cols(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      cols >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+      const auto colon = local.rfind(':');
+      if (colon == std::string::npos || state != "0A") continue;  // 0A: LISTEN
+      if (std::strtoul(local.c_str() + colon + 1, nullptr, 16) == port) inodes.push_back(inode);
+    }
+  }
+  return inodes;
+}
+
+}  // namespace
+
+std::optional<ProcSample> sample_process(int pid) { return sample_path("/proc/" + std::to_string(pid)); }
+
+std::optional<ProcSample> sample_self() { return sample_path("/proc/self"); }
+
+std::optional<int> find_listening_pid(std::uint16_t port) try {
+  const auto inodes = listening_inodes(port);
+  if (inodes.empty()) return std::nullopt;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const auto& proc : fs::directory_iterator("/proc", ec)) {
+    const auto name = proc.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code fd_ec;
+    for (const auto& fd : fs::directory_iterator(proc.path() / "fd", fd_ec)) {
+      std::error_code link_ec;
+      const auto target = fs::read_symlink(fd.path(), link_ec).string();
+      if (link_ec || target.rfind("socket:[", 0) != 0) continue;
+      const auto inode = target.substr(8, target.size() - 9);
+      for (const auto& want : inodes) {
+        if (inode == want) return std::atoi(name.c_str());
+      }
+    }
+  }
+  return std::nullopt;
+} catch (const std::filesystem::filesystem_error&) {
+  // A process went away while we walked /proc: --pid is the dependable way.
+  return std::nullopt;
+}
+
+}  // namespace sb::loadgen
