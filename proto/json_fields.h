@@ -3,6 +3,8 @@
 // choice to skip. Internal to parsers; include after proto/json_reader.h.
 #pragma once
 
+#include <vector>
+
 #include "proto/json_reader.h"
 
 namespace sb::proto::json {
@@ -12,17 +14,28 @@ namespace sb::proto::json {
 template <class F>
 Status for_each_field(od::object obj, F&& on_field) {
   // Keys are views into the parser's string buffer, valid for the document.
-  std::string_view seen[32];
+  // Objects are small: a linear scan over a fixed array, spilling to the heap
+  // only for unusually wide objects.
+  constexpr std::size_t kInline = 32;
+  std::string_view inline_keys[kInline];
+  std::vector<std::string_view> spilled;
   std::size_t count = 0;
   for (auto member : obj) {
     od::field field;
     if (auto e = std::move(member).get(field)) return to_status(e, "malformed JSON object");
     std::string_view key;
     if (auto e = field.unescaped_key().get(key)) return to_status(e, "malformed JSON key");
-    for (std::size_t i = 0; i < count && i < 32; ++i) {
-      if (seen[i] == key) return Status::invalid("duplicate key '" + std::string(key) + "'");
+    for (std::size_t i = 0; i < count && i < kInline; ++i) {
+      if (inline_keys[i] == key) return Status::invalid("duplicate key '" + std::string(key) + "'");
     }
-    if (count < 32) seen[count] = key;
+    for (const auto& k : spilled) {
+      if (k == key) return Status::invalid("duplicate key '" + std::string(key) + "'");
+    }
+    if (count < kInline) {
+      inline_keys[count] = key;
+    } else {
+      spilled.push_back(key);
+    }
     ++count;
     if (auto st = on_field(key, field.value()); !st.is_ok()) return st;
   }

@@ -226,7 +226,10 @@ std::vector<const proto::Conversation*> TenantState::list_conversations(
     if (!f.queue.empty() && c.queue != f.queue) continue;
     if (!f.operator_id.empty() && c.operator_id != f.operator_id) continue;
     if (!f.contact.empty() && c.contact_id != f.contact) continue;
-    if (!f.visible_to.empty() && c.operator_id != f.visible_to && c.offered_to != f.visible_to) continue;
+    if (!f.visible_to.empty() && c.operator_id != f.visible_to && c.offered_to != f.visible_to &&
+        c.last_operator != f.visible_to) {
+      continue;
+    }
     hits.emplace_back(seq, &c);
   }
   const std::size_t n = std::min(f.limit, hits.size());

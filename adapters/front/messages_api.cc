@@ -89,8 +89,11 @@ void on_shard(router::ShardSet& shards, const Caller& caller,
   }
 }
 
+// An operator sees what it owns, is offered, or owned last (after a resolve
+// or a transfer it keeps the history of what it handled).
 bool may_see(const Caller& c, const proto::Conversation& conv) {
-  return c.is_admin() || conv.operator_id == c.operator_id || conv.offered_to == c.operator_id;
+  return c.is_admin() || conv.operator_id == c.operator_id || conv.offered_to == c.operator_id ||
+         conv.last_operator == c.operator_id;
 }
 }  // namespace
 
@@ -309,14 +312,17 @@ void MessagesApi::timeline(const http::HttpRequest& req, const std::string& cont
              if (!st.is_ok()) return fail(respond, st);
              pool_.run([this, contact, caller, cursor, limit, respond] {
                std::vector<proto::LogEntry> entries;
-               auto rs = db_.read_timeline(caller.tenant, contact, cursor, limit, entries);
+               // One more than asked tells whether there is a next page.
+               auto rs = db_.read_timeline(caller.tenant, contact, cursor, limit + 1, entries);
+               const bool more = entries.size() > limit;
+               if (more) entries.pop_back();
                if (!rs.is_ok()) return fail(respond, rs);
                std::string body;
                proto::JsonWriter w(body);
                w.begin_object().key("entries").begin_array();
                for (const auto& e : entries) w.raw(e.json);
                w.end_array().key("next_cursor");
-               if (entries.size() == limit) {
+               if (more) {
                  w.value(std::to_string(entries.back().seq));
                } else {
                  w.null();

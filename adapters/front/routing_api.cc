@@ -177,7 +177,14 @@ void RoutingApi::put_operator(const HttpRequest& req, const std::string& id, con
   auto issued = std::make_shared<bool>(false);
   const auto hash = sha256_hex(*token);
   const std::string tenant = caller.tenant;
-  run(caller, [op = std::move(op).value(), token, issued, hash, want_rotate](
+  std::vector<std::string> previous_hashes;
+  if (want_rotate) {
+    auto snap = directory_.snapshot();
+    for (const auto& [h, who] : snap->operator_by_token_hash) {
+      if (who.tenant == caller.tenant && who.operator_id == id) previous_hashes.push_back(h);
+    }
+  }
+  run(caller, [op = std::move(op).value(), token, issued, hash, want_rotate, previous_hashes](
                   router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out,
                   std::string& body) {
     const bool is_new = !t.dispatcher().operator_runtime(op.id).has_value();
@@ -187,6 +194,10 @@ void RoutingApi::put_operator(const HttpRequest& req, const std::string& id, con
     if (is_new || want_rotate) {
       *issued = true;
       out.push_back(proto::RoutingRecord{'t', hash, op.id, false});
+      // A rotation revokes the operator's previous tokens durably too.
+      for (const auto& old_hash : previous_hashes) {
+        out.push_back(proto::RoutingRecord{'t', old_hash, {}, true});
+      }
     }
     proto::JsonWriter w(body);
     w.begin_object().field("id", op.id).key("token");
@@ -234,22 +245,6 @@ void RoutingApi::put_status(const HttpRequest& req, const std::string& op, const
     if (!st.is_ok()) return st;
     proto::JsonWriter w(body);
     w.begin_object().field("operator", op).field("status", routing::to_string(s)).end_object();
-    return Status::ok();
-  }, respond);
-}
-
-void RoutingApi::get_conversation(const std::string& id, const Caller& caller,
-                                  const Responder& respond) {
-  run(caller, [id, caller](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&,
-                           std::string& body) {
-    const auto* c = t.conversation(id);
-    // An operator sees what it owns or is offered; anything else is "not found".
-    if (c == nullptr || (!caller.is_admin() && c->operator_id != caller.operator_id &&
-                         c->offered_to != caller.operator_id)) {
-      return Status::not_found("unknown conversation");
-    }
-    proto::JsonWriter w(body);
-    proto::write_public(w, t.tenant(), *c, t.contact(c->contact_id));
     return Status::ok();
   }, respond);
 }

@@ -43,8 +43,6 @@ class RoutingApi {
   void list_operators(const Caller& caller, const http::Responder& respond);
   void put_status(const http::HttpRequest& req, const std::string& op, const Caller& caller,
                   const http::Responder& respond);
-  void get_conversation(const std::string& id, const Caller& caller,
-                        const http::Responder& respond);
   void conversation_action(const http::HttpRequest& req, const std::string& id,
                            std::string_view action, const Caller& caller,
                            const http::Responder& respond);

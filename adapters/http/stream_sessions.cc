@@ -1,5 +1,7 @@
 #include "adapters/http/stream_sessions.h"
 
+#include "proto/json_writer.h"
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -190,7 +192,10 @@ class SseSession final : public QueuedSink<SseSession> {
   }
 
   void do_close(const std::string& reason) {
-    push("event: close\ndata: {\"type\":\"stream.closed\",\"reason\":\"" + reason + "\"}\n\n");
+    std::string event = "event: close\ndata: {\"type\":\"stream.closed\",\"reason\":";
+    proto::append_json_string(event, reason);
+    event += "}\n\n";
+    push(std::move(event));
     closing_ = true;
     timer_.expires_after(std::chrono::seconds(1));
     timer_.async_wait([me = shared_from_this()](beast::error_code) {

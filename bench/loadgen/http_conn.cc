@@ -10,6 +10,11 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 
+namespace {
+// Below the daemon's default idle timeout (read_timeout_s = 15).
+constexpr auto kMaxIdle = std::chrono::seconds(10);
+}  // namespace
+
 HttpConn::HttpConn(net::io_context& ioc, net::ip::tcp::endpoint server,
                    std::chrono::milliseconds timeout)
     : server_(std::move(server)), timeout_(timeout), stream_(ioc) {}
@@ -43,6 +48,7 @@ void HttpConn::start_next() {
   queue_.pop_front();
   result_ = HttpResult{};
   result_.write_started = Clock::now();
+  if (connected_ && result_.write_started - last_used_ > kMaxIdle) drop_socket();
   if (connected_) return write_current();
   stream_.expires_after(timeout_);
   stream_.async_connect(server_, [self = shared_from_this()](beast::error_code ec) {
@@ -88,6 +94,7 @@ void HttpConn::write_current() {
 void HttpConn::finish(Failure failure) {
   result_.failure = failure;
   result_.completed = Clock::now();
+  last_used_ = result_.completed;
   if (failure == Failure::kNone) {
     result_.status = static_cast<int>(response_.result_int());
     result_.body = std::move(response_.body());

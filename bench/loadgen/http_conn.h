@@ -1,7 +1,9 @@
 // HttpConn: one keep-alive HTTP/1.1 client connection on an io_context,
 // asynchronous (Beast). Requests queue and go one at a time (no pipelining,
 // like the platforms' webhook senders); the connection is opened lazily and
-// re-opened after an error or a `Connection: close`. Failures come back as
+// re-opened after an error, a `Connection: close`, or when it sat idle long
+// enough for the server to have closed it (the daemon's read_timeout_s is 15 s
+// by default): a stale keep-alive must not count as a daemon error. Failures come back as
 // values: connect error, timeout, I/O error, or the HTTP status. Every call
 // must come from the io_context's own thread.
 #pragma once
@@ -73,6 +75,7 @@ class HttpConn : public std::enable_shared_from_this<HttpConn> {
   std::deque<Pending> queue_;
   Pending current_;
   HttpResult result_;
+  Clock::time_point last_used_{};
   bool connected_ = false;
   bool busy_ = false;
   bool closed_ = false;

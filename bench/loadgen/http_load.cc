@@ -57,8 +57,8 @@ void WebhookLoad::run(Clock::time_point start, Clock::time_point stop) {
     if (self->shape_.open_loop) return self->on_schedule_tick();
     const auto now = Clock::now();
     while (!self->idle_.empty()) {
-      const auto conn = self->idle_.back();
-      self->idle_.pop_back();
+      const auto conn = self->idle_.front();
+      self->idle_.pop_front();
       self->send(conn, now);
     }
   });
@@ -105,8 +105,8 @@ void WebhookLoad::on_schedule_tick() {
 
 void WebhookLoad::dispatch() {
   while (!backlog_.empty() && !idle_.empty()) {
-    const auto conn = idle_.back();
-    idle_.pop_back();
+    const auto conn = idle_.front();
+    idle_.pop_front();
     const auto due = backlog_.front();
     backlog_.pop_front();
     send(conn, due);

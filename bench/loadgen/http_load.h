@@ -76,7 +76,7 @@ class WebhookLoad : public std::enable_shared_from_this<WebhookLoad> {
   Recorder& recorder_;
   std::mt19937_64 rng_;
   std::vector<std::shared_ptr<HttpConn>> conns_;
-  std::vector<std::size_t> idle_;
+  std::deque<std::size_t> idle_;  // first in, first out: every connection stays warm
   std::deque<Clock::time_point> backlog_;  // open loop: due sends waiting for a connection
   boost::asio::steady_timer timer_;
   Clock::time_point start_{}, stop_{}, due_{};

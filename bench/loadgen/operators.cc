@@ -137,15 +137,19 @@ std::chrono::milliseconds OperatorClient::jitter(std::chrono::milliseconds mean)
 
 void OperatorClient::work_on(const std::string& conversation) {
   auto self = shared_from_this();
-  after(ioc_, jitter(behaviour_.accept_think), [self, conversation] {
-    self->act(conversation, "accept", "{}", [self, conversation](bool accepted) {
-      if (!accepted) return;
+  // The slot this conversation takes, as the loadgen sees it, until resolved or dropped.
+  tracker_.hold(+1);
+  auto release = [self] { self->tracker_.hold(-1); };
+  after(ioc_, jitter(behaviour_.accept_think), [self, conversation, release] {
+    self->act(conversation, "accept", "{}", [self, conversation, release](bool accepted) {
+      if (!accepted) return release();
       self->act(conversation, "messages", R"({"text":"Hello! Let me check that for you."})",
-                [self, conversation](bool replied) {
-                  if (!replied) return;
-                  after(self->ioc_, self->jitter(self->behaviour_.resolve_think), [self, conversation] {
-                    self->act(conversation, "resolve", "{}", [self, conversation](bool resolved) {
+                [self, conversation, release](bool replied) {
+                  if (!replied) return release();
+                  after(self->ioc_, self->jitter(self->behaviour_.resolve_think), [self, conversation, release] {
+                    self->act(conversation, "resolve", "{}", [self, conversation, release](bool resolved) {
                       if (resolved) self->tracker_.on_resolved(self->account_.tenant, conversation);
+                      release();
                     });
                   });
                 });

@@ -10,6 +10,7 @@
 // 2xx, so either side may come first.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -51,6 +52,12 @@ class Tracker {
   // Conversations opened by a webhook whose offer has not arrived (yet).
   std::size_t awaiting_offer() const;
 
+  // Conversations our operators hold (offered to them and not yet resolved
+  // or dropped): against their total capacity, it tells whether offers had
+  // to wait for a free slot.
+  void hold(int delta) { held_.fetch_add(delta, std::memory_order_relaxed); }
+  std::int64_t held() const { return held_.load(std::memory_order_relaxed); }
+
  private:
   enum class State : std::uint8_t { kIdle, kOpening, kOpen };
   struct Customer {
@@ -62,6 +69,7 @@ class Tracker {
   };
   static std::string key(std::size_t tenant, std::string_view conversation);
 
+  std::atomic<std::int64_t> held_{0};
   mutable std::mutex mu_;
   std::vector<Customer> customers_;
   std::unordered_map<std::string, std::int64_t> customer_of_;

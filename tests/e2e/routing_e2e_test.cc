@@ -234,6 +234,10 @@ TEST_F(RoutingE2E, TokensAreScopedToTheirOperatorAndTenant) {
   ASSERT_FALSE(fresh.empty());
   EXPECT_EQ(set_status(olena_, "online").status, 401) << "the old token is revoked";
   EXPECT_EQ(set_status(fresh, "online").status, 200);
+  daemon_.kill9();
+  daemon_.start();
+  EXPECT_EQ(set_status(olena_, "online").status, 401) << "and stays revoked after a restart";
+  EXPECT_EQ(set_status(fresh, "online").status, 200);
 }
 
 }  // namespace

@@ -1,0 +1,179 @@
+#include "bench/loadgen/report.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "proto/json_writer.h"
+
+namespace sb::loadgen {
+
+namespace {
+
+struct NamedHistogram {
+  const char* name;
+  const LatencyHistogram* h;
+};
+
+std::vector<NamedHistogram> histograms(const RunReport& r) {
+  const auto& l = r.latencies;
+  return {{"ack", &l.ack},
+          {"webhook_to_offer", &l.webhook_to_offer},
+          {"offer_after_ack", &l.offer_after_ack},
+          {"accept_rtt", &l.accept_rtt},
+          {"reply_rtt", &l.reply_rtt},
+          {"resolve_rtt", &l.resolve_rtt}};
+}
+
+constexpr std::pair<const char*, double> kPercentiles[] = {
+    {"p50", 50.0}, {"p90", 90.0}, {"p99", 99.0}, {"p99_9", 99.9}};
+
+std::string ms(std::int64_t us) { return fmt::format("{:.2f}", static_cast<double>(us) / 1000.0); }
+
+std::string number(double v, int decimals = 3) {
+  if (!std::isfinite(v)) return "null";
+  return fmt::format("{:.{}f}", v, decimals);
+}
+
+std::string kib(std::int64_t kb) { return kb < 0 ? "n/a" : fmt::format("{:.1f} MiB", static_cast<double>(kb) / 1024.0); }
+
+}  // namespace
+
+double RunReport::acked_per_s() const {
+  return duration_s > 0 ? static_cast<double>(counters.webhooks_acked) / duration_s : 0.0;
+}
+
+std::string format_micros(std::int64_t us) {
+  if (us < 1000) return fmt::format("{} us", us);
+  if (us < 1'000'000) return fmt::format("{:.2f} ms", static_cast<double>(us) / 1000.0);
+  return fmt::format("{:.2f} s", static_cast<double>(us) / 1e6);
+}
+
+void print_table(const RunReport& r, std::FILE* out) {
+  const auto& c = r.counters;
+  const auto load = r.mode == "open" ? fmt::format("open loop at {:.0f} webhooks/s", r.rate)
+                                     : fmt::format("closed loop, {} connections", r.connections);
+  fmt::print(out, "\nSwitchboard load: {} for {:.0f} s against {} ({} threads, {} connections)\n", load,
+             r.duration_s, r.target, r.threads, r.connections);
+  fmt::print(out, "  {} customers ({:.0f}% Telegram, the rest api), {} operators in {} tenant(s), "
+                  "retries {:.1f}%, bursts {}, bodies ~{} B\n",
+             r.customers, r.telegram_share * 100, r.operators, r.tenants, r.retry_fraction * 100,
+             r.burst.empty() ? "off" : r.burst, r.body_bytes);
+
+  fmt::print(out, "\nWebhooks\n");
+  fmt::print(out, "  {:<28}{:>12}\n", "sent", c.webhooks_sent);
+  fmt::print(out, "  {:<28}{:>12}   {:.1f}/s\n", "acked (2xx)", c.webhooks_acked, r.acked_per_s());
+  fmt::print(out, "  {:<28}{:>12}\n", "stored messages", c.messages_stored);
+  fmt::print(out, "  {:<28}{:>12}   of {} retries sent ({:.1f}% of sends)\n", "duplicates absorbed",
+             c.duplicates_absorbed, c.retries_sent,
+             c.webhooks_sent ? 100.0 * static_cast<double>(c.retries_sent) / static_cast<double>(c.webhooks_sent) : 0.0);
+  fmt::print(out, "  {:<28}{:>12}\n", "new conversations", c.new_conversations);
+
+  fmt::print(out, "\nLatency (ms){:>16}{:>9}{:>9}{:>9}{:>9}{:>9}\n", "count", "p50", "p90", "p99", "p99.9", "max");
+  for (const auto& [name, h] : histograms(r)) {
+    fmt::print(out, "  {:<18}{:>10}{:>9}{:>9}{:>9}{:>9}{:>9}\n", name, h->count(), ms(h->percentile(50)),
+               ms(h->percentile(90)), ms(h->percentile(99)), ms(h->percentile(99.9)), ms(h->max()));
+  }
+  fmt::print(out, "  (ack and webhook_to_offer count from the {}; offer_after_ack is 0 when the frame came first)\n",
+             r.mode == "open" ? "scheduled send time" : "write of the request");
+
+  fmt::print(out, "\nOperators\n");
+  fmt::print(out, "  {:<28}{:>12}   matched to their webhook {}, before its 2xx {}\n", "offers received",
+             c.offers_received, c.offers_matched, c.offers_before_ack);
+  fmt::print(out, "  {:<28}{:>12}\n", "accepted", c.accepted);
+  fmt::print(out, "  {:<28}{:>12}   delivered to the platform {}\n", "replied", c.replied, r.replies_delivered);
+  fmt::print(out, "  {:<28}{:>12}\n", "resolved", c.resolved);
+  fmt::print(out, "  {:<28}{:>12}\n", "still awaiting an offer", r.awaiting_offer_at_end);
+  fmt::print(out, "  {:<28}{:>12}   of {} slots (operators x capacity)\n", "peak conversations held",
+             r.operator_peak_busy, r.operator_slots);
+  if (r.operator_slots > 0 && r.operator_peak_busy * 100 >= r.operator_slots * 95) {
+    fmt::print(out, "  note: the operators were (nearly) full, so webhook_to_offer includes time queued for a free\n"
+                    "  slot; raise --operators/--capacity or lower the think times to time the daemon alone\n");
+  }
+
+  fmt::print(out, "\nErrors{}\n", c.errors.empty() ? ": none" : "");
+  for (const auto& [kind, n] : c.errors) fmt::print(out, "  {:<28}{:>12}\n", kind, n);
+  if (c.backlog_dropped > 0) fmt::print(out, "  {:<28}{:>12}\n", "generator backlog full", c.backlog_dropped);
+
+  if (r.daemon_pid > 0 && r.daemon_cpu_pct >= 0) {
+    fmt::print(out, "\nDaemon (pid {})\n", r.daemon_pid);
+    fmt::print(out, "  {:<28}{:>11.1f}%   of one core ({:.2f} s CPU over the load)\n", "cpu", r.daemon_cpu_pct,
+               r.daemon_cpu_seconds);
+    fmt::print(out, "  {:<28}{:>12}   start {}, peak {}\n", "rss at end", kib(r.daemon_rss_end_kb),
+               kib(r.daemon_rss_start_kb), kib(r.daemon_rss_peak_kb));
+  } else if (r.daemon_pid > 0) {
+    fmt::print(out, "\nDaemon (pid {}): not measured, /proc/{} was unreadable at the end (did it exit?)\n",
+               r.daemon_pid, r.daemon_pid);
+  } else {
+    fmt::print(out, "\nDaemon: not measured (give --pid, or run as the daemon's user)\n");
+  }
+  if (r.loadgen_cpu_pct >= 0) fmt::print(out, "  {:<28}{:>11.1f}%   of one core\n", "sb_loadgen cpu", r.loadgen_cpu_pct);
+}
+
+std::string write_json(const RunReport& r, const std::string& path) {
+  std::string s;
+  proto::JsonWriter w(s);
+  const auto& c = r.counters;
+  w.begin_object().field("tool", "sb_loadgen").field("started_at", r.started_at_utc);
+  w.key("config").begin_object().field("target", r.target).field("mode", r.mode);
+  w.key("rate").raw(number(r.rate)).field("connections", r.connections).field("threads", r.threads);
+  w.key("duration_s").raw(number(r.duration_s)).field("tenants", static_cast<std::uint64_t>(r.tenants));
+  w.field("customers", r.customers).field("operators", r.operators);
+  w.key("retry_fraction").raw(number(r.retry_fraction)).key("telegram_share").raw(number(r.telegram_share));
+  w.field("burst", r.burst).field("body_bytes", r.body_bytes);
+  w.field("accept_think_ms", r.accept_think_ms).field("resolve_think_ms", r.resolve_think_ms).end_object();
+
+  w.key("webhooks").begin_object().field("sent", c.webhooks_sent).field("acked", c.webhooks_acked);
+  w.key("acked_per_s").raw(number(r.acked_per_s(), 1)).field("stored", c.messages_stored);
+  w.field("duplicates_absorbed", c.duplicates_absorbed).field("retries_sent", c.retries_sent);
+  w.field("new_conversations", c.new_conversations).field("backlog_dropped", c.backlog_dropped).end_object();
+
+  w.key("operators").begin_object().field("offers_received", c.offers_received);
+  w.field("offers_matched", c.offers_matched).field("offers_before_ack", c.offers_before_ack);
+  w.field("accepted", c.accepted).field("replied", c.replied).field("resolved", c.resolved);
+  w.field("replies_delivered", r.replies_delivered);
+  w.field("slots", r.operator_slots).field("peak_busy", r.operator_peak_busy);
+  w.field("awaiting_offer_at_end", static_cast<std::uint64_t>(r.awaiting_offer_at_end)).end_object();
+
+  w.key("latency_us").begin_object();
+  for (const auto& [name, h] : histograms(r)) {
+    w.key(name).begin_object().field("count", h->count()).field("min", h->min());
+    w.key("mean").raw(number(h->mean(), 1));
+    for (const auto& [label, p] : kPercentiles) w.field(label, h->percentile(p));
+    w.field("max", h->max()).end_object();
+  }
+  w.end_object();
+
+  w.key("errors").begin_object();
+  for (const auto& [kind, n] : c.errors) w.field(kind, n);
+  w.end_object();
+
+  w.key("daemon").begin_object().field("pid", r.daemon_pid);
+  w.key("cpu_seconds").raw(number(r.daemon_cpu_seconds)).key("cpu_pct").raw(number(r.daemon_cpu_pct, 1));
+  w.field("rss_start_kb", r.daemon_rss_start_kb).field("rss_end_kb", r.daemon_rss_end_kb);
+  w.field("rss_peak_kb", r.daemon_rss_peak_kb).end_object();
+  w.key("loadgen_cpu_pct").raw(number(r.loadgen_cpu_pct, 1));
+
+  w.key("timeline").begin_array();
+  for (const auto& t : r.timeline) {
+    w.begin_object().key("t_s").raw(number(t.t_s, 2)).field("acked", t.acked);
+    w.key("acked_per_s").raw(number(t.seconds > 0 ? static_cast<double>(t.acked) / t.seconds : 0, 1));
+    w.field("offers", t.offers).field("errors", t.errors);
+    w.field("ack_p50_us", t.ack_p50_us).field("ack_p99_us", t.ack_p99_us).field("ack_max_us", t.ack_max_us);
+    w.field("offer_p50_us", t.offer_p50_us).field("offer_p99_us", t.offer_p99_us);
+    w.field("operators_busy", t.operators_busy);
+    w.key("daemon_cpu_pct").raw(number(t.daemon_cpu_pct, 1)).field("daemon_rss_kb", t.daemon_rss_kb);
+    w.end_object();
+  }
+  w.end_array().end_object();
+  s += '\n';
+
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << s;
+  f.close();
+  if (!f) return "cannot write " + path;
+  return "";
+}
+
+}  // namespace sb::loadgen

@@ -1,0 +1,276 @@
+#include "bench/loadgen/run.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <ctime>
+#include <mutex>
+#include <thread>
+
+#include "bench/loadgen/operators.h"
+#include "bench/loadgen/platform_sink.h"
+#include "bench/loadgen/proc_stats.h"
+#include "bench/loadgen/report.h"
+
+namespace sb::loadgen {
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+// One io_context per thread, each with its own Recorder: nothing a thread
+// measures is shared with another until the main thread reads it.
+class LoadThreads {
+ public:
+  explicit LoadThreads(int n) {
+    for (int i = 0; i < n; ++i) {
+      contexts_.push_back(std::make_unique<net::io_context>(1));
+      recorders_.push_back(std::make_unique<Recorder>());
+    }
+  }
+  ~LoadThreads() { stop_and_join(); }
+
+  void start() {
+    for (auto& ioc : contexts_) {
+      guards_.emplace_back(net::make_work_guard(*ioc));
+      threads_.emplace_back([&ioc = *ioc] { ioc.run(); });
+    }
+  }
+  void stop_and_join() {
+    for (auto& ioc : contexts_) ioc->stop();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+    guards_.clear();
+  }
+  std::size_t size() const { return contexts_.size(); }
+  net::io_context& context(std::size_t i) { return *contexts_[i % contexts_.size()]; }
+  Recorder& recorder(std::size_t i) { return *recorders_[i % recorders_.size()]; }
+
+ private:
+  // Recorders outlive the contexts, whose pending handlers own the clients.
+  std::vector<std::unique_ptr<Recorder>> recorders_;
+  std::vector<std::unique_ptr<net::io_context>> contexts_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards_;
+  std::vector<std::thread> threads_;
+};
+
+// Waits (bounded) until `done` reaches `want`.
+bool wait_for(const std::atomic<std::size_t>& done, std::size_t want, std::chrono::milliseconds limit) {
+  const auto deadline = Clock::now() + limit;
+  while (done.load() < want) {
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+double seconds_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+}  // namespace
+
+int run_loadgen(const RunConfig& cfg) {
+  LoadThreads pool(cfg.threads);
+  auto fail = [&](const std::string& why) {
+    fmt::print(stderr, "sb_loadgen: {}\n", why);
+    pool.stop_and_join();
+    return 1;
+  };
+  PlatformSink sink(pool.context(0));
+  if (auto e = sink.start(); !e.empty()) return fail(e);
+  pool.start();
+
+  // Set-up over the admin API.
+  if (auto e = wait_until_ready(cfg.server, 10s); !e.empty()) return fail(e);
+  SetupPlan plan;
+  plan.tenants = cfg.tenants;
+  plan.offer_timeout_s = cfg.offer_timeout_s;
+  plan.operators_per_tenant = cfg.operators_per_tenant;
+  plan.operator_capacity = cfg.operator_capacity;
+  plan.sink_port = sink.port();
+  plan.timeout = std::chrono::milliseconds(cfg.timeout_ms);
+  auto setup = set_up(cfg.server, plan);
+  if (!setup.error.empty()) return fail(setup.error);
+
+  const auto run_id_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+  PayloadFactory payloads(setup.tenants, static_cast<std::size_t>(cfg.body_bytes), run_id_ms, cfg.telegram_share);
+  Tracker tracker(cfg.customers);
+
+  // Operators: streams open, then online.
+  OperatorBehaviour behaviour{std::chrono::milliseconds(cfg.accept_think_ms),
+                              std::chrono::milliseconds(cfg.resolve_think_ms),
+                              std::chrono::milliseconds(cfg.timeout_ms)};
+  std::vector<std::shared_ptr<OperatorClient>> operators;
+  std::atomic<std::size_t> operators_ready{0};
+  std::mutex error_mu;
+  std::string operator_error;
+  for (std::size_t i = 0; i < setup.operators.size(); ++i) {
+    auto op = std::make_shared<OperatorClient>(pool.context(i), cfg.server, setup.operators[i], behaviour,
+                                               tracker, pool.recorder(i), cfg.seed * 7919 + i);
+    operators.push_back(op);
+    net::post(pool.context(i), [op, &operators_ready, &error_mu, &operator_error] {
+      op->start([&](const std::string& error) {
+        if (!error.empty()) {
+          std::lock_guard lock(error_mu);
+          if (operator_error.empty()) operator_error = error;
+        }
+        operators_ready.fetch_add(1);
+      });
+    });
+  }
+  if (!wait_for(operators_ready, operators.size(), 15s)) return fail("operators did not come online within 15 s");
+  if (!operator_error.empty()) return fail(operator_error);
+
+  int pid = cfg.daemon_pid;
+  if (pid == 0) pid = find_listening_pid(cfg.server.port()).value_or(0);
+
+  // The load: each thread gets a share of the connections, the rate and the customers.
+  const auto load_threads = std::min<std::size_t>(pool.size(), static_cast<std::size_t>(cfg.connections));
+  const auto start = Clock::now() + 20ms;
+  const auto stop = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg.duration_s));
+  std::vector<std::shared_ptr<WebhookLoad>> loads;
+  for (std::size_t i = 0; i < load_threads; ++i) {
+    LoadShape shape;
+    shape.open_loop = cfg.open_loop;
+    shape.rate = cfg.rate / static_cast<double>(load_threads);
+    // Threads interleave in one schedule instead of sending in lockstep.
+    shape.phase = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(static_cast<double>(i) / cfg.rate));
+    shape.connections = cfg.connections / static_cast<int>(load_threads) +
+                        (i < static_cast<std::size_t>(cfg.connections) % load_threads ? 1 : 0);
+    shape.timeout = std::chrono::milliseconds(cfg.timeout_ms);
+    shape.retry_fraction = cfg.retry_fraction;
+    shape.burst = cfg.burst;
+    auto load = std::make_shared<WebhookLoad>(pool.context(i), cfg.server, shape, tracker, payloads,
+                                              pool.recorder(i), cfg.seed * 104729 + i);
+    loads.push_back(load);
+    net::post(pool.context(i), [load, start, stop] { load->run(start, stop); });
+  }
+
+  RunReport report;
+  report.started_at_utc = utc_now();
+  const auto daemon_start = pid > 0 ? sample_process(pid) : std::nullopt;
+  const auto self_start = sample_self();
+  auto previous_cpu = daemon_start;
+  std::int64_t rss_peak = daemon_start ? daemon_start->rss_kb : -1;
+  Counters previous;
+  auto previous_tick = start;
+  for (int second = 1;; ++second) {
+    const auto tick = std::min(stop, start + std::chrono::seconds(second));
+    std::this_thread::sleep_until(tick);
+    LatencyHistogram ack, offer;
+    Counters now;
+    for (std::size_t i = 0; i < pool.size(); ++i) pool.recorder(i).take_interval(ack, offer, now);
+    IntervalSample s;
+    s.t_s = seconds_between(start, tick);
+    s.seconds = seconds_between(previous_tick, tick);
+    s.acked = now.webhooks_acked - previous.webhooks_acked;
+    s.offers = now.offers_received - previous.offers_received;
+    s.errors = now.error_total() - previous.error_total();
+    s.ack_p50_us = ack.percentile(50);
+    s.ack_p99_us = ack.percentile(99);
+    s.ack_max_us = ack.max();
+    s.offer_p50_us = offer.percentile(50);
+    s.offer_p99_us = offer.percentile(99);
+    s.operators_busy = tracker.held();
+    report.operator_peak_busy = std::max(report.operator_peak_busy, s.operators_busy);
+    if (auto cpu = pid > 0 ? sample_process(pid) : std::nullopt; cpu && previous_cpu && s.seconds > 0) {
+      s.daemon_cpu_pct = 100.0 * (cpu->cpu_seconds - previous_cpu->cpu_seconds) / s.seconds;
+      s.daemon_rss_kb = cpu->rss_kb;
+      rss_peak = std::max(rss_peak, cpu->rss_kb);
+      previous_cpu = cpu;
+    }
+    if (cfg.progress) {
+      fmt::print(stderr, "[{:5.1f}s] acked {:>7.0f}/s  ack p50 {} p99 {}  offers {:>5.0f}/s p99 {}  dup {}  errors {}{}\n",
+                 s.t_s, static_cast<double>(s.acked) / std::max(s.seconds, 1e-3), format_micros(s.ack_p50_us),
+                 format_micros(s.ack_p99_us), static_cast<double>(s.offers) / std::max(s.seconds, 1e-3),
+                 format_micros(s.offer_p99_us), now.duplicates_absorbed, now.error_total(),
+                 s.daemon_cpu_pct >= 0 ? fmt::format("  daemon cpu {:.0f}% rss {:.0f} MiB", s.daemon_cpu_pct,
+                                                     static_cast<double>(s.daemon_rss_kb) / 1024.0)
+                                       : std::string());
+    }
+    report.timeline.push_back(s);
+    previous = now;
+    previous_tick = tick;
+    tracker.prune(Clock::now(), 10s);
+    if (tick >= stop) break;
+  }
+  const auto daemon_end = pid > 0 ? sample_process(pid) : std::nullopt;
+  const auto self_end = sample_self();
+
+  // Let answers, offers and operator actions of the last sends arrive.
+  std::this_thread::sleep_for(std::chrono::duration<double>(cfg.drain_s));
+  std::atomic<std::size_t> finished{0};
+  for (std::size_t i = 0; i < loads.size(); ++i) {
+    net::post(pool.context(i), [load = loads[i], &finished] {
+      load->account_unfinished();
+      finished.fetch_add(1);
+    });
+  }
+  for (std::size_t i = 0; i < operators.size(); ++i) {
+    net::post(pool.context(i), [op = operators[i], &finished] { op->finish([&finished] { finished.fetch_add(1); }); });
+  }
+  (void)wait_for(finished, loads.size() + operators.size(), 3s);
+  net::post(pool.context(0), [&sink] { sink.stop(); });
+  report.replies_delivered = sink.deliveries();
+  report.awaiting_offer_at_end = tracker.awaiting_offer();
+  pool.stop_and_join();
+
+  for (std::size_t i = 0; i < pool.size(); ++i) pool.recorder(i).snapshot(report.counters, report.latencies);
+  report.target = fmt::format("{}:{}", cfg.server.address().to_string(), cfg.server.port());
+  report.mode = cfg.open_loop ? "open" : "closed";
+  report.rate = cfg.open_loop ? cfg.rate : 0;
+  report.connections = cfg.connections;
+  report.threads = cfg.threads;
+  report.duration_s = cfg.duration_s;
+  report.tenants = setup.tenants.size();
+  report.customers = cfg.customers;
+  report.operators = static_cast<int>(setup.operators.size());
+  report.operator_slots = static_cast<std::int64_t>(setup.operators.size()) * cfg.operator_capacity;
+  report.retry_fraction = cfg.retry_fraction;
+  report.telegram_share = cfg.telegram_share;
+  report.burst = cfg.burst_text;
+  report.body_bytes = cfg.body_bytes;
+  report.accept_think_ms = cfg.accept_think_ms;
+  report.resolve_think_ms = cfg.resolve_think_ms;
+  report.daemon_pid = pid;
+  if (daemon_start && daemon_end) {
+    report.daemon_cpu_seconds = daemon_end->cpu_seconds - daemon_start->cpu_seconds;
+    report.daemon_cpu_pct = 100.0 * report.daemon_cpu_seconds / cfg.duration_s;
+    report.daemon_rss_start_kb = daemon_start->rss_kb;
+    report.daemon_rss_end_kb = daemon_end->rss_kb;
+    report.daemon_rss_peak_kb = std::max(rss_peak, daemon_end->rss_kb);
+  }
+  if (self_start && self_end) {
+    report.loadgen_cpu_pct = 100.0 * (self_end->cpu_seconds - self_start->cpu_seconds) / cfg.duration_s;
+  }
+
+  print_table(report, stdout);
+  int status = 0;
+  for (const auto& [path, write] : {std::pair{cfg.json_path, &write_json}, std::pair{cfg.svg_path, &write_svg}}) {
+    if (path.empty()) continue;
+    if (auto e = write(report, path); !e.empty()) {
+      fmt::print(stderr, "sb_loadgen: {}\n", e);
+      status = 1;
+    } else {
+      fmt::print(stdout, "wrote {}\n", path);
+    }
+  }
+  return status;
+}
+
+}  // namespace sb::loadgen

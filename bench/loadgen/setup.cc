@@ -1,0 +1,127 @@
+#include "bench/loadgen/setup.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/io_context.hpp>
+#include <thread>
+
+#include "bench/loadgen/http_conn.h"
+#include "bench/loadgen/json_peek.h"
+
+namespace sb::loadgen {
+
+namespace net = boost::asio;
+using boost::beast::http::verb;
+
+namespace {
+
+// One request at a time on a private io_context.
+class BlockingHttp {
+ public:
+  BlockingHttp(const net::ip::tcp::endpoint& server, std::chrono::milliseconds timeout)
+      : conn_(std::make_shared<HttpConn>(ioc_, server, timeout)) {}
+
+  HttpResult call(verb method, std::string target, std::string body, Headers headers) {
+    HttpResult out;
+    conn_->send(HttpCall{method, std::move(target), std::move(body), std::move(headers)},
+                [&out](HttpResult&& r) { out = std::move(r); });
+    ioc_.restart();
+    ioc_.run();
+    return out;
+  }
+
+ private:
+  net::io_context ioc_;
+  std::shared_ptr<HttpConn> conn_;
+};
+
+std::string describe(const HttpResult& r) {
+  switch (r.failure) {
+    case Failure::kConnect: return "cannot connect";
+    case Failure::kTimeout: return "timed out";
+    case Failure::kIo: return "connection broke";
+    case Failure::kNone: break;
+  }
+  return fmt::format("HTTP {} {}", r.status, r.body.substr(0, 300));
+}
+
+}  // namespace
+
+std::string wait_until_ready(const net::ip::tcp::endpoint& server, std::chrono::seconds limit) {
+  const auto deadline = Clock::now() + limit;
+  BlockingHttp http(server, std::chrono::seconds(2));
+  std::string last;
+  while (Clock::now() < deadline) {
+    auto r = http.call(verb::get, "/readyz", "", {});
+    if (r.failure == Failure::kNone && r.status == 200) return "";
+    last = describe(r);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return fmt::format("the daemon at {}:{} is not ready after {} s ({})", server.address().to_string(),
+                     server.port(), limit.count(), last);
+}
+
+SetupOutcome set_up(const net::ip::tcp::endpoint& server, const SetupPlan& plan) {
+  SetupOutcome out;
+  BlockingHttp http(server, plan.timeout);
+  const auto sink = fmt::format("http://127.0.0.1:{}", plan.sink_port);
+  for (std::size_t ti = 0; ti < plan.tenants.size(); ++ti) {
+    const auto& creds = plan.tenants[ti];
+    const Headers admin = {{"Authorization", "Bearer " + creds.admin_key},
+                           {"Content-Type", "application/json"}};
+    auto put = [&](const std::string& target, const std::string& body, const char* what) {
+      auto r = http.call(verb::put, target, body, admin);
+      if (r.failure == Failure::kNone && r.status == 200) return std::optional<HttpResult>(std::move(r));
+      out.error = fmt::format("set-up of tenant '{}': {} (PUT {}): {}", creds.id, what, target, describe(r));
+      if (r.status == 401) out.error += "\n  the admin key was refused: check --tenant, --admin-key or --data-dir (the daemon's own)";
+      return std::optional<HttpResult>();
+    };
+    TenantTarget t;
+    t.id = creds.id;
+    t.admin_key = creds.admin_key;
+    t.telegram_channel = "lg-tg";
+    t.telegram_secret = random_hex(24);
+    t.api_channel = "lg-api";
+    t.api_secret = random_hex(24);
+    if (!put("/v1/queues/" + plan.queue,
+             fmt::format(R"({{"strategy":"least_loaded","offer_timeout_s":{}}})", plan.offer_timeout_s),
+             "queue")) {
+      return out;
+    }
+    if (!put("/v1/channels/" + t.telegram_channel,
+             fmt::format(R"({{"type":"telegram","secret":"{}","queue":"{}",)"
+                         R"("outbound":{{"base_url":"{}","token":"123456:LOADGEN"}}}})",
+                         t.telegram_secret, plan.queue, sink),
+             "telegram channel")) {
+      return out;
+    }
+    if (!put("/v1/channels/" + t.api_channel,
+             fmt::format(R"({{"type":"api","secret":"{}","queue":"{}","outbound":{{"base_url":"{}/api-replies"}}}})",
+                         t.api_secret, plan.queue, sink),
+             "api channel")) {
+      return out;
+    }
+    for (int i = 1; i <= plan.operators_per_tenant; ++i) {
+      OperatorAccount op;
+      op.tenant = ti;
+      op.id = fmt::format("lg-op-{}", i);
+      // A fresh token every run (an existing operator's PUT returns none otherwise).
+      auto r = put("/v1/operators/" + op.id + "?rotate_token=true",
+                   fmt::format(R"({{"name":"Loadgen operator {}","queues":["{}"],"capacity":{{"chat":{},"email":1}}}})",
+                               i, plan.queue, plan.operator_capacity),
+                   "operator");
+      if (!r) return out;
+      auto token = top_level_string(r->body, "token");
+      if (!token || token->empty()) {
+        out.error = fmt::format("set-up of tenant '{}': no token for operator {}: {}", creds.id, op.id, r->body);
+        return out;
+      }
+      op.token = std::move(*token);
+      out.operators.push_back(std::move(op));
+    }
+    out.tenants.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace sb::loadgen
