@@ -6,8 +6,11 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <algorithm>
 #include <fstream>
 #include <optional>
+#include <sstream>
+#include <thread>
 
 #include "bench/loadgen/run.h"
 
@@ -51,11 +54,16 @@ std::optional<net::ip::tcp::endpoint> loopback_target(const std::string& text, s
   return net::ip::tcp::endpoint(address, static_cast<unsigned short>(port));
 }
 
+// A daemon started a moment ago may not have written its key yet: wait a little.
 std::optional<std::string> read_key_file(const std::string& path) {
-  std::ifstream in(path);
-  std::string key;
-  if (!(in >> key) || key.empty()) return std::nullopt;
-  return key;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    std::ifstream in(path);
+    std::string key;
+    if (in >> key && !key.empty()) return key;
+    if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 // "ON_S:OFF_S:FACTOR", e.g. "2:8:4": 2 s at 4x the rate, 8 s at the rate.

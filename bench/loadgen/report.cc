@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -48,6 +49,18 @@ std::string format_micros(std::int64_t us) {
   if (us < 1000) return fmt::format("{} us", us);
   if (us < 1'000'000) return fmt::format("{:.2f} ms", static_cast<double>(us) / 1000.0);
   return fmt::format("{:.2f} s", static_cast<double>(us) / 1e6);
+}
+
+void print_progress(const IntervalSample& s, const Counters& cumulative, std::FILE* out) {
+  const double secs = std::max(s.seconds, 1e-3);
+  const auto daemon = s.daemon_cpu_pct >= 0 ? fmt::format("  daemon cpu {:.0f}% rss {:.0f} MiB", s.daemon_cpu_pct,
+                                                          static_cast<double>(s.daemon_rss_kb) / 1024.0)
+                                            : std::string();
+  fmt::print(out, "[{:5.1f}s] acked {:>7.0f}/s  ack p50 {} p99 {}  offers {:>5.0f}/s p99 {}  dup {}  errors {}{}\n",
+             s.t_s, static_cast<double>(s.acked) / secs, format_micros(s.ack_p50_us), format_micros(s.ack_p99_us),
+             static_cast<double>(s.offers) / secs, format_micros(s.offer_p99_us), cumulative.duplicates_absorbed,
+             cumulative.error_total(), daemon);
+  std::fflush(out);
 }
 
 void print_table(const RunReport& r, std::FILE* out) {

@@ -53,6 +53,8 @@ struct RunReport {
 };
 
 void print_table(const RunReport& r, std::FILE* out);
+// The once-a-second line while the load runs; `cumulative` counts since the start.
+void print_progress(const IntervalSample& s, const Counters& cumulative, std::FILE* out);
 // "" or why the file could not be written.
 std::string write_json(const RunReport& r, const std::string& path);
 std::string write_svg(const RunReport& r, const std::string& path);

@@ -81,77 +81,53 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-}  // namespace
-
-int run_loadgen(const RunConfig& cfg) {
-  LoadThreads pool(cfg.threads);
-  auto fail = [&](const std::string& why) {
-    fmt::print(stderr, "sb_loadgen: {}\n", why);
-    pool.stop_and_join();
-    return 1;
-  };
-  PlatformSink sink(pool.context(0));
-  if (auto e = sink.start(); !e.empty()) return fail(e);
-  pool.start();
-
-  // Set-up over the admin API.
-  if (auto e = wait_until_ready(cfg.server, 10s); !e.empty()) return fail(e);
-  SetupPlan plan;
-  plan.tenants = cfg.tenants;
-  plan.offer_timeout_s = cfg.offer_timeout_s;
-  plan.operators_per_tenant = cfg.operators_per_tenant;
-  plan.operator_capacity = cfg.operator_capacity;
-  plan.sink_port = sink.port();
-  plan.timeout = std::chrono::milliseconds(cfg.timeout_ms);
-  auto setup = set_up(cfg.server, plan);
-  if (!setup.error.empty()) return fail(setup.error);
-
-  const auto run_id_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
-  PayloadFactory payloads(setup.tenants, static_cast<std::size_t>(cfg.body_bytes), run_id_ms, cfg.telegram_share);
-  Tracker tracker(cfg.customers);
-
-  // Operators: streams open, then online.
-  OperatorBehaviour behaviour{std::chrono::milliseconds(cfg.accept_think_ms),
-                              std::chrono::milliseconds(cfg.resolve_think_ms),
-                              std::chrono::milliseconds(cfg.timeout_ms)};
-  std::vector<std::shared_ptr<OperatorClient>> operators;
-  std::atomic<std::size_t> operators_ready{0};
+// Streams open, then online; "" or the first operator's failure.
+std::string start_operators(const RunConfig& cfg, const SetupOutcome& setup, LoadThreads& pool,
+                            Tracker& tracker, std::vector<std::shared_ptr<OperatorClient>>& out) {
+  const OperatorBehaviour behaviour{std::chrono::milliseconds(cfg.accept_think_ms),
+                                    std::chrono::milliseconds(cfg.resolve_think_ms),
+                                    std::chrono::milliseconds(cfg.timeout_ms)};
+  std::atomic<std::size_t> answered{0};
   std::mutex error_mu;
-  std::string operator_error;
+  std::string first_error;
   for (std::size_t i = 0; i < setup.operators.size(); ++i) {
     auto op = std::make_shared<OperatorClient>(pool.context(i), cfg.server, setup.operators[i], behaviour,
                                                tracker, pool.recorder(i), cfg.seed * 7919 + i);
-    operators.push_back(op);
-    net::post(pool.context(i), [op, &operators_ready, &error_mu, &operator_error] {
+    out.push_back(op);
+    net::post(pool.context(i), [op, &answered, &error_mu, &first_error] {
       op->start([&](const std::string& error) {
         if (!error.empty()) {
           std::lock_guard lock(error_mu);
-          if (operator_error.empty()) operator_error = error;
+          if (first_error.empty()) first_error = error;
         }
-        operators_ready.fetch_add(1);
+        answered.fetch_add(1);
       });
     });
   }
-  if (!wait_for(operators_ready, operators.size(), 15s)) return fail("operators did not come online within 15 s");
-  if (!operator_error.empty()) return fail(operator_error);
+  // The callbacks refer to locals of this frame: wait for all of them or stop.
+  if (!wait_for(answered, out.size(), 15s)) {
+    pool.stop_and_join();
+    return "operators did not come online within 15 s";
+  }
+  std::lock_guard lock(error_mu);
+  return first_error;
+}
 
-  int pid = cfg.daemon_pid;
-  if (pid == 0) pid = find_listening_pid(cfg.server.port()).value_or(0);
-
-  // The load: each thread gets a share of the connections, the rate and the customers.
-  const auto load_threads = std::min<std::size_t>(pool.size(), static_cast<std::size_t>(cfg.connections));
-  const auto start = Clock::now() + 20ms;
-  const auto stop = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg.duration_s));
+// Each thread gets a share of the connections and of the rate.
+std::vector<std::shared_ptr<WebhookLoad>> start_loads(const RunConfig& cfg, LoadThreads& pool, Tracker& tracker,
+                                                      PayloadFactory& payloads, Clock::time_point start,
+                                                      Clock::time_point stop) {
+  const auto threads = std::min<std::size_t>(pool.size(), static_cast<std::size_t>(cfg.connections));
   std::vector<std::shared_ptr<WebhookLoad>> loads;
-  for (std::size_t i = 0; i < load_threads; ++i) {
+  for (std::size_t i = 0; i < threads; ++i) {
     LoadShape shape;
     shape.open_loop = cfg.open_loop;
-    shape.rate = cfg.rate / static_cast<double>(load_threads);
+    shape.rate = cfg.rate / static_cast<double>(threads);
     // Threads interleave in one schedule instead of sending in lockstep.
-    shape.phase = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(static_cast<double>(i) / cfg.rate));
-    shape.connections = cfg.connections / static_cast<int>(load_threads) +
-                        (i < static_cast<std::size_t>(cfg.connections) % load_threads ? 1 : 0);
+    shape.phase = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(static_cast<double>(i) / cfg.rate));
+    shape.connections = cfg.connections / static_cast<int>(threads) +
+                        (i < static_cast<std::size_t>(cfg.connections) % threads ? 1 : 0);
     shape.timeout = std::chrono::milliseconds(cfg.timeout_ms);
     shape.retry_fraction = cfg.retry_fraction;
     shape.burst = cfg.burst;
@@ -160,9 +136,13 @@ int run_loadgen(const RunConfig& cfg) {
     loads.push_back(load);
     net::post(pool.context(i), [load, start, stop] { load->run(start, stop); });
   }
+  return loads;
+}
 
-  RunReport report;
-  report.started_at_utc = utc_now();
+// Once a second until `stop`: the interval's figures, the daemon's CPU and
+// RSS, a progress line. Fills the report's timeline and daemon fields.
+void watch(const RunConfig& cfg, int pid, LoadThreads& pool, Tracker& tracker, Clock::time_point start,
+           Clock::time_point stop, RunReport& report) {
   const auto daemon_start = pid > 0 ? sample_process(pid) : std::nullopt;
   const auto self_start = sample_self();
   auto previous_cpu = daemon_start;
@@ -194,15 +174,7 @@ int run_loadgen(const RunConfig& cfg) {
       rss_peak = std::max(rss_peak, cpu->rss_kb);
       previous_cpu = cpu;
     }
-    if (cfg.progress) {
-      fmt::print(stderr, "[{:5.1f}s] acked {:>7.0f}/s  ack p50 {} p99 {}  offers {:>5.0f}/s p99 {}  dup {}  errors {}{}\n",
-                 s.t_s, static_cast<double>(s.acked) / std::max(s.seconds, 1e-3), format_micros(s.ack_p50_us),
-                 format_micros(s.ack_p99_us), static_cast<double>(s.offers) / std::max(s.seconds, 1e-3),
-                 format_micros(s.offer_p99_us), now.duplicates_absorbed, now.error_total(),
-                 s.daemon_cpu_pct >= 0 ? fmt::format("  daemon cpu {:.0f}% rss {:.0f} MiB", s.daemon_cpu_pct,
-                                                     static_cast<double>(s.daemon_rss_kb) / 1024.0)
-                                       : std::string());
-    }
+    if (cfg.progress) print_progress(s, now, stderr);
     report.timeline.push_back(s);
     previous = now;
     previous_tick = tick;
@@ -211,26 +183,20 @@ int run_loadgen(const RunConfig& cfg) {
   }
   const auto daemon_end = pid > 0 ? sample_process(pid) : std::nullopt;
   const auto self_end = sample_self();
-
-  // Let answers, offers and operator actions of the last sends arrive.
-  std::this_thread::sleep_for(std::chrono::duration<double>(cfg.drain_s));
-  std::atomic<std::size_t> finished{0};
-  for (std::size_t i = 0; i < loads.size(); ++i) {
-    net::post(pool.context(i), [load = loads[i], &finished] {
-      load->account_unfinished();
-      finished.fetch_add(1);
-    });
+  report.daemon_pid = pid;
+  if (daemon_start && daemon_end) {
+    report.daemon_cpu_seconds = daemon_end->cpu_seconds - daemon_start->cpu_seconds;
+    report.daemon_cpu_pct = 100.0 * report.daemon_cpu_seconds / cfg.duration_s;
+    report.daemon_rss_start_kb = daemon_start->rss_kb;
+    report.daemon_rss_end_kb = daemon_end->rss_kb;
+    report.daemon_rss_peak_kb = std::max(rss_peak, daemon_end->rss_kb);
   }
-  for (std::size_t i = 0; i < operators.size(); ++i) {
-    net::post(pool.context(i), [op = operators[i], &finished] { op->finish([&finished] { finished.fetch_add(1); }); });
+  if (self_start && self_end) {
+    report.loadgen_cpu_pct = 100.0 * (self_end->cpu_seconds - self_start->cpu_seconds) / cfg.duration_s;
   }
-  (void)wait_for(finished, loads.size() + operators.size(), 3s);
-  net::post(pool.context(0), [&sink] { sink.stop(); });
-  report.replies_delivered = sink.deliveries();
-  report.awaiting_offer_at_end = tracker.awaiting_offer();
-  pool.stop_and_join();
+}
 
-  for (std::size_t i = 0; i < pool.size(); ++i) pool.recorder(i).snapshot(report.counters, report.latencies);
+void describe_config(const RunConfig& cfg, const SetupOutcome& setup, RunReport& report) {
   report.target = fmt::format("{}:{}", cfg.server.address().to_string(), cfg.server.port());
   report.mode = cfg.open_loop ? "open" : "closed";
   report.rate = cfg.open_loop ? cfg.rate : 0;
@@ -247,18 +213,70 @@ int run_loadgen(const RunConfig& cfg) {
   report.body_bytes = cfg.body_bytes;
   report.accept_think_ms = cfg.accept_think_ms;
   report.resolve_think_ms = cfg.resolve_think_ms;
-  report.daemon_pid = pid;
-  if (daemon_start && daemon_end) {
-    report.daemon_cpu_seconds = daemon_end->cpu_seconds - daemon_start->cpu_seconds;
-    report.daemon_cpu_pct = 100.0 * report.daemon_cpu_seconds / cfg.duration_s;
-    report.daemon_rss_start_kb = daemon_start->rss_kb;
-    report.daemon_rss_end_kb = daemon_end->rss_kb;
-    report.daemon_rss_peak_kb = std::max(rss_peak, daemon_end->rss_kb);
-  }
-  if (self_start && self_end) {
-    report.loadgen_cpu_pct = 100.0 * (self_end->cpu_seconds - self_start->cpu_seconds) / cfg.duration_s;
-  }
+}
 
+}  // namespace
+
+int run_loadgen(const RunConfig& cfg) {
+  LoadThreads pool(cfg.threads);
+  auto fail = [&](const std::string& why) {
+    fmt::print(stderr, "sb_loadgen: {}\n", why);
+    pool.stop_and_join();
+    return 1;
+  };
+  PlatformSink sink(pool.context(0));
+  if (auto e = sink.start(); !e.empty()) return fail(e);
+  pool.start();
+
+  // Set-up over the admin API.
+  if (auto e = wait_until_ready(cfg.server, 10s); !e.empty()) return fail(e);
+  SetupPlan plan;
+  plan.tenants = cfg.tenants;
+  plan.offer_timeout_s = cfg.offer_timeout_s;
+  plan.operators_per_tenant = cfg.operators_per_tenant;
+  plan.operator_capacity = cfg.operator_capacity;
+  plan.sink_port = sink.port();
+  plan.timeout = std::chrono::milliseconds(cfg.timeout_ms);
+  const auto setup = set_up(cfg.server, plan);
+  if (!setup.error.empty()) return fail(setup.error);
+
+  const auto run_id_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+  PayloadFactory payloads(setup.tenants, static_cast<std::size_t>(cfg.body_bytes), run_id_ms, cfg.telegram_share);
+  Tracker tracker(cfg.customers);
+  std::vector<std::shared_ptr<OperatorClient>> operators;
+  if (auto e = start_operators(cfg, setup, pool, tracker, operators); !e.empty()) return fail(e);
+
+  const int pid = cfg.daemon_pid > 0 ? cfg.daemon_pid : find_listening_pid(cfg.server.port()).value_or(0);
+  const auto start = Clock::now() + 20ms;
+  const auto stop = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg.duration_s));
+  const auto loads = start_loads(cfg, pool, tracker, payloads, start, stop);
+  RunReport report;
+  report.started_at_utc = utc_now();
+  watch(cfg, pid, pool, tracker, start, stop, report);
+
+  // Let answers, offers and operator actions of the last sends arrive, then
+  // count what is still unfinished and take the operators offline.
+  std::this_thread::sleep_for(std::chrono::duration<double>(cfg.drain_s));
+  std::atomic<std::size_t> finished{0};
+  for (std::size_t i = 0; i < loads.size(); ++i) {
+    net::post(pool.context(i), [load = loads[i], &finished] {
+      load->account_unfinished();
+      finished.fetch_add(1);
+    });
+  }
+  for (std::size_t i = 0; i < operators.size(); ++i) {
+    net::post(pool.context(i), [op = operators[i], &finished] { op->finish([&finished] { finished.fetch_add(1); }); });
+  }
+  const bool all_finished = wait_for(finished, loads.size() + operators.size(), 3s);
+  net::post(pool.context(0), [&sink] { sink.stop(); });
+  report.replies_delivered = sink.deliveries();
+  report.awaiting_offer_at_end = tracker.awaiting_offer();
+  pool.stop_and_join();
+  if (!all_finished) fmt::print(stderr, "sb_loadgen: some operators did not sign off within 3 s\n");
+
+  for (std::size_t i = 0; i < pool.size(); ++i) pool.recorder(i).snapshot(report.counters, report.latencies);
+  describe_config(cfg, setup, report);
   print_table(report, stdout);
   int status = 0;
   for (const auto& [path, write] : {std::pair{cfg.json_path, &write_json}, std::pair{cfg.svg_path, &write_svg}}) {
