@@ -159,11 +159,14 @@ void Shard::fail_all(std::vector<Command*>& batch, const Status& st) {
 
 void Shard::process_batch(std::vector<Command*>& batch) {
   if (needs_reload_) {
-    if (auto st = reload(); !st.is_ok()) {
+    Status st = db_.resume();
+    if (st.is_ok()) st = reload();
+    if (!st.is_ok()) {
       fail_all(batch, Status::unavailable("storage is failing: " + st.message()));
       return;
     }
     needs_reload_ = false;
+    healthy_.store(true, std::memory_order_release);
   }
   const proto::TimeMs now = options_.clock();
   std::vector<proto::ChangeSet> sets(batch.size());
@@ -217,6 +220,7 @@ void Shard::process_batch(std::vector<Command*>& batch) {
     // Memory ran ahead of disk: rebuild it from what is durable before the
     // next batch is applied; until that works, batches fail fast.
     needs_reload_ = true;
+    healthy_.store(false, std::memory_order_release);
   }
 
   if (st.is_ok() && options_.on_committed) {

@@ -69,6 +69,9 @@ class Shard {
   // Before start() only: each tenant's last event-log seq.
   std::vector<std::pair<std::string, std::uint64_t>> last_seqs() const;
   std::size_t queue_depth() const { return queue_.size_approx(); }
+  // False from a failed commit until the shard has resumed storage and
+  // rebuilt its state (readiness reports it). Any thread.
+  bool healthy() const { return healthy_.load(std::memory_order_acquire); }
   int index() const { return index_; }
 
  private:
@@ -90,6 +93,7 @@ class Shard {
   Wakeup wakeup_;
   std::atomic<bool> stopping_{false};
   bool needs_reload_ = false;  // shard thread only
+  std::atomic<bool> healthy_{true};
   std::thread thread_;
   ShardStats stats_;
   std::unordered_map<std::string, std::unique_ptr<TenantState>> tenants_;

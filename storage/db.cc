@@ -132,6 +132,8 @@ Status Db::commit(const proto::ChangeSet& set) {
   return commit(std::span<const proto::ChangeSet* const>(one));
 }
 
+Status Db::resume() { return to_status(impl_->db->Resume(), "resume"); }
+
 Status Db::recover(RecoveryVisitor& v, proto::TimeMs dedup_since) {
   auto& db = *impl_->db;
   rocksdb::ReadOptions ro;

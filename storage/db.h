@@ -51,6 +51,10 @@ class Db {
   Status commit(std::span<const proto::ChangeSet* const> sets);
   Status commit(const proto::ChangeSet& set);
 
+  // After a failed write (e.g. disk full) RocksDB refuses writes until it is
+  // resumed; this asks it to, and is ok if the database is healthy.
+  Status resume();
+
   // Replays stored state into `v`. Dedup marks older than `dedup_since` are
   // deleted instead of replayed.
   Status recover(RecoveryVisitor& v, proto::TimeMs dedup_since);

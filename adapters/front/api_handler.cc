@@ -148,8 +148,11 @@ void ApiHandler::handle(HttpRequest&& req, Responder respond) {
     return done(http::json_ok(R"({"status":"ok"})"));
   }
   if (seg.size() == 1 && seg[0] == "readyz" && get) {
-    if (ready()) return done(http::json_ok(R"({"status":"ready"})"));
-    return done(unavailable("not_ready", "recovery in progress"));
+    if (!ready()) return done(unavailable("not_ready", "recovery in progress"));
+    for (const auto& shard : shards_.shards()) {
+      if (!shard->healthy()) return done(unavailable("storage_unavailable", "storage writes are failing"));
+    }
+    return done(http::json_ok(R"({"status":"ready"})"));
   }
   if (seg.size() == 1 && seg[0] == "metrics" && get) {
     HttpResponse r;

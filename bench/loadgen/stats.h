@@ -53,7 +53,7 @@ struct IntervalSample {
   std::uint64_t errors = 0;
   std::int64_t ack_p50_us = 0, ack_p99_us = 0, ack_max_us = 0;
   std::int64_t offer_p50_us = 0, offer_p99_us = 0;
-  std::int64_t operators_busy = 0;  // conversations our operators hold at the end
+  std::int64_t operators_busy = 0;  // conversations our operators held at the end of it
   double daemon_cpu_pct = -1;  // -1: not measured
   std::int64_t daemon_rss_kb = -1;
 };

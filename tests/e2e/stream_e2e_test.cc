@@ -180,6 +180,7 @@ TEST_F(StreamE2E, AStalledConsumerIsCutOff) {
   // The admin stream sees every frame; this client never reads.
   WsClient stalled;
   ASSERT_EQ(stalled.connect(daemon_.port(), "/v1/stream", daemon_.admin()), 101);
+  const long rss_before = daemon_.rss_kib();
   std::atomic<int> next{1000};
   std::vector<std::thread> senders;
   for (int s = 0; s < 4; ++s) {
@@ -193,6 +194,10 @@ TEST_F(StreamE2E, AStalledConsumerIsCutOff) {
     });
   }
   for (auto& t : senders) t.join();
+  // ~6,400 frames (~6 MB) were produced for a client that read none: the
+  // daemon buffered at most its 64 KiB limit plus socket buffers for it.
+  const long rss_after = daemon_.rss_kib();
+  EXPECT_LT(rss_after - rss_before, 64 * 1024) << "RSS grew from " << rss_before << " to " << rss_after << " KiB";
   // Now read: what was buffered arrives, then the close with its reason.
   int frames = 0;
   while (stalled.read(5000)) ++frames;

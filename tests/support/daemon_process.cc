@@ -79,6 +79,15 @@ int DaemonProcess::terminate() {
   return -1;
 }
 
+long DaemonProcess::rss_kib() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return 0;
+}
+
 std::string DaemonProcess::admin_key() const {
   std::ifstream in(data_dir_ + "/demo-admin-key");
   std::string key;

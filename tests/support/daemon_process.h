@@ -30,6 +30,9 @@ class DaemonProcess {
   bool running() const { return pid_ > 0; }
 
   std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  // Resident memory of the running process, in KiB (0 if unknown).
+  long rss_kib() const;
   std::string admin_key() const;  // the embedded demo tenant's key
   std::string log() const;
 
