@@ -95,6 +95,14 @@ void Metrics::observe(Route route, int status, double seconds) {
   latency_[r]->Observe(seconds);
 }
 
+void Metrics::add_gauge(std::string name, std::string help, std::function<double()> read) {
+  probes_.push_back(Probe{std::move(name), std::move(help), false, std::move(read)});
+}
+
+void Metrics::add_counter(std::string name, std::string help, std::function<double()> read) {
+  probes_.push_back(Probe{std::move(name), std::move(help), true, std::move(read)});
+}
+
 void Metrics::watch(const OutboxStats* outbox, const StreamHub* hub) {
   outbox_ = outbox;
   hub_ = hub;
@@ -132,6 +140,9 @@ std::string Metrics::render() const {
                               MT::Counter, rd(outbox_->failed)));
     families.push_back(single("switchboard_outbox_in_flight", "Delivery requests in flight",
                               MT::Gauge, rd(outbox_->in_flight)));
+  }
+  for (const auto& p : probes_) {
+    families.push_back(single(p.name.c_str(), p.help.c_str(), p.counter ? MT::Counter : MT::Gauge, p.read()));
   }
   if (hub_ != nullptr) {
     families.push_back(single("switchboard_stream_connections", "Open stream connections",

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <array>
+#include <functional>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -34,6 +36,9 @@ class Metrics {
   void observe(Route route, int status, double seconds);
   // Also report the outbox's delivery counters and the open stream count.
   void watch(const OutboxStats* outbox, const StreamHub* hub);
+  // A value read at scrape time (the source must outlive the Metrics).
+  void add_gauge(std::string name, std::string help, std::function<double()> read);
+  void add_counter(std::string name, std::string help, std::function<double()> read);
   std::string render() const;
 
  private:
@@ -41,6 +46,12 @@ class Metrics {
   static constexpr int kClasses = 5;  // 1xx..5xx
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<prometheus::Collectable> shard_collector_;
+  struct Probe {
+    std::string name, help;
+    bool counter;
+    std::function<double()> read;
+  };
+  std::vector<Probe> probes_;
   const OutboxStats* outbox_ = nullptr;
   const StreamHub* hub_ = nullptr;
   std::array<std::array<prometheus::Counter*, kClasses>, kRoutes> requests_{};

@@ -23,6 +23,7 @@ class CountingSubscriber final : public StreamSubscriber {
   void deliver(const std::shared_ptr<const Frame>& f) override {
     if (f->visible_to(op_)) delivered_.fetch_add(1, std::memory_order_relaxed);
   }
+  const std::string& operator_id() const override { return op_; }
   std::atomic<std::uint64_t> delivered_{0};
 
  private:

@@ -55,6 +55,19 @@ Config load_config_file(const std::string& path) {
     }
   }
   if (auto* s = root["log"].as_table()) take(*s, "level", c.log_level);
+  if (auto* s = root["limits"].as_table()) {
+    std::int64_t conns = static_cast<std::int64_t>(c.max_connections);
+    std::int64_t streams = static_cast<std::int64_t>(c.max_streams_per_operator);
+    take(*s, "max_connections", conns);
+    take(*s, "max_streams_per_operator", streams);
+    if (auto v = (*s)["webhooks_per_second"].value<double>()) c.webhooks_per_second = *v;
+    if (auto v = (*s)["webhook_burst"].value<double>()) c.webhook_burst = *v;
+    if (conns < 1 || streams < 1 || c.webhooks_per_second < 0 || c.webhook_burst < 0) {
+      throw std::runtime_error("[limits] values must be positive");
+    }
+    c.max_connections = static_cast<std::size_t>(conns);
+    c.max_streams_per_operator = static_cast<std::size_t>(streams);
+  }
   if (auto* arr = root["tenants"].as_array()) {
     for (auto& node : *arr) {
       auto* t = node.as_table();

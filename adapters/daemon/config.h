@@ -35,6 +35,11 @@ struct Config {
   std::int64_t offline_grace_s = -1;         // offline owner's conversations re-routed after; -1 never
   std::int64_t presence_grace_s = 30;        // last stream closed -> away after this
   std::string log_level = "info";
+  // [limits]
+  std::size_t max_connections = 10000;
+  double webhooks_per_second = 20000;  // per tenant, sustained; 0 = unlimited
+  double webhook_burst = 40000;
+  std::size_t max_streams_per_operator = 10;
   std::vector<TenantDecl> tenants;  // empty: the embedded "demo" tenant
 };
 

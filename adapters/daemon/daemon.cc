@@ -115,9 +115,10 @@ int run_daemon(const Config& config) {
   adapters::Metrics metrics(shards);
   metrics.watch(&outbox.stats(), &hub);
   adapters::Presence presence(shards, std::chrono::seconds(config.presence_grace_s));
-  adapters::StreamApi streams(hub, blocking, **db, presence);
+  adapters::StreamApi streams(hub, blocking, **db, presence, config.max_streams_per_operator);
+  adapters::RateLimiter ingest_limit(config.webhooks_per_second, config.webhook_burst);
   adapters::MessagesApi messages(shards, blocking, **db);
-  adapters::ApiHandler api(directory, shards, metrics, streams, messages, wall_clock_ms);
+  adapters::ApiHandler api(directory, shards, metrics, streams, messages, ingest_limit, wall_clock_ms);
 
   http::ServerOptions server_options;
   split_listen(config.listen, server_options.host, server_options.port);
@@ -125,8 +126,20 @@ int run_daemon(const Config& config) {
   server_options.body_limit = config.body_limit;
   server_options.read_timeout = std::chrono::seconds(config.read_timeout_s);
   server_options.stream_send_buffer = config.stream_send_buffer;
+  server_options.max_connections = config.max_connections;
   http::HttpServer server(server_options, api);
   if (auto st = server.start(); !st.is_ok()) throw std::runtime_error("listen: " + st.to_string());
+  metrics.add_gauge("switchboard_http_connections", "Open connections (HTTP and streams)",
+                    [&server] { return static_cast<double>(server.connections()); });
+  metrics.add_counter("switchboard_http_connections_rejected_total",
+                      "Connections closed at once because [limits] max_connections was reached",
+                      [&server] { return static_cast<double>(server.rejected_connections()); });
+  metrics.add_counter("switchboard_rate_limited_total",
+                      "Webhooks and events answered 429 by the per-tenant rate limit",
+                      [&ingest_limit] { return static_cast<double>(ingest_limit.limited()); });
+  metrics.add_counter("switchboard_stream_rejected_total",
+                      "Stream connections refused: the operator had max_streams_per_operator",
+                      [&streams] { return static_cast<double>(streams.rejected()); });
   spdlog::info("msg=listening address={}:{} data_dir={} shards={} io_threads={}",
                server_options.host, server.port(), config.data_dir, config.shards,
                config.io_threads);

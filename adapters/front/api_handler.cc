@@ -89,7 +89,7 @@ Result<proto::ChannelConfig> parse_channel_body(std::string_view body, const std
 }  // namespace
 
 ApiHandler::ApiHandler(router::Directory& directory, router::ShardSet& shards, Metrics& metrics,
-                       StreamApi& streams, MessagesApi& messages,
+                       StreamApi& streams, MessagesApi& messages, RateLimiter& ingest_limit,
                        std::function<proto::TimeMs()> clock)
     : directory_(directory),
       shards_(shards),
@@ -97,7 +97,8 @@ ApiHandler::ApiHandler(router::Directory& directory, router::ShardSet& shards, M
       clock_(std::move(clock)),
       routing_api_(directory, shards),
       streams_(streams),
-      messages_(messages) {}
+      messages_(messages),
+      ingest_limit_(ingest_limit) {}
 
 void ApiHandler::on_rejected(int status) { metrics_.observe(Route::kOther, status, 0); }
 
@@ -224,6 +225,14 @@ void ApiHandler::webhook_handshake(const HttpRequest& req, const std::string& te
 void ApiHandler::submit_ingest(const std::string& tenant, const proto::ChannelConfig& channel,
                                std::vector<proto::InboundEvent> events, std::size_t ignored,
                                Responder respond) {
+  // After verification, so that unsigned floods cannot spend a tenant's budget.
+  const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (const auto wait_ms = ingest_limit_.acquire(tenant, now_ns); wait_ms > 0) {
+    auto r = json_error(429, "rate_limited", "tenant webhook rate limit; retry after Retry-After seconds");
+    r.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
+    return respond(std::move(r));
+  }
   if (events.empty()) {
     std::string body;
     proto::JsonWriter w(body);

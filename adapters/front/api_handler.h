@@ -19,6 +19,7 @@
 
 #include "adapters/front/caller.h"
 #include "adapters/front/messages_api.h"
+#include "adapters/front/rate_limiter.h"
 #include "adapters/front/routing_api.h"
 #include "adapters/front/stream_api.h"
 #include "adapters/http/message.h"
@@ -31,7 +32,8 @@ namespace sb::adapters {
 class ApiHandler final : public http::HttpHandler {
  public:
   ApiHandler(router::Directory& directory, router::ShardSet& shards, Metrics& metrics,
-             StreamApi& streams, MessagesApi& messages, std::function<proto::TimeMs()> clock);
+             StreamApi& streams, MessagesApi& messages, RateLimiter& ingest_limit,
+             std::function<proto::TimeMs()> clock);
 
   void set_ready(bool ready) { ready_.store(ready, std::memory_order_release); }
   bool ready() const { return ready_.load(std::memory_order_acquire); }
@@ -62,6 +64,7 @@ class ApiHandler final : public http::HttpHandler {
   RoutingApi routing_api_;
   StreamApi& streams_;
   MessagesApi& messages_;
+  RateLimiter& ingest_limit_;  // per tenant, webhooks and POST /v1/events
 };
 
 }  // namespace sb::adapters

@@ -46,6 +46,8 @@ class StreamConnection final : public http::StreamSource,
     }
   }
 
+  const std::string& operator_id() const override { return caller_.operator_id; }
+
   void on_client_message(const std::string& text) override {
     // Application-level heartbeat for clients that cannot see WebSocket pings.
     if (text.find("\"ping\"") != std::string::npos && sink_) {
@@ -152,8 +154,9 @@ bool parse_seq(std::string_view s, std::uint64_t& out) {
 
 }  // namespace
 
-StreamApi::StreamApi(StreamHub& hub, BlockingPool& pool, storage::Db& db, Presence& presence)
-    : hub_(hub), pool_(pool), db_(db), presence_(presence) {}
+StreamApi::StreamApi(StreamHub& hub, BlockingPool& pool, storage::Db& db, Presence& presence,
+                     std::size_t max_per_operator)
+    : hub_(hub), pool_(pool), db_(db), presence_(presence), max_per_operator_(max_per_operator) {}
 
 void StreamApi::open(const http::HttpRequest& req, const Caller& caller,
                      const http::Responder& respond) {
@@ -171,6 +174,14 @@ void StreamApi::open(const http::HttpRequest& req, const Caller& caller,
                                                                 std::to_string(hub_.last_seq(caller.tenant)) + ")"));
     }
     since = v;
+  }
+  if (!caller.is_admin() && hub_.count(caller.tenant, caller.operator_id) >= max_per_operator_) {
+    rejected_.fetch_add(1, std::memory_order_relaxed);
+    auto r = http::json_error(429, "too_many_streams",
+                              "this operator already has " + std::to_string(max_per_operator_) +
+                                  " stream connections");
+    r.headers.emplace_back("Retry-After", "5");
+    return respond(std::move(r));
   }
   http::HttpResponse r;
   r.stream = std::make_shared<StreamConnection>(caller, since, hub_, pool_, db_, presence_);

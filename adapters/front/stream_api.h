@@ -22,7 +22,10 @@ namespace sb::adapters {
 
 class StreamApi {
  public:
-  StreamApi(StreamHub& hub, BlockingPool& pool, storage::Db& db, Presence& presence);
+  // At most `max_per_operator` stream connections per operator (429 beyond).
+  StreamApi(StreamHub& hub, BlockingPool& pool, storage::Db& db, Presence& presence,
+            std::size_t max_per_operator);
+  std::uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
   // Answers GET /v1/stream for an authenticated caller.
   void open(const http::HttpRequest& req, const Caller& caller, const http::Responder& respond);
 
@@ -31,6 +34,8 @@ class StreamApi {
   BlockingPool& pool_;
   storage::Db& db_;
   Presence& presence_;
+  std::size_t max_per_operator_;
+  std::atomic<std::uint64_t> rejected_{0};
 };
 
 }  // namespace sb::adapters

@@ -26,6 +26,9 @@ using tcp = net::ip::tcp;
 struct HttpServer::Impl {
   ServerOptions opts;
   HttpHandler& handler;
+  // Declared before the io_context: sessions destroyed with it still count down.
+  std::atomic<std::int64_t> connections{0};
+  std::atomic<std::uint64_t> rejected{0};
   net::io_context ioc;
   net::executor_work_guard<net::io_context::executor_type> work;
   tcp::acceptor acceptor;
@@ -55,8 +58,10 @@ bool is_http_parse_error(const beast::error_code& ec) {
 // back onto this session's strand), then reads the next one.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, HttpServer::Impl& server)
-      : stream_(std::move(socket)), server_(server) {}
+  // `guard` counts the connection until the last owner (this session, or the
+  // stream session it becomes) lets go of it.
+  Session(tcp::socket&& socket, HttpServer::Impl& server, std::shared_ptr<void> guard)
+      : stream_(std::move(socket)), server_(server), guard_(std::move(guard)) {}
 
   void run() {
     net::dispatch(stream_.get_executor(),
@@ -161,9 +166,10 @@ class Session : public std::enable_shared_from_this<Session> {
           net::socket_base::send_buffer_size(static_cast<int>(limits.send_buffer_bytes)), ec);
       limits.heartbeat = server_.opts.stream_heartbeat;
       if (upgrade_) {
-        detail::start_websocket(std::move(stream_), std::move(*upgrade_), std::move(r.stream), limits);
+        detail::start_websocket(std::move(stream_), std::move(*upgrade_), std::move(r.stream), limits,
+                                guard_);
       } else {
-        detail::start_sse(std::move(stream_), std::move(r.stream), limits);
+        detail::start_sse(std::move(stream_), std::move(r.stream), limits, guard_);
       }
       return;
     }
@@ -199,6 +205,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = false;
   bool lingering_ = false;
   std::optional<bhttp::request<bhttp::string_body>> upgrade_;
+  std::shared_ptr<void> guard_;
   std::array<char, 4096> scratch_{};
 };
 
@@ -208,7 +215,17 @@ void HttpServer::Impl::do_accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
     if (!ec && !draining.load(std::memory_order_relaxed)) {
-      std::make_shared<Session>(std::move(socket), *this)->run();
+      if (connections.load(std::memory_order_relaxed) >= static_cast<std::int64_t>(opts.max_connections)) {
+        rejected.fetch_add(1, std::memory_order_relaxed);
+        beast::error_code ignored;
+        socket.close(ignored);  // over the limit: refuse early, before any work
+      } else {
+        connections.fetch_add(1, std::memory_order_relaxed);
+        std::shared_ptr<void> guard(static_cast<void*>(this), [](void* p) {
+          static_cast<Impl*>(p)->connections.fetch_sub(1, std::memory_order_relaxed);
+        });
+        std::make_shared<Session>(std::move(socket), *this, std::move(guard))->run();
+      }
     }
     do_accept();
   });
@@ -260,6 +277,8 @@ void HttpServer::stop_accepting() {
 }
 
 std::int64_t HttpServer::in_flight() const { return impl_->in_flight.load(); }
+std::int64_t HttpServer::connections() const { return impl_->connections.load(); }
+std::uint64_t HttpServer::rejected_connections() const { return impl_->rejected.load(); }
 
 void HttpServer::shutdown() {
   if (impl_->threads.empty()) return;

@@ -28,6 +28,7 @@ struct ServerOptions {
   std::size_t header_limit = 16 << 10;
   std::chrono::seconds read_timeout{15};  // whole request, headers and body
   std::chrono::seconds idle_timeout{60};  // between keep-alive requests
+  std::size_t max_connections = 10000;       // beyond: new connections are closed at once
   std::size_t stream_send_buffer = 1 << 20;  // per stream connection, then "slow consumer"
   std::chrono::seconds stream_heartbeat{15};
 };
@@ -46,6 +47,9 @@ class HttpServer {
   void stop_accepting();
   // Requests handed to the handler whose response has not been written yet.
   std::int64_t in_flight() const;
+  // Open connections (HTTP and streams) and those refused over the limit.
+  std::int64_t connections() const;
+  std::uint64_t rejected_connections() const;
   void shutdown();
 
   struct Impl;  // implementation detail, defined in server.cc

@@ -96,6 +96,10 @@ class QueuedSink : public StreamSink, public std::enable_shared_from_this<Derive
 
   std::shared_ptr<StreamSource> source_;
   StreamLimits limits_;
+ public:
+  std::shared_ptr<void> guard_;  // counts this connection while it lives
+
+ protected:
   std::atomic<bool> closed_{false};
   std::atomic<std::size_t> pending_{0};
   std::deque<std::string> queue_;
@@ -236,14 +240,18 @@ class SseSession final : public QueuedSink<SseSession> {
 
 void start_websocket(beast::tcp_stream&& stream,
                      beast::http::request<beast::http::string_body>&& upgrade,
-                     std::shared_ptr<StreamSource> source, StreamLimits limits) {
-  std::make_shared<WebSocketSession>(std::move(stream), std::move(source), limits)
-      ->run(std::move(upgrade));
+                     std::shared_ptr<StreamSource> source, StreamLimits limits,
+                     std::shared_ptr<void> guard) {
+  auto s = std::make_shared<WebSocketSession>(std::move(stream), std::move(source), limits);
+  s->guard_ = std::move(guard);
+  s->run(std::move(upgrade));
 }
 
 void start_sse(beast::tcp_stream&& stream, std::shared_ptr<StreamSource> source,
-               StreamLimits limits) {
-  std::make_shared<SseSession>(std::move(stream), std::move(source), limits)->run();
+               StreamLimits limits, std::shared_ptr<void> guard) {
+  auto s = std::make_shared<SseSession>(std::move(stream), std::move(source), limits);
+  s->guard_ = std::move(guard);
+  s->run();
 }
 
 }  // namespace sb::http::detail

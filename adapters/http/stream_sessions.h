@@ -19,11 +19,13 @@ struct StreamLimits {
   std::chrono::seconds heartbeat{15};
 };
 
+// `guard` is held for as long as the connection lives (connection counting).
 void start_websocket(boost::beast::tcp_stream&& stream,
                      boost::beast::http::request<boost::beast::http::string_body>&& upgrade,
-                     std::shared_ptr<StreamSource> source, StreamLimits limits);
+                     std::shared_ptr<StreamSource> source, StreamLimits limits,
+                     std::shared_ptr<void> guard);
 
 void start_sse(boost::beast::tcp_stream&& stream, std::shared_ptr<StreamSource> source,
-               StreamLimits limits);
+               StreamLimits limits, std::shared_ptr<void> guard);
 
 }  // namespace sb::http::detail

@@ -102,6 +102,15 @@ void StreamHub::unsubscribe(const std::string& tenant, const StreamSubscriber* s
   connections_.fetch_sub(1, std::memory_order_relaxed);
 }
 
+std::size_t StreamHub::count(const std::string& tenant, const std::string& operator_id) const {
+  auto t = find(tenant);
+  if (!t) return 0;
+  auto subs = t->subscribers.load(std::memory_order_acquire);
+  return static_cast<std::size_t>(std::count_if(subs->begin(), subs->end(), [&](const auto& s) {
+    return s->operator_id() == operator_id;
+  }));
+}
+
 std::uint64_t StreamHub::last_seq(const std::string& tenant) const {
   auto t = find(tenant);
   return t ? t->last_seq.load(std::memory_order_acquire) : 0;

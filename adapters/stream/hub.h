@@ -35,6 +35,8 @@ class StreamSubscriber {
   virtual ~StreamSubscriber() = default;
   // Any thread; must not block.
   virtual void deliver(const std::shared_ptr<const Frame>& frame) = 0;
+  // The operator this connection belongs to, "" for an admin.
+  virtual const std::string& operator_id() const = 0;
 };
 
 class StreamHub {
@@ -47,6 +49,8 @@ class StreamHub {
   std::uint64_t last_seq(const std::string& tenant) const;
   void seed_last_seq(const std::string& tenant, std::uint64_t seq);
   std::size_t connections() const { return connections_.load(std::memory_order_relaxed); }
+  // Open connections of one operator (O(connections of the tenant)).
+  std::size_t count(const std::string& tenant, const std::string& operator_id) const;
 
  private:
   struct Topic {
