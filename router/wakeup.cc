@@ -9,6 +9,18 @@
 namespace sb::router {
 
 namespace {
+// A full barrier between a store and a later load (the eventcount's Dekker
+// handshake). ThreadSanitizer does not model fences, so under it the same
+// ordering comes from a seq_cst read-modify-write on one shared atomic.
+void full_fence() {
+#if defined(__SANITIZE_THREAD__)
+  static std::atomic<int> barrier{0};
+  barrier.fetch_add(0, std::memory_order_seq_cst);
+#else
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+}
+
 long futex(std::atomic<std::uint32_t>* addr, int op, std::uint32_t val, const timespec* ts) {
   return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(addr), op, val, ts, nullptr, 0);
 }
@@ -16,7 +28,7 @@ long futex(std::atomic<std::uint32_t>* addr, int op, std::uint32_t val, const ti
 
 std::uint32_t Wakeup::prepare() {
   sleeping_.store(true, std::memory_order_seq_cst);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  full_fence();
   return epoch_.load(std::memory_order_seq_cst);
 }
 
@@ -33,7 +45,7 @@ void Wakeup::wait(std::uint32_t token, std::chrono::milliseconds timeout) {
 }
 
 void Wakeup::notify() {
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  full_fence();
   if (sleeping_.load(std::memory_order_seq_cst)) {
     epoch_.fetch_add(1, std::memory_order_seq_cst);
     futex(&epoch_, FUTEX_WAKE_PRIVATE, 1, nullptr);
