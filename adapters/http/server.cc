@@ -221,6 +221,11 @@ void HttpServer::Impl::do_accept() {
         socket.close(ignored);  // over the limit: refuse early, before any work
       } else {
         connections.fetch_add(1, std::memory_order_relaxed);
+        // Frames and small responses go out at once: with Nagle's algorithm a
+        // frame queued behind an unacknowledged one waits for the peer's
+        // delayed ACK (~40 ms), which showed in the webhook-to-offer tail.
+        beast::error_code nodelay_ec;
+        socket.set_option(tcp::no_delay(true), nodelay_ec);
         std::shared_ptr<void> guard(static_cast<void*>(this), [](void* p) {
           static_cast<Impl*>(p)->connections.fetch_sub(1, std::memory_order_relaxed);
         });

@@ -50,6 +50,7 @@ WebhookLoad::WebhookLoad(net::io_context& ioc, net::ip::tcp::endpoint server, Lo
 void WebhookLoad::run(Clock::time_point start, Clock::time_point stop) {
   start_ = start;
   stop_ = stop;
+  due_s_ = std::chrono::duration<double>(shape_.phase).count();
   due_ = start + shape_.phase;
   timer_.expires_at(shape_.open_loop ? due_ : start);
   timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
@@ -77,10 +78,15 @@ void WebhookLoad::account_unfinished() {
   for (const auto& c : conns_) c->close();
 }
 
-Clock::time_point WebhookLoad::next_due(Clock::time_point due) const {
-  const std::chrono::duration<double> since_start = due - start_;
-  const double rate = shape_.rate * shape_.burst.multiplier_at(since_start.count());
-  return due + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate));
+Clock::time_point WebhookLoad::advance_schedule() {
+  ++scheduled_;
+  const double phase_s = std::chrono::duration<double>(shape_.phase).count();
+  if (shape_.burst.enabled()) {
+    due_s_ += 1.0 / (shape_.rate * shape_.burst.multiplier_at(due_s_ - phase_s));
+  } else {
+    due_s_ = phase_s + static_cast<double>(scheduled_) / shape_.rate;
+  }
+  return start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(due_s_));
 }
 
 void WebhookLoad::on_schedule_tick() {
@@ -92,7 +98,7 @@ void WebhookLoad::on_schedule_tick() {
     } else {
       ++dropped;
     }
-    due_ = next_due(due_);
+    due_ = advance_schedule();
   }
   if (dropped > 0) recorder_.update([&](Counters& c, Latencies&) { c.backlog_dropped += dropped; });
   dispatch();

@@ -67,7 +67,8 @@ class WebhookLoad : public std::enable_shared_from_this<WebhookLoad> {
   void send(std::size_t conn, Clock::time_point due);
   void on_answer(std::size_t conn, const InFlight& sent, HttpResult&& r);
   void record_answer(const InFlight& sent, const HttpResult& r, Clock::time_point base);
-  Clock::time_point next_due(Clock::time_point due) const;
+  // Advances the schedule by one send; returns the new due time.
+  Clock::time_point advance_schedule();
 
   boost::asio::io_context& ioc_;
   LoadShape shape_;
@@ -80,6 +81,10 @@ class WebhookLoad : public std::enable_shared_from_this<WebhookLoad> {
   std::deque<Clock::time_point> backlog_;  // open loop: due sends waiting for a connection
   boost::asio::steady_timer timer_;
   Clock::time_point start_{}, stop_{}, due_{};
+  // The schedule in seconds since start_: computed, not accumulated in clock
+  // ticks, so that rounding does not add or lose sends over a long run.
+  std::uint64_t scheduled_ = 0;
+  double due_s_ = 0;
   // Recent 2xx'd fresh webhooks, the pool platform retries are drawn from.
   std::vector<std::shared_ptr<const WebhookRequest>> retry_pool_;
   std::size_t retry_pool_next_ = 0;
