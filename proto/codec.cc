@@ -7,6 +7,7 @@ namespace sb::proto {
 
 namespace od = json::od;
 using json::for_each_element;
+using json::decode_object;
 using json::for_each_field;
 using json::read_int64;
 using json::read_string;
@@ -58,21 +59,6 @@ Status read_identities(od::value v, std::vector<Identity>& out) {
     if (st.is_ok()) out.push_back(std::move(id));
     return st;
   });
-}
-
-// Parses a whole document whose root is an object, field by field.
-template <class T, class F>
-Result<T> decode_object(std::string_view body, std::string_view what, F&& on_field) {
-  simdjson::padded_string storage;
-  od::document doc;
-  if (auto st = json::begin(body, storage, doc); !st.is_ok()) return st;
-  od::object obj;
-  if (auto e = doc.get_object().get(obj)) return json::to_status(e, what);
-  T out{};
-  auto st = for_each_field(obj, [&](std::string_view k, od::value v) { return on_field(out, k, v); });
-  if (!st.is_ok()) return st;
-  if (auto fin = json::finish(doc); !fin.is_ok()) return fin;
-  return out;
 }
 
 }  // namespace

@@ -61,4 +61,20 @@ Status for_each_element(od::value v, std::string_view what, F&& on_element) {
   return Status::ok();
 }
 
+// Parses a whole document whose root is an object into a T, field by field:
+// on_field(T&, key, value) -> Status. Trailing content is an error.
+template <class T, class F>
+Result<T> decode_object(std::string_view body, std::string_view what, F&& on_field) {
+  simdjson::padded_string storage;
+  od::document doc;
+  if (auto st = begin(body, storage, doc); !st.is_ok()) return st;
+  od::object obj;
+  if (auto e = doc.get_object().get(obj)) return to_status(e, what);
+  T out{};
+  auto st = for_each_field(obj, [&](std::string_view k, od::value v) { return on_field(out, k, v); });
+  if (!st.is_ok()) return st;
+  if (auto fin = finish(doc); !fin.is_ok()) return fin;
+  return out;
+}
+
 }  // namespace sb::proto::json

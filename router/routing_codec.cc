@@ -47,20 +47,6 @@ Status read_u64(od::value v, std::uint64_t& out, std::string_view what) {
   return Status::ok();
 }
 
-template <class T, class F>
-Result<T> decode(std::string_view body, std::string_view what, F&& on_field) {
-  simdjson::padded_string storage;
-  od::document doc;
-  if (auto st = proto::json::begin(body, storage, doc); !st.is_ok()) return st;
-  od::object obj;
-  if (auto e = doc.get_object().get(obj)) return proto::json::to_status(e, what);
-  T out{};
-  auto st = for_each_field(obj, [&](std::string_view k, od::value v) { return on_field(out, k, v); });
-  if (!st.is_ok()) return st;
-  if (auto fin = proto::json::finish(doc); !fin.is_ok()) return fin;
-  return out;
-}
-
 }  // namespace
 
 proto::RoutingRecord to_record(const routing::QueueConfig& q) {
@@ -131,7 +117,7 @@ proto::RoutingRecord to_record(const routing::ConversationRecord& c) {
 }
 
 Result<routing::QueueConfig> decode_queue(std::string_view json) {
-  return decode<routing::QueueConfig>(json, "queue", [](auto& q, std::string_view k, od::value v) -> Status {
+  return proto::json::decode_object<routing::QueueConfig>(json, "queue", [](auto& q, std::string_view k, od::value v) -> Status {
     if (k == "name") return read_string(v, q.name, k);
     if (k == "skills") return read_strings(v, q.skills, k);
     if (k == "priority") {
@@ -184,7 +170,7 @@ Result<routing::QueueConfig> decode_queue(std::string_view json) {
 }
 
 Result<routing::OperatorConfig> decode_operator(std::string_view json) {
-  return decode<routing::OperatorConfig>(json, "operator", [](auto& o, std::string_view k, od::value v) -> Status {
+  return proto::json::decode_object<routing::OperatorConfig>(json, "operator", [](auto& o, std::string_view k, od::value v) -> Status {
     if (k == "id") return read_string(v, o.id, k);
     if (k == "name") return read_string(v, o.name, k);
     if (k == "skills") return read_strings(v, o.skills, k);
@@ -201,7 +187,7 @@ Result<routing::OperatorConfig> decode_operator(std::string_view json) {
 }
 
 Result<routing::OperatorRuntime> decode_runtime(std::string_view json) {
-  return decode<routing::OperatorRuntime>(json, "runtime", [](auto& r, std::string_view k, od::value v) -> Status {
+  return proto::json::decode_object<routing::OperatorRuntime>(json, "runtime", [](auto& r, std::string_view k, od::value v) -> Status {
     if (k == "id") return read_string(v, r.id, k);
     if (k == "status") {
       std::string s;
@@ -232,7 +218,7 @@ Result<routing::OperatorRuntime> decode_runtime(std::string_view json) {
 }
 
 Result<routing::ConversationRecord> decode_conversation_routing(std::string_view json) {
-  return decode<routing::ConversationRecord>(json, "routing", [](auto& c, std::string_view k, od::value v) -> Status {
+  return proto::json::decode_object<routing::ConversationRecord>(json, "routing", [](auto& c, std::string_view k, od::value v) -> Status {
     if (k == "id") return read_string(v, c.id, k);
     if (k == "queue") return read_string(v, c.queue, k);
     if (k == "kind") {

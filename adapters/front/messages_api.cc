@@ -91,6 +91,26 @@ void on_shard(router::ShardSet& shards, const Caller& caller,
 
 // An operator sees what it owns, is offered, or owned last (after a resolve
 // or a transfer it keeps the history of what it handled).
+// ?cursor=&limit= of the listing routes. Answers 400 itself and returns false
+// when either is malformed.
+bool parse_page(const http::HttpRequest& req, std::uint64_t& cursor, std::uint64_t& limit,
+                const Responder& respond) {
+  auto number = [](const std::string& s, std::uint64_t& out) {
+    auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+    return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
+  };
+  std::string raw;
+  if (req.query_param("cursor", raw) && !raw.empty() && !number(raw, cursor)) {
+    respond(json_error(400, "invalid_cursor", "cursor must come from next_cursor"));
+    return false;
+  }
+  if (req.query_param("limit", raw) && (!number(raw, limit) || limit == 0 || limit > 500)) {
+    respond(json_error(400, "invalid_limit", "limit is 1..500"));
+    return false;
+  }
+  return true;
+}
+
 bool may_see(const Caller& c, const proto::Conversation& conv) {
   return c.is_admin() || conv.operator_id == c.operator_id || conv.offered_to == c.operator_id ||
          conv.last_operator == c.operator_id;
@@ -191,10 +211,8 @@ void MessagesApi::list_conversations(const http::HttpRequest& req, const Caller&
                                      const Responder& respond) {
   router::TenantState::ConversationFilter f;
   std::string raw;
-  auto number = [](const std::string& s, std::uint64_t& out) {
-    auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-    return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
-  };
+  std::uint64_t limit = 50;
+  if (!parse_page(req, f.before_seq, limit, respond)) return;
   if (req.query_param("status", raw)) {
     if (raw != "queued" && raw != "offered" && raw != "assigned" && raw != "resolved") {
       return respond(json_error(400, "invalid_status", "status is queued, offered, assigned or resolved"));
@@ -204,13 +222,6 @@ void MessagesApi::list_conversations(const http::HttpRequest& req, const Caller&
   (void)req.query_param("queue", f.queue);
   (void)req.query_param("operator", f.operator_id);
   (void)req.query_param("contact", f.contact);
-  if (req.query_param("cursor", raw) && !raw.empty() && !number(raw, f.before_seq)) {
-    return respond(json_error(400, "invalid_cursor", "cursor must come from next_cursor"));
-  }
-  std::uint64_t limit = 50;
-  if (req.query_param("limit", raw) && (!number(raw, limit) || limit == 0 || limit > 500)) {
-    return respond(json_error(400, "invalid_limit", "limit is 1..500"));
-  }
   f.limit = limit;
   f.visible_to = caller.operator_id;
   auto body = std::make_shared<std::string>();
@@ -288,17 +299,7 @@ void MessagesApi::put_contact(const http::HttpRequest& req, const std::string& i
 void MessagesApi::timeline(const http::HttpRequest& req, const std::string& contact,
                            const Caller& caller, const Responder& respond) {
   std::uint64_t cursor = 0, limit = 50;
-  std::string raw;
-  auto number = [](const std::string& s, std::uint64_t& out) {
-    auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-    return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
-  };
-  if (req.query_param("cursor", raw) && !raw.empty() && !number(raw, cursor)) {
-    return respond(json_error(400, "invalid_cursor", "cursor must come from next_cursor"));
-  }
-  if (req.query_param("limit", raw) && (!number(raw, limit) || limit == 0 || limit > 500)) {
-    return respond(json_error(400, "invalid_limit", "limit is 1..500"));
-  }
+  if (!parse_page(req, cursor, limit, respond)) return;
   // An operator may read the timeline of a customer it is serving now.
   on_shard(shards_, caller,
            [contact, caller](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
