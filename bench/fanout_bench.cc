@@ -24,6 +24,7 @@ class CountingSubscriber final : public StreamSubscriber {
     if (f->visible_to(op_)) delivered_.fetch_add(1, std::memory_order_relaxed);
   }
   const std::string& operator_id() const override { return op_; }
+  void close(const std::string&) override {}
   std::atomic<std::uint64_t> delivered_{0};
 
  private:

@@ -169,6 +169,13 @@ int run_daemon(const Config& config) {
   while (server.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  // Streams get a close frame with a reason (clients resume with since=),
+  // and a moment to flush it before the I/O threads stop.
+  hub.close_all("server shutting down; reconnect with ?since=<last seq>");
+  const auto close_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (hub.connections() > 0 && std::chrono::steady_clock::now() < close_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   presence.stop();
   http_client.stop();  // in-flight attempts end as retries, recorded through the shards
   outbox.stop();       // pending replies stay in RocksDB for the next start

@@ -47,6 +47,9 @@ class StreamConnection final : public http::StreamSource,
   }
 
   const std::string& operator_id() const override { return caller_.operator_id; }
+  void close(const std::string& reason) override {
+    if (sink_) sink_->close(reason);
+  }
 
   void on_client_message(const std::string& text) override {
     // Application-level heartbeat for clients that cannot see WebSocket pings.

@@ -102,6 +102,14 @@ void StreamHub::unsubscribe(const std::string& tenant, const StreamSubscriber* s
   connections_.fetch_sub(1, std::memory_order_relaxed);
 }
 
+void StreamHub::close_all(const std::string& reason) {
+  auto map = topics_.load(std::memory_order_acquire);
+  for (const auto& [tenant, t] : *map) {
+    auto subs = t->subscribers.load(std::memory_order_acquire);
+    for (const auto& s : *subs) s->close(reason);
+  }
+}
+
 std::size_t StreamHub::count(const std::string& tenant, const std::string& operator_id) const {
   auto t = find(tenant);
   if (!t) return 0;

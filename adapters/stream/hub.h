@@ -37,6 +37,8 @@ class StreamSubscriber {
   virtual void deliver(const std::shared_ptr<const Frame>& frame) = 0;
   // The operator this connection belongs to, "" for an admin.
   virtual const std::string& operator_id() const = 0;
+  // Ends the connection with a reason (the client resumes with since=).
+  virtual void close(const std::string& reason) = 0;
 };
 
 class StreamHub {
@@ -49,6 +51,8 @@ class StreamHub {
   std::uint64_t last_seq(const std::string& tenant) const;
   void seed_last_seq(const std::string& tenant, std::uint64_t seq);
   std::size_t connections() const { return connections_.load(std::memory_order_relaxed); }
+  // Closes every stream connection with `reason` (graceful shutdown).
+  void close_all(const std::string& reason);
   // Open connections of one operator (O(connections of the tenant)).
   std::size_t count(const std::string& tenant, const std::string& operator_id) const;
 

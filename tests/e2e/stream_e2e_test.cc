@@ -167,6 +167,17 @@ TEST_F(StreamE2E, OperatorsSeeOnlyTheirOwnAdminsSeeAll) {
   EXPECT_FALSE(f.has_value()) << "taras must not see olena's conversation: " << f.value_or("");
 }
 
+TEST_F(StreamE2E, SigtermClosesStreamsWithAReason) {
+  WsClient ws;
+  ASSERT_EQ(ws.connect(daemon_.port(), "/v1/stream", auth()), 101);
+  ASSERT_TRUE(ws.read().has_value());  // hello
+  std::thread stopper([&] { EXPECT_EQ(daemon_.terminate(), 0); });
+  while (ws.read(5000)) {
+  }
+  stopper.join();
+  EXPECT_NE(ws.close_reason().find("shutting down"), std::string::npos) << ws.close_reason();
+}
+
 TEST_F(StreamE2E, BadSinceAndCredentialsAreRefused) {
   WsClient ws;
   EXPECT_EQ(ws.connect(daemon_.port(), "/v1/stream"), 401);
