@@ -27,11 +27,6 @@ Status read_enum(od::value v, Enum& out, std::string_view what, std::initializer
   return Status::invalid(std::string(what) + ": unknown value '" + s + "'");
 }
 
-Status read_u64(od::value v, std::uint64_t& out, std::string_view what) {
-  if (auto e = v.get_uint64().get(out)) return json::to_status(e, what);
-  return Status::ok();
-}
-
 Status read_attachments(od::value v, std::vector<Attachment>& out) {
   return for_each_element(v, "attachments", [&](od::value item) {
     Attachment a;
@@ -211,7 +206,7 @@ Result<OutboxItem> decode_outbox_item(std::string_view json) {
     if (k == "state") return read_string(v, o.state, k);
     if (k == "attempts") {
       std::uint64_t n = 0;
-      auto st = read_u64(v, n, k);
+      auto st = proto::json::read_uint64(v, n, k);
       o.attempts = static_cast<std::uint32_t>(n);
       return st;
     }
@@ -283,7 +278,7 @@ Result<Conversation> decode_conversation(std::string_view json) {
     if (k == "created_at") return read_int64(v, c.created_at, k);
     if (k == "updated_at") return read_int64(v, c.updated_at, k);
     if (k == "first_response_at") return read_int64(v, c.first_response_at, k);
-    if (k == "message_count") return read_u64(v, c.message_count, k);
+    if (k == "message_count") return proto::json::read_uint64(v, c.message_count, k);
     return Status::ok();
   });
 }
@@ -291,7 +286,7 @@ Result<Conversation> decode_conversation(std::string_view json) {
 Result<Message> decode_message(std::string_view json) {
   return decode_object<Message>(json, "message", [](Message& m, std::string_view k, od::value v) {
     if (k == "id") return read_string(v, m.id, k);
-    if (k == "seq") return read_u64(v, m.seq, k);
+    if (k == "seq") return proto::json::read_uint64(v, m.seq, k);
     if (k == "conversation") return read_string(v, m.conversation_id, k);
     if (k == "direction") {
       return read_enum(v, m.direction, k, {Direction::kIn, Direction::kOut, Direction::kNote});

@@ -90,6 +90,12 @@ Status read_int64(od::value v, std::int64_t& out, std::string_view what) {
   return Status::ok();
 }
 
+Status read_uint64(od::value v, std::uint64_t& out, std::string_view what) {
+  auto err = v.get_uint64().get(out);
+  if (err) return to_status(err, what);
+  return Status::ok();
+}
+
 Status read_id(od::value v, std::string& out, std::string_view what) {
   od::json_type t;
   auto err = v.type().get(t);

@@ -34,6 +34,7 @@ Status to_status(simdjson::error_code e, std::string_view what);
 // Typed readers with clear messages. `what` names the field for the error.
 Status read_string(od::value v, std::string& out, std::string_view what);
 Status read_int64(od::value v, std::int64_t& out, std::string_view what);
+Status read_uint64(od::value v, std::uint64_t& out, std::string_view what);
 // Accepts a JSON integer or a string of digits (ids are either, per platform).
 Status read_id(od::value v, std::string& out, std::string_view what);
 Status read_bool(od::value v, bool& out, std::string_view what);

@@ -42,11 +42,6 @@ Status read_small(od::value v, T& out, std::string_view what) {
   return Status::ok();
 }
 
-Status read_u64(od::value v, std::uint64_t& out, std::string_view what) {
-  if (auto e = v.get_uint64().get(out)) return proto::json::to_status(e, what);
-  return Status::ok();
-}
-
 }  // namespace
 
 proto::RoutingRecord to_record(const routing::QueueConfig& q) {
@@ -200,13 +195,13 @@ Result<routing::OperatorRuntime> decode_runtime(std::string_view json) {
     if (k == "last_assigned_at") return read_int64(v, r.last_assigned_at, k);
     if (k == "missed_in_row") return read_small(v, r.missed_in_row, k);
     if (k == "offline_since") return read_int64(v, r.offline_since, k);
-    if (k == "seq") return read_u64(v, r.seq, k);
+    if (k == "seq") return proto::json::read_uint64(v, r.seq, k);
     if (k == "round_robin") {
       return for_each_element(v, k, [&](od::value item) {
         routing::RoundRobinMark m;
         auto st = for_each_field(item, "round_robin", [&](std::string_view mk, od::value mv) {
           if (mk == "queue") return read_string(mv, m.queue, mk);
-          if (mk == "ticket") return read_u64(mv, m.ticket, mk);
+          if (mk == "ticket") return proto::json::read_uint64(mv, m.ticket, mk);
           return Status::ok();
         });
         r.round_robin.push_back(std::move(m));
@@ -248,7 +243,7 @@ Result<routing::ConversationRecord> decode_conversation_routing(std::string_view
       return st;
     }
     if (k == "queued_at") return read_int64(v, c.queued_at, k);
-    if (k == "order") return read_u64(v, c.order, k);
+    if (k == "order") return proto::json::read_uint64(v, c.order, k);
     if (k == "cooldowns") {
       return for_each_element(v, k, [&](od::value item) {
         routing::Cooldown cd;

@@ -34,6 +34,21 @@ std::vector<std::string> mentions_in(const std::string& text) {
 }
 }  // namespace
 
+proto::Message TenantState::new_message(const proto::Conversation& conv, proto::Direction direction,
+                                        const std::string& author, const std::string& text,
+                                        TimeMs now) {
+  proto::Message m;
+  m.seq = next_seq();
+  m.id = proto::make_id("m", m.seq);
+  m.conversation_id = conv.id;
+  m.direction = direction;
+  m.author = author;
+  m.text = text;
+  m.channel = conv.channel;
+  m.created_at = now;
+  return m;
+}
+
 Result<proto::Message> TenantState::reply(const std::string& conversation, const std::string& op,
                                           const std::string& text, TimeMs now,
                                           std::vector<Change>& out) {
@@ -43,15 +58,7 @@ Result<proto::Message> TenantState::reply(const std::string& conversation, const
   if (conv.status != proto::ConversationStatus::kAssigned || conv.operator_id != op) {
     return Status(Code::kConflict, "only the conversation's current owner can reply");
   }
-  proto::Message m;
-  m.seq = next_seq();
-  m.id = proto::make_id("m", m.seq);
-  m.conversation_id = conv.id;
-  m.direction = proto::Direction::kOut;
-  m.author = op;
-  m.text = text;
-  m.channel = conv.channel;
-  m.created_at = now;
+  proto::Message m = new_message(conv, proto::Direction::kOut, op, text, now);
   conv.updated_at = now;
   conv.message_count += 1;
   if (conv.first_response_at == 0) conv.first_response_at = now;
@@ -75,15 +82,7 @@ Result<proto::Message> TenantState::note(const std::string& conversation, const 
   auto it = conversations_.find(conversation);
   if (it == conversations_.end()) return Status::not_found("unknown conversation");
   proto::Conversation& conv = it->second;
-  proto::Message m;
-  m.seq = next_seq();
-  m.id = proto::make_id("m", m.seq);
-  m.conversation_id = conv.id;
-  m.direction = proto::Direction::kNote;
-  m.author = author;
-  m.text = text;
-  m.channel = conv.channel;
-  m.created_at = now;
+  proto::Message m = new_message(conv, proto::Direction::kNote, author, text, now);
   conv.updated_at = now;
   append_log("message.created", now, conv, &m, m.seq, out);
   for (const auto& name : mentions_in(text)) {

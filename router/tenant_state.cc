@@ -142,19 +142,12 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
                   now, out);
   }
 
-  proto::Message m;
-  m.seq = next_seq();
-  m.id = proto::make_id("m", m.seq);
-  m.conversation_id = conv->id;
-  m.direction = proto::Direction::kIn;
-  m.author = contact.id;
-  m.text = e.text;
-  m.channel = e.channel;
+  proto::Message m = new_message(*conv, proto::Direction::kIn, contact.id, e.text, now);
+  m.channel = e.channel;  // the customer may write on another channel than the conversation's
   m.event_id = e.event_id;
   m.kind = e.kind;
   if (e.kind == proto::EventKind::kEdit) m.edit_of = e.platform_message_id;
   m.attachments = e.attachments;
-  m.created_at = now;
 
   conv->updated_at = now;
   conv->message_count += 1;

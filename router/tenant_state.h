@@ -128,6 +128,9 @@ class TenantState {
 
  private:
   std::uint64_t next_seq() { return ++last_seq_; }
+  // A message of `conv` with the next seq as its id, stamped `now`.
+  proto::Message new_message(const proto::Conversation& conv, proto::Direction direction,
+                             const std::string& author, const std::string& text, proto::TimeMs now);
   proto::Contact& resolve_contact(const proto::InboundEvent& e, proto::TimeMs now,
                                   std::vector<proto::Change>& out);
   void append_log(std::string_view type, proto::TimeMs now, const proto::Conversation& conv,

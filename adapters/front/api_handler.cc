@@ -52,29 +52,24 @@ Route route_of(const std::vector<std::string_view>& seg) {
 Result<proto::ChannelConfig> parse_channel_body(std::string_view body, const std::string& name) {
   namespace od = proto::json::od;
   using proto::json::read_string;
-  simdjson::padded_string storage;
-  od::document doc;
-  if (auto st = proto::json::begin(body, storage, doc); !st.is_ok()) return st;
-  od::object obj;
-  if (auto e = doc.get_object().get(obj)) return proto::json::to_status(e, "channel");
-  proto::ChannelConfig c;
-  c.name = name;
-  auto st = proto::json::for_each_field(obj, [&](std::string_view k, od::value v) -> Status {
-    if (k == "type") return read_string(v, c.type, "type");
-    if (k == "secret") return read_string(v, c.secret, "secret");
-    if (k == "verify_token") return read_string(v, c.verify_token, "verify_token");
-    if (k == "queue") return read_string(v, c.queue, "queue");
-    if (k == "outbound") {
-      return proto::json::for_each_field(v, "outbound", [&](std::string_view ok, od::value ov) {
-        if (ok == "base_url") return read_string(ov, c.outbound_base_url, "outbound.base_url");
-        if (ok == "token") return read_string(ov, c.outbound_token, "outbound.token");
+  auto parsed = proto::json::decode_object<proto::ChannelConfig>(
+      body, "channel", [](proto::ChannelConfig& c, std::string_view k, od::value v) -> Status {
+        if (k == "type") return read_string(v, c.type, "type");
+        if (k == "secret") return read_string(v, c.secret, "secret");
+        if (k == "verify_token") return read_string(v, c.verify_token, "verify_token");
+        if (k == "queue") return read_string(v, c.queue, "queue");
+        if (k == "outbound") {
+          return proto::json::for_each_field(v, "outbound", [&](std::string_view ok, od::value ov) {
+            if (ok == "base_url") return read_string(ov, c.outbound_base_url, "outbound.base_url");
+            if (ok == "token") return read_string(ov, c.outbound_token, "outbound.token");
+            return Status::ok();
+          });
+        }
         return Status::ok();
       });
-    }
-    return Status::ok();
-  });
-  if (!st.is_ok()) return st;
-  if (auto fin = proto::json::finish(doc); !fin.is_ok()) return fin;
+  if (!parsed) return parsed.status();
+  proto::ChannelConfig& c = parsed.value();
+  c.name = name;
   if (find_channel(c.type) == nullptr) {
     std::string known;
     for (auto t : channel_types()) known += (known.empty() ? "" : ", ") + std::string(t);

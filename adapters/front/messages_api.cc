@@ -18,50 +18,45 @@ constexpr std::size_t kMaxText = 16 << 10;
 
 Result<std::string> parse_text(std::string_view body) {
   namespace od = proto::json::od;
-  simdjson::padded_string storage;
-  od::document doc;
-  if (auto st = proto::json::begin(body, storage, doc); !st.is_ok()) return st;
-  od::object obj;
-  if (auto e = doc.get_object().get(obj)) return proto::json::to_status(e, "body");
-  std::string text;
-  auto st = proto::json::for_each_field(obj, [&](std::string_view k, od::value v) {
-    if (k == "text") return proto::json::read_string(v, text, "text");
+  struct Body {
+    std::string text;
+  };
+  auto parsed = proto::json::decode_object<Body>(body, "body", [](Body& b, std::string_view k, od::value v) {
+    if (k == "text") return proto::json::read_string(v, b.text, "text");
     return Status::ok();
   });
-  if (!st.is_ok()) return st;
-  if (auto fin = proto::json::finish(doc); !fin.is_ok()) return fin;
-  if (text.empty()) return Status::invalid("text is required");
-  if (text.size() > kMaxText) return Status::invalid("text is longer than 16 KiB");
-  return text;
+  if (!parsed) return parsed.status();
+  if (parsed->text.empty()) return Status::invalid("text is required");
+  if (parsed->text.size() > kMaxText) return Status::invalid("text is longer than 16 KiB");
+  return std::move(parsed->text);
 }
 
 Result<proto::Contact> parse_contact_patch(std::string_view body, const std::string& id) {
   namespace od = proto::json::od;
-  simdjson::padded_string storage;
-  od::document doc;
-  if (auto st = proto::json::begin(body, storage, doc); !st.is_ok()) return st;
-  od::object obj;
-  if (auto e = doc.get_object().get(obj)) return proto::json::to_status(e, "contact");
-  proto::Contact c;
-  c.id = id;
-  auto st = proto::json::for_each_field(obj, [&](std::string_view k, od::value v) -> Status {
-    if (k == "name") return proto::json::read_string(v, c.name, k);
-    if (k == "phone") return proto::json::read_string(v, c.phone, k);
-    if (k == "email") return proto::json::read_string(v, c.email, k);
-    if (k == "status") return proto::json::read_string(v, c.status, k);
-    if (k == "custom") {
-      return proto::json::for_each_field(v, "custom", [&](std::string_view ck, od::value cv) {
-        std::string val;
-        if (auto r = proto::json::read_string(cv, val, "custom values are strings"); !r.is_ok()) return r;
-        if (!proto::is_valid_name(ck)) return Status::invalid("custom field names are [A-Za-z0-9._-]{1,64}");
-        c.custom.emplace_back(std::string(ck), std::move(val));
+  auto parsed = proto::json::decode_object<proto::Contact>(
+      body, "contact", [](proto::Contact& c, std::string_view k, od::value v) -> Status {
+        if (k == "name") return proto::json::read_string(v, c.name, k);
+        if (k == "phone") return proto::json::read_string(v, c.phone, k);
+        if (k == "email") return proto::json::read_string(v, c.email, k);
+        if (k == "status") return proto::json::read_string(v, c.status, k);
+        if (k == "custom") {
+          return proto::json::for_each_field(v, "custom", [&](std::string_view ck, od::value cv) {
+            std::string val;
+            if (auto r = proto::json::read_string(cv, val, "custom values are strings"); !r.is_ok()) {
+              return r;
+            }
+            if (!proto::is_valid_name(ck)) {
+              return Status::invalid("custom field names are [A-Za-z0-9._-]{1,64}");
+            }
+            c.custom.emplace_back(std::string(ck), std::move(val));
+            return Status::ok();
+          });
+        }
         return Status::ok();
       });
-    }
-    return Status::ok();
-  });
-  if (!st.is_ok()) return st;
-  if (auto fin = proto::json::finish(doc); !fin.is_ok()) return fin;
+  if (!parsed) return parsed.status();
+  proto::Contact& c = parsed.value();
+  c.id = id;
   for (const auto* f : {&c.name, &c.phone, &c.email, &c.status}) {
     if (f->size() > 256) return Status::invalid("contact fields are at most 256 bytes");
   }
@@ -69,11 +64,20 @@ Result<proto::Contact> parse_contact_patch(std::string_view body, const std::str
   for (const auto& [k, v] : c.custom) {
     if (v.size() > 1024) return Status::invalid("custom values are at most 1 KiB");
   }
-  return c;
+  return std::move(c);
 }
 
 void fail(const Responder& respond, const Status& st) {
   respond(json_error(http_status_of(st), error_code_of(st), st.message()));
+}
+
+// The usual completion: the JSON `body` built on the shard, or the error.
+std::function<void(Status)> answer(const Responder& respond, std::shared_ptr<std::string> body,
+                                   int status = 200) {
+  return [respond, body = std::move(body), status](Status st) {
+    if (!st.is_ok()) return fail(respond, st);
+    respond(http::json_ok(std::move(*body), status));
+  };
 }
 
 // Runs `apply` on the tenant's shard and hands its status to `then` after
@@ -168,10 +172,7 @@ void MessagesApi::write(const http::HttpRequest& req, const std::string& convers
              proto::write_public(w, *m);
              return Status::ok();
            },
-           [respond, body](Status st) {
-             if (!st.is_ok()) return fail(respond, st);
-             respond(http::json_ok(std::move(*body), 201));
-           },
+           answer(respond, body, 201),
            respond);
 }
 
@@ -241,10 +242,7 @@ void MessagesApi::list_conversations(const http::HttpRequest& req, const Caller&
              w.end_object();
              return Status::ok();
            },
-           [respond, body](Status st) {
-             if (!st.is_ok()) return fail(respond, st);
-             respond(http::json_ok(std::move(*body)));
-           },
+           answer(respond, body),
            respond);
 }
 
@@ -262,10 +260,7 @@ void MessagesApi::get_contact(const std::string& id, const Caller& caller, const
              proto::write_public(w, *c);
              return Status::ok();
            },
-           [respond, body](Status st) {
-             if (!st.is_ok()) return fail(respond, st);
-             respond(http::json_ok(std::move(*body)));
-           },
+           answer(respond, body),
            respond);
 }
 
@@ -289,10 +284,7 @@ void MessagesApi::put_contact(const http::HttpRequest& req, const std::string& i
              proto::write_public(w, *c);
              return Status::ok();
            },
-           [respond, body](Status st) {
-             if (!st.is_ok()) return fail(respond, st);
-             respond(http::json_ok(std::move(*body)));
-           },
+           answer(respond, body),
            respond);
 }
 

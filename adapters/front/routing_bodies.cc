@@ -36,15 +36,14 @@ Status read_seconds(od::value v, routing::TimeMs& out_ms, std::string_view what)
   return Status::ok();
 }
 
+// A body whose fields the callback stores itself: decode_object into nothing.
 template <class F>
 Status parse_object(std::string_view body, std::string_view what, F&& on_field) {
-  simdjson::padded_string storage;
-  od::document doc;
-  if (auto st = proto::json::begin(body, storage, doc); !st.is_ok()) return st;
-  od::object obj;
-  if (auto e = doc.get_object().get(obj)) return proto::json::to_status(e, what);
-  if (auto st = for_each_field(obj, on_field); !st.is_ok()) return st;
-  return proto::json::finish(doc);
+  struct Fields {};
+  return proto::json::decode_object<Fields>(body, what, [&](Fields&, std::string_view k, od::value v) {
+           return on_field(k, v);
+         })
+      .status();
 }
 }  // namespace
 
