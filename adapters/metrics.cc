@@ -54,6 +54,11 @@ class ShardCollector final : public prometheus::Collectable {
            [&](const router::Shard& s) { return rd(s.stats().commit_micros_total) / 1e6; });
     family("switchboard_shard_rejected_total", "Commands refused because a shard queue was full",
            MT::Counter, [&](const router::Shard& s) { return rd(s.stats().rejected_full); });
+    family("switchboard_outbound_pending", "Replies waiting for delivery (pending outbox items)",
+           MT::Gauge, [&](const router::Shard& s) { return rd(s.stats().outbound_pending); });
+    family("switchboard_outbound_refused_total",
+           "Replies refused because their channel had limits.max_pending_outbound_per_channel waiting",
+           MT::Counter, [&](const router::Shard& s) { return rd(s.stats().outbound_refused); });
     family("switchboard_shard_queue_depth", "Commands waiting in a shard queue", MT::Gauge,
            [&](const router::Shard& s) { return static_cast<double>(s.queue_depth()); });
     return out;

@@ -14,6 +14,7 @@ std::string_view code_name(Code code) {
     case Code::kUnavailable: return "unavailable";
     case Code::kIoError: return "io_error";
     case Code::kCorruption: return "corruption";
+    case Code::kResourceExhausted: return "resource_exhausted";
     case Code::kInternal: return "internal";
   }
   return "unknown";

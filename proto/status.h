@@ -18,6 +18,7 @@ enum class Code : unsigned char {
   kConflict,
   kTooLarge,
   kUnavailable,       // overloaded or not ready; the caller may retry
+  kResourceExhausted, // a per-tenant limit is reached; the caller may retry later
   kIoError,           // storage could not read or write
   kCorruption,        // stored bytes that do not decode
   kInternal,

@@ -34,6 +34,9 @@ class ReloadVisitor final : public storage::RecoveryVisitor {
     if (!owns_(t)) return;
     if (auto st = tenant_(t).restore(r); !st.is_ok() && status.is_ok()) status = st;
   }
+  void on_outbox(const std::string& t, proto::OutboxItem item) override {
+    if (owns_(t)) tenant_(t).restore_pending_outbound(item);
+  }
   Status status;
 
  private:
@@ -89,6 +92,7 @@ Status Shard::finish_restore(proto::TimeMs now) {
     t->finish_restore(now, set.changes);
     if (!set.changes.empty()) sets.push_back(std::move(set));
   }
+  publish_outbound_stats();
   if (sets.empty()) return Status::ok();
   std::vector<const proto::ChangeSet*> ptrs;
   for (const auto& s : sets) ptrs.push_back(&s);
@@ -223,6 +227,7 @@ void Shard::process_batch(std::vector<Command*>& batch) {
     healthy_.store(false, std::memory_order_release);
   }
 
+  publish_outbound_stats();
   if (st.is_ok() && options_.on_committed) {
     for (const auto& set : sets) {
       if (!set.changes.empty()) options_.on_committed(set);
@@ -249,6 +254,8 @@ void Shard::process_batch(std::vector<Command*>& batch) {
 }
 
 Status Shard::reload() {
+  // Tenants are rebuilt from disk; refusals are not stored, so carry them over.
+  for (const auto& [id, t] : tenants_) refused_before_reload_ += t->outbound_refused();
   tenants_.clear();
   ReloadVisitor v(options_.owns, [this](const std::string& t) -> TenantState& { return tenant(t); });
   const auto now = options_.clock();
@@ -256,6 +263,16 @@ Status Shard::reload() {
   if (st.is_ok()) st = v.status;
   if (!st.is_ok()) return st;
   return finish_restore(now);
+}
+
+void Shard::publish_outbound_stats() {
+  std::uint64_t pending = 0, refused = 0;
+  for (const auto& [id, t] : tenants_) {
+    pending += t->outbound_pending();
+    refused += t->outbound_refused();
+  }
+  stats_.outbound_pending.store(pending, std::memory_order_relaxed);
+  stats_.outbound_refused.store(refused_before_reload_ + refused, std::memory_order_relaxed);
 }
 
 void Shard::fire_timers(proto::TimeMs now, std::vector<proto::ChangeSet>& sets) {

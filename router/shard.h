@@ -44,6 +44,9 @@ struct ShardStats {
   std::atomic<std::uint64_t> commit_failures{0};
   std::atomic<std::uint64_t> commit_micros_total{0};
   std::atomic<std::uint64_t> rejected_full{0};
+  // Summed over the shard's tenants after each batch (TenantState::outbound_*).
+  std::atomic<std::uint64_t> outbound_pending{0};
+  std::atomic<std::uint64_t> outbound_refused{0};
 };
 
 class Shard {
@@ -81,6 +84,7 @@ class Shard {
   void fail_all(std::vector<Command*>& batch, const Status& st);
   Status reload();
   void fire_timers(proto::TimeMs now, std::vector<proto::ChangeSet>& sets);
+  void publish_outbound_stats();
   // How long the shard may sleep: until the next routing deadline, at most kIdleWake.
   std::chrono::milliseconds sleep_budget() const;
   TenantState& tenant(const std::string& id);
@@ -93,6 +97,7 @@ class Shard {
   Wakeup wakeup_;
   std::atomic<bool> stopping_{false};
   bool needs_reload_ = false;  // shard thread only
+  std::uint64_t refused_before_reload_ = 0;  // shard thread only
   std::atomic<bool> healthy_{true};
   std::thread thread_;
   ShardStats stats_;

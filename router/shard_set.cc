@@ -30,6 +30,7 @@ class StartupVisitor final : public storage::RecoveryVisitor {
     if (auto st = state(t).restore(r); !st.is_ok() && status.is_ok()) status = st;
   }
   void on_outbox(const std::string& t, proto::OutboxItem item) override {
+    state(t).restore_pending_outbound(item);
     pending.emplace_back(t, std::move(item));
   }
   Status status;

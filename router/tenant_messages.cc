@@ -58,6 +58,16 @@ Result<proto::Message> TenantState::reply(const std::string& conversation, const
   if (conv.status != proto::ConversationStatus::kAssigned || conv.operator_id != op) {
     return Status(Code::kConflict, "only the conversation's current owner can reply");
   }
+  const auto limit = options_.max_pending_outbound_per_channel;
+  auto& pending = outbound_pending_[conv.channel];
+  if (limit != 0 && pending >= limit) {
+    ++outbound_refused_;
+    return Status(Code::kResourceExhausted,
+                  "channel " + conv.channel + " has " + std::to_string(pending) +
+                      " replies waiting for delivery; retry later");
+  }
+  ++pending;
+  ++outbound_pending_total_;
   proto::Message m = new_message(conv, proto::Direction::kOut, op, text, now);
   conv.updated_at = now;
   conv.message_count += 1;
@@ -140,10 +150,29 @@ Result<proto::Contact> TenantState::update_contact(const proto::Contact& patch, 
   return c;
 }
 
+void TenantState::restore_pending_outbound(const proto::OutboxItem& item) {
+  if (item.state != "pending") return;
+  ++outbound_pending_[item.channel];
+  ++outbound_pending_total_;
+}
+
+std::uint32_t TenantState::outbound_pending(const std::string& channel) const {
+  auto it = outbound_pending_.find(channel);
+  return it == outbound_pending_.end() ? 0 : it->second;
+}
+
+void TenantState::outbound_settled(const std::string& channel) {
+  auto it = outbound_pending_.find(channel);
+  if (it == outbound_pending_.end() || it->second == 0) return;  // settled twice: keep counts sane
+  --it->second;
+  --outbound_pending_total_;
+}
+
 void TenantState::record_delivery(const proto::OutboxItem& item, TimeMs now,
                                   std::vector<Change>& out) {
   out.emplace_back(item);
   if (item.state == "pending") return;  // a retry is scheduled: nothing to tell yet
+  outbound_settled(item.channel);
   auto it = conversations_.find(item.conversation_id);
   if (it == conversations_.end()) return;
   const auto seq = next_seq();

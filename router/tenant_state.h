@@ -28,6 +28,10 @@ struct TenantOptions {
   // A customer writing again within this long after a resolve reopens the
   // conversation; later, a new one opens (preferring the last operator).
   proto::TimeMs reopen_window_ms = 3600LL * 1000;
+  // Replies waiting for delivery on one channel (pending outbox items); a
+  // further reply is refused with kResourceExhausted, so a platform that is
+  // down cannot make the outbox grow without bound. 0: no limit.
+  std::uint32_t max_pending_outbound_per_channel = 10000;
   routing::DispatcherOptions routing;
 };
 
@@ -53,7 +57,9 @@ class TenantState {
 
   // An operator's reply to the customer (direction "out"), queued in the
   // outbox for delivery on the conversation's channel. NotFound for an
-  // unknown conversation, Conflict unless `op` is its current owner.
+  // unknown conversation, Conflict unless `op` is its current owner,
+  // ResourceExhausted when the channel has max_pending_outbound_per_channel
+  // replies not yet delivered.
   Result<proto::Message> reply(const std::string& conversation, const std::string& op,
                                const std::string& text, proto::TimeMs now,
                                std::vector<proto::Change>& out);
@@ -99,6 +105,8 @@ class TenantState {
   void restore(proto::Conversation c);
   void restore(const proto::DedupMark& m);
   void restore_last_seq(std::uint64_t seq);
+  // A pending outbox item: counts against its channel's outbound limit.
+  void restore_pending_outbound(const proto::OutboxItem& item);
   // Queue/operator/runtime/conversation-routing records; unknown kinds are
   // ignored. Corrupt records are a Status.
   Status restore(const proto::RoutingRecord& r);
@@ -125,6 +133,11 @@ class TenantState {
   std::size_t conversation_count() const { return conversations_.size(); }
   std::size_t contact_count() const { return contacts_.size(); }
   const DedupWindow& dedup() const { return dedup_; }
+  // Replies not yet delivered or failed, over all channels / on one.
+  std::uint64_t outbound_pending() const { return outbound_pending_total_; }
+  std::uint32_t outbound_pending(const std::string& channel) const;
+  // Replies refused because their channel was at its limit (since start).
+  std::uint64_t outbound_refused() const { return outbound_refused_; }
 
  private:
   std::uint64_t next_seq() { return ++last_seq_; }
@@ -145,6 +158,10 @@ class TenantState {
   std::unordered_map<std::string, proto::Conversation> conversations_;
   // contact id -> its latest conversation (open or resolved, for reopening)
   std::unordered_map<std::string, std::string> latest_by_contact_;
+  std::unordered_map<std::string, std::uint32_t> outbound_pending_;  // channel -> pending replies
+  std::uint64_t outbound_pending_total_ = 0;
+  std::uint64_t outbound_refused_ = 0;
+  void outbound_settled(const std::string& channel);
   routing::Dispatcher dispatcher_;
   routing::Output routed_;  // scratch, reused between inputs
   void apply_routing(proto::TimeMs now, std::vector<proto::Change>& out);

@@ -60,6 +60,10 @@ Config load_config_file(const std::string& path) {
     std::int64_t streams = static_cast<std::int64_t>(c.max_streams_per_operator);
     take(*s, "max_connections", conns);
     take(*s, "max_streams_per_operator", streams);
+    take(*s, "max_pending_outbound_per_channel", c.max_pending_outbound_per_channel);
+    if (c.max_pending_outbound_per_channel < 0 || c.max_pending_outbound_per_channel > 100000000) {
+      throw std::runtime_error("limits.max_pending_outbound_per_channel must be 0..100000000");
+    }
     if (auto v = (*s)["webhooks_per_second"].value<double>()) c.webhooks_per_second = *v;
     if (auto v = (*s)["webhook_burst"].value<double>()) c.webhook_burst = *v;
     if (conns < 1 || streams < 1 || c.webhooks_per_second < 0 || c.webhook_burst < 0) {

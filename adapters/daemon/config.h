@@ -40,6 +40,7 @@ struct Config {
   double webhooks_per_second = 20000;  // per tenant, sustained; 0 = unlimited
   double webhook_burst = 40000;
   std::size_t max_streams_per_operator = 10;
+  std::int64_t max_pending_outbound_per_channel = 10000;  // replies not yet delivered; 0: no limit
   std::vector<TenantDecl> tenants;  // empty: the embedded "demo" tenant
 };
 

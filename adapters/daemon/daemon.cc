@@ -99,6 +99,8 @@ int run_daemon(const Config& config) {
   };
   shard_options.tenant.dedup_window_ms = config.dedup_window_s * 1000;
   shard_options.tenant.reopen_window_ms = config.reopen_window_s * 1000;
+  shard_options.tenant.max_pending_outbound_per_channel =
+      static_cast<std::uint32_t>(config.max_pending_outbound_per_channel);
   shard_options.tenant.routing.sticky_window_ms = config.sticky_window_s * 1000;
   shard_options.tenant.routing.cooldown_ms = config.offer_cooldown_s * 1000;
   shard_options.tenant.routing.max_missed_offers = static_cast<std::uint32_t>(config.max_missed_offers);

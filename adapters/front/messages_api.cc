@@ -172,7 +172,15 @@ void MessagesApi::write(const http::HttpRequest& req, const std::string& convers
              proto::write_public(w, *m);
              return Status::ok();
            },
-           answer(respond, body, 201),
+           [respond, body](Status st) {
+             if (st.code() == Code::kResourceExhausted) {
+               // The channel's platform is not taking replies: nothing was stored.
+               auto r = json_error(429, "outbound_backlog", st.message());
+               r.headers.emplace_back("Retry-After", "5");
+               return respond(std::move(r));
+             }
+             answer(respond, body, 201)(std::move(st));
+           },
            respond);
 }
 

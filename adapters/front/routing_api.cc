@@ -24,6 +24,7 @@ int http_status_of(const Status& st) {
     case Code::kNotFound: return 404;
     case Code::kConflict: return 409;
     case Code::kTooLarge: return 413;
+    case Code::kResourceExhausted: return 429;
     case Code::kUnavailable:
     case Code::kIoError: return 503;
     default: return 500;

@@ -226,5 +226,59 @@ TEST(TenantState, EditsReferenceTheEditedMessage) {
   EXPECT_TRUE(found);
 }
 
+// limits.max_pending_outbound_per_channel: undelivered replies count per
+// channel; at the limit a reply is refused with nothing appended, and a final
+// delivery outcome (delivered or failed) frees a slot. Restored items count.
+TEST(TenantState, PendingRepliesPerChannelAreCapped) {
+  TenantOptions opts;
+  opts.max_pending_outbound_per_channel = 2;
+  TenantState t("acme", opts);
+  std::vector<proto::Change> out;
+  routing::OperatorConfig op;
+  op.id = "olena";
+  op.queues = {"default"};
+  op.capacity.chat = 2;
+  ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) { return d.put_operator(op, 0, o); }).is_ok());
+  ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) {
+                 return d.set_operator_status("olena", routing::OperatorStatus::kOnline, 0, o);
+               }).is_ok());
+  auto in = t.ingest(msg("tg", "1", "42", "hi"), "default", routing::ChannelKind::kChat, 1000, out);
+  ASSERT_TRUE(t.route(1000, out, [&](auto& d, auto& o) {
+                 return d.accept(in.conversation_id, "olena", 1000, o);
+               }).is_ok());
+
+  std::vector<proto::OutboxItem> items;
+  for (int i = 0; i < 2; ++i) {
+    out.clear();
+    ASSERT_TRUE(t.reply(in.conversation_id, "olena", "r", 2000, out).is_ok());
+    for (const auto& c : out) {
+      if (const auto* o = std::get_if<proto::OutboxItem>(&c)) items.push_back(*o);
+    }
+  }
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(t.outbound_pending("tg"), 2u);
+  out.clear();
+  auto refused = t.reply(in.conversation_id, "olena", "r", 2000, out);
+  EXPECT_EQ(refused.status().code(), Code::kResourceExhausted);
+  EXPECT_TRUE(out.empty()) << "a refused reply changes nothing";
+  EXPECT_EQ(t.outbound_refused(), 1u);
+
+  // A retry keeps the slot; a final outcome frees it.
+  items[0].state = "pending";
+  t.record_delivery(items[0], 3000, out);
+  EXPECT_EQ(t.outbound_pending(), 2u);
+  items[0].state = "failed";
+  t.record_delivery(items[0], 3000, out);
+  EXPECT_EQ(t.outbound_pending(), 1u);
+  EXPECT_TRUE(t.reply(in.conversation_id, "olena", "r", 4000, out).is_ok());
+
+  // After a restart, stored pending items count again.
+  TenantState restored("acme", opts);
+  restored.restore_pending_outbound(items[1]);
+  items[0].state = "delivered";
+  restored.restore_pending_outbound(items[0]);
+  EXPECT_EQ(restored.outbound_pending("tg"), 1u);
+}
+
 }  // namespace
 }  // namespace sb::router
