@@ -7,6 +7,8 @@ namespace sb::router {
 namespace {
 // Idle shards still wake periodically: cheap, and where timers will be served.
 constexpr std::chrono::milliseconds kIdleWake{200};
+// How often an unhealthy shard with no traffic retries storage.
+constexpr std::chrono::milliseconds kRecoveryRetry{250};
 
 // Recovery visitor that rebuilds only the tenants one shard owns.
 class ReloadVisitor final : public storage::RecoveryVisitor {
@@ -121,6 +123,13 @@ void Shard::run() {
       auto next = queue_.try_pop();
       if (!next) break;
       batch.push_back(*next);
+    }
+    // After a failed commit the shard retries storage by itself, also with
+    // no traffic, so readiness comes back once the disk takes writes again.
+    if (batch.empty() && needs_reload_ && std::chrono::steady_clock::now() >= next_recovery_try_) {
+      next_recovery_try_ = std::chrono::steady_clock::now() + kRecoveryRetry;
+      process_batch(batch);
+      continue;
     }
     const auto budget = sleep_budget();
     if (!batch.empty() || budget.count() == 0) {
@@ -294,6 +303,7 @@ std::chrono::milliseconds Shard::sleep_budget() const {
     auto d = t->next_deadline();
     if (d && (!earliest || *d < *earliest)) earliest = d;
   }
+  if (needs_reload_) return kRecoveryRetry;
   if (!earliest) return kIdleWake;
   const auto left = *earliest - now;
   if (left <= 0) return std::chrono::milliseconds(0);

@@ -98,6 +98,7 @@ class Shard {
   std::atomic<bool> stopping_{false};
   bool needs_reload_ = false;  // shard thread only
   std::uint64_t refused_before_reload_ = 0;  // shard thread only
+  std::chrono::steady_clock::time_point next_recovery_try_{};  // shard thread only
   std::atomic<bool> healthy_{true};
   std::thread thread_;
   ShardStats stats_;

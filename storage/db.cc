@@ -1,10 +1,14 @@
 #include "storage/db.h"
 
+#include <atomic>
+#include <thread>
+
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
 #include "proto/codec.h"
+#include "storage/fault_injection.h"
 #include "storage/keys.h"
 
 namespace sb::storage {
@@ -31,6 +35,8 @@ constexpr const char* kCfNames[kCount] = {"default",  "events",  "messages", "co
                                           "conversations", "dedup", "meta", "routing",
                                           "timeline", "outbox"};
 
+const Status kReopening = Status::unavailable("storage is being reopened after a write failure");
+
 std::string be64(std::uint64_t v) {
   std::string s;
   keys::append_be64(s, v);
@@ -40,16 +46,65 @@ std::string be64(std::uint64_t v) {
 }  // namespace
 
 struct Db::Impl {
+  std::string dir;
   DbOptions options;
+  std::unique_ptr<FaultInjection> faults;  // outlives db (declared first)
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> cf;
+  // Reopening after an error RocksDB cannot resume from needs the instance to
+  // itself: callers register in `users` (two uncontended atomic ops, no lock),
+  // and the reopener waits for them to leave.
+  std::atomic<int> users{0};
+  std::atomic<bool> reopening{false};
 
-  ~Impl() {
-    for (auto* h : cf) {
-      if (h != nullptr) (void)db->DestroyColumnFamilyHandle(h);
-    }
-    if (db) (void)db->Close();
+  ~Impl() { close(); }
+
+  Status open_rocks() {
+    rocksdb::Options opts;
+    opts.create_if_missing = true;
+    opts.create_missing_column_families = true;
+    opts.IncreaseParallelism(2);
+    // Many small batches from several shards: let RocksDB group concurrent
+    // writers too, and keep the WAL the only thing fsync'd on the write path.
+    opts.enable_pipelined_write = true;
+    opts.max_total_wal_size = 256ull << 20;
+    opts.keep_log_file_num = 4;
+    if (faults) opts.env = faults->env();
+    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+    for (const char* name : kCfNames) descs.emplace_back(name, rocksdb::ColumnFamilyOptions(opts));
+    rocksdb::DB* raw = nullptr;
+    cf.clear();
+    auto s = rocksdb::DB::Open(rocksdb::DBOptions(opts), dir, descs, &cf, &raw);
+    if (!s.ok()) return to_status(s, "open " + dir);
+    db.reset(raw);
+    return Status::ok();
   }
+  void close() {
+    for (auto* h : cf) {
+      if (h != nullptr && db) (void)db->DestroyColumnFamilyHandle(h);
+    }
+    cf.clear();
+    if (db) (void)db->Close();
+    db.reset();
+  }
+
+  // Holds the instance open for one call. `ok()` is false while it is being
+  // reopened or after a reopen failed: the caller answers kUnavailable.
+  class Use {
+   public:
+    explicit Use(Impl& i) : i_(i) {
+      i_.users.fetch_add(1, std::memory_order_seq_cst);
+      ok_ = !i_.reopening.load(std::memory_order_seq_cst) && i_.db != nullptr;
+    }
+    ~Use() { i_.users.fetch_sub(1, std::memory_order_seq_cst); }
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    bool ok() const { return ok_; }
+
+   private:
+    Impl& i_;
+    bool ok_ = false;
+  };
 
   void put(rocksdb::WriteBatch& b, Cf c, const std::string& k, const std::string& v) {
     (void)b.Put(cf[c], k, v);
@@ -95,28 +150,19 @@ Db::Db(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Db::~Db() = default;
 
 Result<std::unique_ptr<Db>> Db::open(const std::string& dir, DbOptions options) {
-  rocksdb::Options opts;
-  opts.create_if_missing = true;
-  opts.create_missing_column_families = true;
-  opts.IncreaseParallelism(2);
-  // Many small batches from several shards: let RocksDB group concurrent
-  // writers too, and keep the WAL the only thing fsync'd on the write path.
-  opts.enable_pipelined_write = true;
-  opts.max_total_wal_size = 256ull << 20;
-  opts.keep_log_file_num = 4;
-
-  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-  for (const char* name : kCfNames) descs.emplace_back(name, rocksdb::ColumnFamilyOptions(opts));
   auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
   impl->options = options;
-  rocksdb::DB* raw = nullptr;
-  auto s = rocksdb::DB::Open(rocksdb::DBOptions(opts), dir, descs, &impl->cf, &raw);
-  if (!s.ok()) return to_status(s, "open " + dir);
-  impl->db.reset(raw);
+  if (!options.fault_injection_file.empty()) {
+    impl->faults = std::make_unique<FaultInjection>(options.fault_injection_file);
+  }
+  if (auto st = impl->open_rocks(); !st.is_ok()) return st;
   return std::unique_ptr<Db>(new Db(std::move(impl)));
 }
 
 Status Db::commit(std::span<const proto::ChangeSet* const> sets) {
+  Impl::Use use(*impl_);  // before the batch: it needs the column family handles
+  if (!use.ok()) return kReopening;
   rocksdb::WriteBatch batch;
   for (const auto* set : sets) {
     for (const auto& c : set->changes) impl_->add(batch, set->tenant, c);
@@ -132,9 +178,28 @@ Status Db::commit(const proto::ChangeSet& set) {
   return commit(std::span<const proto::ChangeSet* const>(one));
 }
 
-Status Db::resume() { return to_status(impl_->db->Resume(), "resume"); }
+Status Db::resume() {
+  {
+    Impl::Use use(*impl_);
+    if (use.ok()) {
+      auto st = to_status(impl_->db->Resume(), "resume");
+      if (st.is_ok()) return st;
+    }
+  }
+  // Resume() gives up for good on some errors (e.g. a flush that failed while
+  // resuming): close the instance and open it again, which replays the WAL.
+  bool expected = false;
+  if (!impl_->reopening.compare_exchange_strong(expected, true)) return kReopening;
+  while (impl_->users.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
+  impl_->close();
+  auto st = impl_->open_rocks();
+  impl_->reopening.store(false, std::memory_order_seq_cst);
+  return st;
+}
 
 Status Db::recover(RecoveryVisitor& v, proto::TimeMs dedup_since) {
+  Impl::Use use(*impl_);
+  if (!use.ok()) return kReopening;
   auto& db = *impl_->db;
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
@@ -267,6 +332,8 @@ Status Db::recover(RecoveryVisitor& v, proto::TimeMs dedup_since) {
 
 Status Db::read_log(const std::string& tenant, std::uint64_t after, std::size_t limit,
                     std::vector<proto::LogEntry>& out) {
+  Impl::Use use(*impl_);
+  if (!use.ok()) return kReopening;
   rocksdb::ReadOptions ro;
   const std::string prefix = keys::tenant_prefix(tenant);
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kEvents]));
@@ -282,6 +349,8 @@ Status Db::read_log(const std::string& tenant, std::uint64_t after, std::size_t 
 
 Status Db::read_messages(const std::string& tenant, const std::string& conversation,
                          std::vector<proto::Message>& out) {
+  Impl::Use use(*impl_);
+  if (!use.ok()) return kReopening;
   rocksdb::ReadOptions ro;
   const std::string prefix = keys::message_prefix(tenant, conversation);
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kMessages]));
@@ -297,6 +366,8 @@ Status Db::read_messages(const std::string& tenant, const std::string& conversat
 Status Db::read_timeline(const std::string& tenant, const std::string& contact,
                          std::uint64_t after, std::size_t limit,
                          std::vector<proto::LogEntry>& out) {
+  Impl::Use use(*impl_);
+  if (!use.ok()) return kReopening;
   rocksdb::ReadOptions ro;
   const std::string prefix = keys::timeline_prefix(tenant, contact);
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kTimeline]));
@@ -325,6 +396,8 @@ Status Db::read_timeline(const std::string& tenant, const std::string& contact,
 }
 
 Status Db::read_outbox(const std::string& tenant, std::vector<proto::OutboxItem>& out) {
+  Impl::Use use(*impl_);
+  if (!use.ok()) return kReopening;
   rocksdb::ReadOptions ro;
   const std::string prefix = keys::tenant_prefix(tenant);
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kOutbox]));
@@ -337,6 +410,8 @@ Status Db::read_outbox(const std::string& tenant, std::vector<proto::OutboxItem>
 }
 
 Result<std::uint64_t> Db::count_dedup(const std::string& tenant) {
+  Impl::Use use(*impl_);
+  if (!use.ok()) return kReopening;
   rocksdb::ReadOptions ro;
   const std::string prefix = keys::tenant_prefix(tenant);
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kDedup]));

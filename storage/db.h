@@ -22,6 +22,9 @@ namespace sb::storage {
 struct DbOptions {
   // fsync the WAL before commit() returns. Off only in benchmarks that say so.
   bool sync = true;
+  // Chaos drills and storage-fault tests: while this file exists, every write
+  // to the database fails with "no space left" (storage/fault_injection.h).
+  std::string fault_injection_file;
 };
 
 // What recovery hands back, tenant by tenant. Called in key order per CF:

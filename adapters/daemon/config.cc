@@ -39,6 +39,7 @@ Config load_config_file(const std::string& path) {
   if (auto* s = root["storage"].as_table()) {
     take(*s, "data_dir", c.data_dir);
     take(*s, "sync", c.sync);
+    take(*s, "fault_injection_file", c.fault_injection_file);
   }
   if (auto* s = root["router"].as_table()) {
     take(*s, "shards", c.shards);

@@ -26,6 +26,7 @@ struct Config {
   std::size_t stream_send_buffer = 1 << 20;  // per stream connection
   std::string data_dir = "./var/switchboard";
   bool sync = true;  // fsync every group commit; only benchmarks turn it off
+  std::string fault_injection_file;  // chaos drills: while it exists, writes fail (disk full)
   int shards = 1;
   std::int64_t dedup_window_s = 7 * 24 * 3600;
   std::int64_t reopen_window_s = 3600;       // a message this soon after resolve reopens

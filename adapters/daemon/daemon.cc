@@ -64,8 +64,13 @@ int run_daemon(const Config& config) {
   const std::filesystem::path data_dir(config.data_dir);
   std::filesystem::create_directories(data_dir);
 
-  auto db = storage::Db::open((data_dir / "db").string(), storage::DbOptions{config.sync});
+  auto db = storage::Db::open((data_dir / "db").string(),
+                              storage::DbOptions{config.sync, config.fault_injection_file});
   if (!db) throw std::runtime_error("storage: " + db.status().to_string());
+  if (!config.fault_injection_file.empty()) {
+    spdlog::warn("msg=\"storage fault injection armed: writes fail while the file exists\" file={}",
+                 config.fault_injection_file);
+  }
 
   router::Directory directory;
   if (config.tenants.empty()) {
