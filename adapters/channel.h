@@ -48,6 +48,11 @@ class ChannelAdapter {
                                                               const std::string& text) const;
   // What the platform's answer to build_send's request means.
   virtual DeliveryResult interpret_send(const Result<outbound::OutboundResponse>& r) const;
+  // True if the receiver deduplicates sends by their `Idempotency-Key` header
+  // (the reply's message id), so a send whose outcome a crash left unknown
+  // may be repeated. Chat platforms have no such key: false, and such a reply
+  // is reported failed ("outcome unknown") instead of risking a duplicate.
+  virtual bool idempotent_send() const { return false; }
 
   // GET verification handshakes (Meta's hub.challenge). nullopt: not supported.
   virtual std::optional<http::HttpResponse> handshake(const http::HttpRequest& /*req*/,

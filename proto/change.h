@@ -56,7 +56,7 @@ struct OutboxItem {
   std::string channel;
   std::string reply_address;
   std::string text;
-  std::string state = "pending";  // pending, delivered, failed
+  std::string state = "pending";  // pending, sending (attempt under way), delivered, failed
   std::uint32_t attempts = 0;
   TimeMs next_attempt_at = 0;
   std::string platform_message_id;

@@ -151,7 +151,7 @@ Result<proto::Contact> TenantState::update_contact(const proto::Contact& patch, 
 }
 
 void TenantState::restore_pending_outbound(const proto::OutboxItem& item) {
-  if (item.state != "pending") return;
+  if (item.state != "pending" && item.state != "sending") return;
   ++outbound_pending_[item.channel];
   ++outbound_pending_total_;
 }
@@ -171,7 +171,8 @@ void TenantState::outbound_settled(const std::string& channel) {
 void TenantState::record_delivery(const proto::OutboxItem& item, TimeMs now,
                                   std::vector<Change>& out) {
   out.emplace_back(item);
-  if (item.state == "pending") return;  // a retry is scheduled: nothing to tell yet
+  // A retry is scheduled, or an attempt is under way: nothing to tell yet.
+  if (item.state == "pending" || item.state == "sending") return;
   outbound_settled(item.channel);
   auto it = conversations_.find(item.conversation_id);
   if (it == conversations_.end()) return;

@@ -276,7 +276,7 @@ Status Db::recover(RecoveryVisitor& v, proto::TimeMs dedup_since) {
         if (!parts) return bad_key(kOutbox);
         auto item = proto::decode_outbox_item(val);
         if (!item) return Status::corruption("outbox record: " + item.status().message());
-        if (item->state == "pending") v.on_outbox(std::string(parts->p[0]), std::move(item).value());
+        if (item->state == "pending" || item->state == "sending") v.on_outbox(std::string(parts->p[0]), std::move(item).value());
         return Status::ok();
       });
       !st.is_ok()) {

@@ -39,7 +39,8 @@ class RecoveryVisitor {
   virtual void on_dedup(const std::string& tenant, proto::DedupMark m) = 0;
   virtual void on_last_seq(const std::string& tenant, std::uint64_t seq) = 0;
   virtual void on_routing(const std::string& tenant, proto::RoutingRecord r) = 0;
-  // Replies not yet delivered (state "pending").
+  // Replies not yet delivered (state "pending", or "sending": an attempt was
+  // under way).
   virtual void on_outbox(const std::string& /*tenant*/, proto::OutboxItem /*item*/) {}
 };
 

@@ -55,6 +55,9 @@ class ApiChannel final : public ChannelAdapter {
     return req;
   }
 
+  // The receiver (the tenant's own CRM) deduplicates by Idempotency-Key.
+  bool idempotent_send() const override { return true; }
+
   DeliveryResult interpret_send(const Result<outbound::OutboundResponse>& r) const override {
     DeliveryResult d;
     if (!r) {

@@ -163,7 +163,7 @@ int run_daemon(const Config& config) {
       for (const auto& [tenant, seq] : shard->last_seqs()) hub.seed_last_seq(tenant, seq);
     }
     shards.start();
-    for (auto& [tenant, item] : shards.take_pending_outbox()) outbox.on_committed(tenant, item);
+    for (auto& [tenant, item] : shards.take_pending_outbox()) outbox.resume(tenant, std::move(item));
     api.set_ready(true);
     const std::chrono::duration<double> d = std::chrono::steady_clock::now() - t0;
     spdlog::info("msg=ready recovery_seconds={:.3f}", d.count());

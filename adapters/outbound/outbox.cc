@@ -50,6 +50,26 @@ void Outbox::on_committed(const std::string& tenant, const proto::OutboxItem& it
   });
 }
 
+void Outbox::resume(const std::string& tenant, proto::OutboxItem item) {
+  if (item.state == "sending") {
+    auto snap = directory_.snapshot();
+    const auto* channel = snap->channel(tenant, item.channel);
+    const ChannelAdapter* adapter = channel ? find_channel(channel->type) : nullptr;
+    if (adapter == nullptr || !adapter->idempotent_send()) {
+      // The daemon stopped between committing the attempt and recording its
+      // outcome: the platform may or may not have the reply. Sending it again
+      // could duplicate it, so the operator is told instead.
+      item.state = "failed";
+      item.error = "outcome unknown: the daemon stopped during this delivery attempt; "
+                   "not sent again to avoid a duplicate";
+      count(item);
+      return finish(tenant, std::move(item));
+    }
+    item.state = "pending";  // the receiver deduplicates by Idempotency-Key
+  }
+  on_committed(tenant, item);
+}
+
 void Outbox::attempt(const std::string& tenant, proto::OutboxItem item) {
   auto snap = directory_.snapshot();
   const auto* channel = snap->channel(tenant, item.channel);
@@ -64,10 +84,40 @@ void Outbox::attempt(const std::string& tenant, proto::OutboxItem item) {
     count(item);
     return finish(tenant, std::move(item));
   }
+  if (adapter->idempotent_send()) {
+    request->headers.emplace_back("Idempotency-Key", item.message_id);
+    return send(tenant, std::move(item), adapter, std::move(*request));
+  }
+  // Make "an attempt is under way" durable before the request leaves.
+  item.state = "sending";
+  router::TenantCommand cmd;
+  cmd.tenant = tenant;
+  cmd.apply = [item](router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) {
+    t.record_delivery(item, now, out);
+    return Status::ok();
+  };
+  auto req = std::make_shared<outbound::OutboundRequest>(std::move(*request));
+  cmd.done = [this, tenant, item, adapter, req](Status st) {
+    if (!st.is_ok()) return retry_later(tenant, item);
+    send(tenant, item, adapter, std::move(*req));  // async: does not block the shard
+  };
+  if (!shards_.submit(tenant, std::move(cmd))) retry_later(tenant, std::move(item));
+}
+
+// The "sending" mark could not be committed: nothing left; try again later.
+void Outbox::retry_later(const std::string& tenant, proto::OutboxItem item) {
+  item.state = "pending";
+  item.attempts -= 1;
+  item.next_attempt_at = clock_() + options_.first_backoff.count();
+  on_committed(tenant, item);
+}
+
+void Outbox::send(const std::string& tenant, proto::OutboxItem item, const ChannelAdapter* adapter,
+                  outbound::OutboundRequest request) {
   stats_.attempts.fetch_add(1, std::memory_order_relaxed);
   stats_.in_flight.fetch_add(1, std::memory_order_relaxed);
-  client_.send(std::move(*request), [this, tenant, item, adapter](
-                                        Result<outbound::OutboundResponse> r) mutable {
+  client_.send(std::move(request), [this, tenant, item, adapter](
+                                       Result<outbound::OutboundResponse> r) mutable {
     stats_.in_flight.fetch_sub(1, std::memory_order_relaxed);
     const auto result = adapter->interpret_send(r);
     switch (result.kind) {
@@ -86,6 +136,7 @@ void Outbox::attempt(const std::string& tenant, proto::OutboxItem item) {
           item.state = "failed";
           break;
         }
+        item.state = "pending";
         auto backoff = options_.first_backoff * (1LL << std::min<std::uint32_t>(item.attempts - 1, 20));
         if (backoff > options_.max_backoff) backoff = options_.max_backoff;
         if (result.retry_after.count() > 0) backoff = result.retry_after;

@@ -11,6 +11,13 @@
 // the platform's answer and that commit: the reply is then sent again
 // (at-least-once), since chat platforms offer no idempotency key.
 //
+// At most once to chat platforms: before each attempt on a channel whose
+// sends are not idempotent (Telegram: no idempotency key), the item is
+// committed as "sending"; only then does the request leave. An item found
+// "sending" at start-up crashed mid-attempt: its outcome is unknown, so it
+// is reported failed ("outcome unknown") rather than sent a second time.
+// Idempotent channels (api: Idempotency-Key = message id) are simply resent.
+//
 // Retries: exponential backoff from 1 s to 5 min, or the platform's
 // retry_after (Telegram 429); at most `max_attempts`, then failed.
 // Thread-safe: on_committed() runs on shard threads, attempts on the
@@ -28,6 +35,8 @@
 #include "router/shard_set.h"
 
 namespace sb::adapters {
+
+class ChannelAdapter;
 
 struct OutboxOptions {
   std::uint32_t max_attempts = 12;
@@ -51,12 +60,17 @@ class Outbox {
 
   // A committed outbox item: pending ones are (re)scheduled, others ignored.
   void on_committed(const std::string& tenant, const proto::OutboxItem& item);
+  // An item recovered at start-up (pending or sending).
+  void resume(const std::string& tenant, proto::OutboxItem item);
   void stop();
   const OutboxStats& stats() const { return stats_; }
 
  private:
   struct Impl;
   void attempt(const std::string& tenant, proto::OutboxItem item);
+  void send(const std::string& tenant, proto::OutboxItem item, const ChannelAdapter* adapter,
+            outbound::OutboundRequest request);
+  void retry_later(const std::string& tenant, proto::OutboxItem item);
   void finish(const std::string& tenant, proto::OutboxItem item);
   void record_later(const std::string& tenant, proto::OutboxItem item);
   void count(const proto::OutboxItem& item);

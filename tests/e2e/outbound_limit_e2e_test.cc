@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "tests/e2e/telegram_payloads.h"
 #include "tests/support/daemon_process.h"
@@ -88,6 +90,10 @@ TEST_F(OutboundLimitE2E, RepliesBeyondTheChannelsBacklogAre429AndStoreNothing) {
   EXPECT_NE(metrics.find(R"(switchboard_outbound_refused_total{shard="0"} 1)"), std::string::npos);
 
   // The backlog is durable state: after a kill -9 the channel is still full.
+  // (Killed between attempts: a kill during an attempt would leave its
+  // outcome unknown, and such a reply is reported failed, not resent.)
+  ASSERT_TRUE(fake_.wait_for_requests(2, std::chrono::seconds(10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // outcomes recorded; retries are 1 s away
   daemon_.kill9();
   daemon_.start();
   EXPECT_EQ(reply("three again").status, 429);
