@@ -7,9 +7,7 @@
 // message.delivered / message.failed frames; a retry is committed as pending
 // with its next attempt time, and the commit hook schedules it again. So a
 // delivered reply is never sent again after a restart, and pending ones are
-// resumed from RocksDB at start-up. The one window left is a crash between
-// the platform's answer and that commit: the reply is then sent again
-// (at-least-once), since chat platforms offer no idempotency key.
+// resumed from RocksDB at start-up.
 //
 // At most once to chat platforms: before each attempt on a channel whose
 // sends are not idempotent (Telegram: no idempotency key), the item is
