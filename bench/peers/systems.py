@@ -1,0 +1,243 @@
+"""One measurement of each system for bench/peers/run.py.
+
+Each measure_* function starts its server on 127.0.0.1 and a free port, with
+its data in a fresh temp dir, drives it for `seconds` at `conns` concurrency
+with ~`body` -byte messages, stops it by PID and removes its data. It returns
+a dict with "rate" (acknowledged operations/s) plus the CPU the server and the
+driver used (% of one core over the driver's run) and a few extras.
+"""
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TICK = os.sysconf("SC_CLK_TCK")
+_started = []  # Popen objects of the servers still running
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, timeout=15.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{proc.args[0]} not listening on {port} after {timeout}s")
+
+
+def start(argv, log_path):
+    """Starts a server in its own process group, remembered for stop_all()."""
+    with open(log_path, "wb") as log:
+        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    _started.append(p)
+    return p
+
+
+def stop(p):
+    """SIGTERM to the server's PID, then SIGKILL to its process group."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+    try:  # nginx workers, if the master died without them
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    p.wait()
+    if p in _started:
+        _started.remove(p)
+
+
+def stop_all():
+    for p in list(_started):
+        stop(p)
+
+
+def cpu_seconds(pid):
+    """utime+stime of pid and its direct children (nginx workers)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:  # fields[1] is the ppid
+            total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def drive(argv, server_pid, env=None):
+    """Runs a load driver to completion; returns stdout and the CPU figures."""
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    s0, t0 = cpu_seconds(server_pid), time.monotonic()
+    out = subprocess.run(argv, capture_output=True, text=True, env=env)
+    wall = time.monotonic() - t0
+    s1, ru1 = cpu_seconds(server_pid), resource.getrusage(resource.RUSAGE_CHILDREN)
+    if out.returncode != 0:
+        raise RuntimeError(f"{argv[0]} failed ({out.returncode}): {out.stderr[-2000:]}")
+    drv = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    return out.stdout, {"server_cpu_pct": 100 * (s1 - s0) / wall, "driver_cpu_pct": 100 * drv / wall}
+
+
+def measure_nginx(tmp, seconds, conns, body):
+    d = tempfile.mkdtemp(prefix="nginx-", dir=tmp)
+    port = free_port()
+    with open(os.path.join(HERE, "nginx.conf.in")) as f:
+        conf = f.read().replace("@PREFIX@", d).replace("@PORT@", str(port))
+    with open(os.path.join(d, "nginx.conf"), "w") as f:
+        f.write(conf)
+    p = start(["nginx", "-p", d, "-c", f"{d}/nginx.conf", "-e", f"{d}/error.log", "-g", "daemon off;"],
+              f"{d}/stdout.log")
+    try:
+        wait_port(port, p)
+        env = dict(os.environ, PEERS_BODY_BYTES=str(body))
+        out, cpu = drive(["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "-s", os.path.join(HERE, "post.lua"),
+                          f"http://127.0.0.1:{port}/webhook"], p.pid, env)
+    finally:
+        stop(p)
+        shutil.rmtree(d, ignore_errors=True)
+    r = json.loads(out.split("PEERS_JSON ", 1)[1].splitlines()[0])
+    return {"rate": r["rate"], "errors": r["errors"], "p99_ms": r["p99_us"] / 1000, **cpu}
+
+
+def measure_redis(tmp, seconds, conns, body, expected_rate):
+    d = tempfile.mkdtemp(prefix="redis-", dir=tmp)
+    port = free_port()
+    p = start(["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", d, "--save", "",
+               "--appendonly", "yes", "--appendfsync", "always", "--auto-aof-rewrite-percentage", "0",
+               "--daemonize", "no", "--logfile", f"{d}/redis.log"], f"{d}/stdout.log")
+    try:
+        wait_port(port, p)
+        # redis-benchmark runs a request count, not a duration: size it from
+        # the previous measurement's rate.
+        n = max(2000, int(expected_rate * seconds))
+        out, cpu = drive(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(conns), "-n", str(n),
+                          "--threads", "2", "--csv", "XADD", "s", "*", "f", "x" * body], p.pid)
+    finally:
+        stop(p)
+        shutil.rmtree(d, ignore_errors=True)
+    row = out.strip().splitlines()[-1].split('","')  # "test","rps",...,"p99_latency_ms","max_latency_ms"
+    return {"rate": float(row[1]), "requests": n, "p99_ms": float(row[6]), **cpu}
+
+
+def measure_jetstream(tmp, seconds, conns, body):
+    d = tempfile.mkdtemp(prefix="nats-", dir=tmp)
+    port = free_port()
+    p = start(["nats-server", "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", f"{d}/js",
+               "-l", f"{d}/nats.log"], f"{d}/stdout.log")
+    try:
+        wait_port(port, p)
+        out, cpu = drive(["node", os.path.join(HERE, "js_publish.mjs"), "--port", str(port),
+                          "--seconds", str(seconds), "--window", str(conns), "--bytes", str(body)], p.pid)
+    finally:
+        stop(p)
+        shutil.rmtree(d, ignore_errors=True)
+    r = json.loads(out.strip().splitlines()[-1])
+    return {"rate": r["rate"], "errors": r["errors"], "duplicates": r["duplicates"], **cpu}
+
+
+def measure_fdatasync(tmp, seconds, body):
+    d = tempfile.mkdtemp(prefix="fsync-", dir=tmp)
+    fd = os.open(f"{d}/f", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    data, n = b"x" * body, 0
+    t0 = time.monotonic()
+    end = t0 + seconds
+    try:
+        while time.monotonic() < end:
+            os.write(fd, data)
+            os.fdatasync(fd)
+            n += 1
+    finally:
+        os.close(fd)
+        shutil.rmtree(d, ignore_errors=True)
+    return {"rate": n / (time.monotonic() - t0)}
+
+
+def _scrape(port):
+    """The daemon's totals: events stored, group commits, seconds in commits."""
+    want = {"switchboard_events_stored_total": 0.0, "switchboard_group_commits_total": 0.0,
+            "switchboard_commit_seconds_total": 0.0}
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+        for line in r.read().decode().splitlines():
+            name = line.split("{", 1)[0].split(" ", 1)[0]
+            if name in want:
+                want[name] += float(line.rsplit(" ", 1)[1])
+    return time.monotonic(), want
+
+
+def measure_switchboard(tmp, bins, seconds, conns, mode="closed", rate=None):
+    """sb_loadgen against a fresh daemon. While it runs, /metrics is read every
+    0.5 s; group commits/s is taken between the first and the last reading in
+    which stored events grew (about the load window)."""
+    d = tempfile.mkdtemp(prefix="sb-", dir=tmp)
+    port = free_port()
+    p = start([bins["switchboard"], "--listen", f"127.0.0.1:{port}", "--data-dir", f"{d}/data"], f"{d}/daemon.log")
+    samples, done = [], threading.Event()
+
+    def sampler():
+        while not done.wait(0.5):
+            try:
+                samples.append(_scrape(port))
+            except OSError:
+                pass
+
+    try:
+        wait_port(port, p)
+        th = threading.Thread(target=sampler, daemon=True)
+        th.start()
+        argv = [bins["sb_loadgen"], "--target", f"127.0.0.1:{port}", "--data-dir", f"{d}/data", "--pid", str(p.pid),
+                "--mode", mode, "--connections", str(conns), "--duration", str(seconds), "--quiet",
+                "--json", f"{d}/loadgen.json"]
+        if rate:
+            argv += ["--rate", f"{rate:.0f}"]
+        _, cpu = drive(argv, p.pid)
+        done.set()
+        th.join()
+        with open(f"{d}/loadgen.json") as f:
+            j = json.load(f)
+    finally:
+        done.set()
+        stop(p)
+        shutil.rmtree(d, ignore_errors=True)
+    lat = j["latency_us"]
+    res = {"rate": j["webhooks"]["acked_per_s"], "errors": sum(j["errors"].values()),
+           "daemon_cpu_pct": j["daemon"]["cpu_pct"], "loadgen_cpu_pct": j.get("loadgen_cpu_pct"),
+           "ack_p50_ms": lat["ack"]["p50"] / 1000, "ack_p99_ms": lat["ack"]["p99"] / 1000,
+           "ack_p999_ms": lat["ack"]["p99_9"] / 1000,
+           "offer_after_ack_p99_ms": lat["offer_after_ack"]["p99"] / 1000,
+           "webhook_to_offer_p99_ms": lat["webhook_to_offer"]["p99"] / 1000,
+           "per_second_ack_p99_ms": [t["ack_p99_us"] / 1000 for t in j["timeline"]],
+           "per_second_daemon_cpu_pct": [t["daemon_cpu_pct"] for t in j["timeline"]], **cpu}
+    grew = [i for i in range(1, len(samples))
+            if samples[i][1]["switchboard_events_stored_total"] > samples[i - 1][1]["switchboard_events_stored_total"]]
+    if len(grew) >= 2:
+        (t0, a), (t1, b) = samples[grew[0] - 1], samples[grew[-1]]
+        commits = b["switchboard_group_commits_total"] - a["switchboard_group_commits_total"]
+        res["commits_per_s"] = commits / (t1 - t0)
+        res["events_per_commit"] = (b["switchboard_events_stored_total"] - a["switchboard_events_stored_total"]) / max(commits, 1)
+        busy = b["switchboard_commit_seconds_total"] - a["switchboard_commit_seconds_total"]
+        res["commit_busy_pct"] = 100 * busy / (t1 - t0)
+        res["commit_ms"] = 1000 * busy / max(commits, 1)
+    return res
