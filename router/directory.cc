@@ -63,4 +63,18 @@ void Directory::put_operator_token(const std::string& tenant, const std::string&
   });
 }
 
+void Directory::put_operator_tokens(const std::vector<TokenGrant>& grants) {
+  if (grants.empty()) return;
+  update([&](DirectorySnapshot& s) {
+    s.operator_by_token_hash.reserve(s.operator_by_token_hash.size() + grants.size());
+    for (const auto& g : grants) {
+      if (g.operator_id.empty()) {
+        s.operator_by_token_hash.erase(g.token_hash);
+      } else {
+        s.operator_by_token_hash[g.token_hash] = OperatorIdentity{g.tenant, g.operator_id};
+      }
+    }
+  });
+}
+
 }  // namespace sb::router

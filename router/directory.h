@@ -52,6 +52,14 @@ class Directory {
   // Operator tokens, by hex SHA-256. An empty `operator_id` revokes the hash.
   void put_operator_token(const std::string& tenant, const std::string& token_hash,
                           const std::string& operator_id);
+  // Many of them as one snapshot (start-up): each put_operator_token() copies
+  // the snapshot, so loading n tokens one by one would cost O(n^2).
+  struct TokenGrant {
+    std::string tenant;
+    std::string token_hash;
+    std::string operator_id;  // "" revokes
+  };
+  void put_operator_tokens(const std::vector<TokenGrant>& grants);
 
  private:
   template <class F>

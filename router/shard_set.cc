@@ -23,8 +23,8 @@ class StartupVisitor final : public storage::RecoveryVisitor {
     state(t).restore_last_seq(seq);
   }
   void on_routing(const std::string& t, proto::RoutingRecord r) override {
-    if (r.kind == 't') {
-      directory_.put_operator_token(t, r.id, r.json);
+    if (r.kind == 't') {  // published as one snapshot once recovery is done
+      tokens.push_back(Directory::TokenGrant{t, std::move(r.id), std::move(r.json)});
       return;
     }
     if (auto st = state(t).restore(r); !st.is_ok() && status.is_ok()) status = st;
@@ -35,6 +35,7 @@ class StartupVisitor final : public storage::RecoveryVisitor {
   }
   Status status;
   std::vector<std::pair<std::string, proto::OutboxItem>> pending;
+  std::vector<Directory::TokenGrant> tokens;
 
  private:
   TenantState& state(const std::string& t) { return set_.shard_for(t).tenant_for_restore(t); }
@@ -68,6 +69,7 @@ Status ShardSet::recover() {
   if (st.is_ok()) st = v.status;
   if (!st.is_ok()) return st;
   pending_outbox_ = std::move(v.pending);
+  directory_.put_operator_tokens(v.tokens);
   for (auto& s : shards_) {
     if (auto fs = s->finish_restore(now); !fs.is_ok()) return fs;
   }

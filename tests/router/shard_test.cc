@@ -113,5 +113,30 @@ TEST(ShardSet, ChannelChangesArePublishedOnlyAfterCommit) {
   EXPECT_EQ(recovered->queue, "support");
 }
 
+TEST(ShardSet, OperatorTokensAreRecoveredIntoTheDirectory) {
+  sb::test::TempDir dir;
+  auto db = storage::Db::open(dir.path());
+  ASSERT_TRUE(db.is_ok());
+  proto::ChangeSet acme{"acme", {}};
+  for (int i = 0; i < 100; ++i) {
+    acme.changes.emplace_back(
+        proto::RoutingRecord{'t', "hash-" + std::to_string(i), "op-" + std::to_string(i), false});
+  }
+  acme.changes.emplace_back(proto::RoutingRecord{'t', "hash-7", {}, true});  // rotated away
+  ASSERT_TRUE((*db)->commit(acme).is_ok());
+  ASSERT_TRUE((*db)->commit(proto::ChangeSet{"beta", {proto::RoutingRecord{'t', "hash-b", "op-0", false}}}).is_ok());
+
+  Directory directory;
+  ShardSet set(2, **db, directory, options());
+  ASSERT_TRUE(set.recover().is_ok());
+  const auto snap = directory.snapshot();
+  EXPECT_EQ(snap->operator_by_token_hash.size(), 100u);  // 99 of acme, 1 of beta
+  EXPECT_EQ(snap->operator_by_token_hash.count("hash-7"), 0u);
+  ASSERT_EQ(snap->operator_by_token_hash.count("hash-42"), 1u);
+  EXPECT_EQ(snap->operator_by_token_hash.at("hash-42").tenant, "acme");
+  EXPECT_EQ(snap->operator_by_token_hash.at("hash-42").operator_id, "op-42");
+  EXPECT_EQ(snap->operator_by_token_hash.at("hash-b").tenant, "beta");
+}
+
 }  // namespace
 }  // namespace sb::router
