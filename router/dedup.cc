@@ -24,15 +24,16 @@ bool DedupWindow::contains(std::string_view channel, std::string_view event_id) 
 }
 
 void DedupWindow::insert(std::string_view channel, std::string_view event_id, proto::TimeMs at) {
-  auto key = make_key(channel, event_id);
-  if (keys_.insert(key).second) by_age_.push_back(Entry{at, std::move(key)});
+  auto [it, inserted] = keys_.insert(make_key(channel, event_id));
+  if (inserted) by_age_.push_back(Entry{at, &*it});
 }
 
 void DedupWindow::expire(proto::TimeMs now) {
   const proto::TimeMs horizon = now - window_ms_;
   while (!by_age_.empty() && by_age_.front().at < horizon) {
-    keys_.erase(by_age_.front().key);
+    const std::string* key = by_age_.front().key;
     by_age_.pop_front();
+    keys_.erase(keys_.find(*key));
   }
 }
 

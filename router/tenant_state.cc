@@ -32,7 +32,7 @@ proto::Contact& TenantState::resolve_contact(const proto::InboundEvent& e, TimeM
                                              std::vector<Change>& out) {
   auto key = identity_key(e.channel, e.contact_external_id);
   if (auto it = identities_.find(key); it != identities_.end()) {
-    auto& c = contacts_[it->second];
+    auto& c = *it->second;
     if (c.name.empty() && !e.contact_name.empty()) {  // learn a name we did not have
       c.name = e.contact_name;
       out.emplace_back(c);
@@ -47,7 +47,6 @@ proto::Contact& TenantState::resolve_contact(const proto::InboundEvent& e, TimeM
   c.name = e.contact_name;
   c.identities.push_back({e.channel, e.contact_external_id});
   c.created_at = now;
-  identities_.emplace(std::move(key), c.id);
   out.emplace_back(proto::IdentityLink{{e.channel, e.contact_external_id}, c.id});
   out.emplace_back(c);
   proto::LogEntry entry;
@@ -60,7 +59,10 @@ proto::Contact& TenantState::resolve_contact(const proto::InboundEvent& e, TimeM
   w.end_object().end_array().end_object().end_object();
   out.emplace_back(std::move(entry));
   out.emplace_back(proto::TimelineMark{c.id, seq});
-  return contacts_.emplace(c.id, std::move(c)).first->second;
+  auto id = c.id;
+  auto& stored = contacts_.emplace(std::move(id), std::move(c)).first->second;
+  identities_.emplace(std::move(key), &stored);
+  return stored;
 }
 
 void TenantState::append_log(std::string_view type, TimeMs now, const proto::Conversation& conv,
@@ -98,7 +100,7 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
 
   proto::Conversation* latest = nullptr;
   if (auto it = latest_by_contact_.find(contact.id); it != latest_by_contact_.end()) {
-    latest = &conversations_.at(it->second);
+    latest = it->second;
   }
   proto::Conversation* conv = latest;
   enum class Route { kNone, kNew, kReopen } route = Route::kNone;
@@ -119,8 +121,9 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
     c.queue = queue;
     c.status = proto::ConversationStatus::kQueued;
     c.created_at = now;
-    conv = &conversations_.emplace(c.id, std::move(c)).first->second;
-    latest_by_contact_[contact.id] = conv->id;
+    auto id = c.id;
+    conv = &conversations_.emplace(std::move(id), std::move(c)).first->second;
+    latest_by_contact_[conv->contact_id] = conv;  // the key views conv's contact_id
     outcome.new_conversation = true;
     route = Route::kNew;
     append_log("conversation.created", now, *conv, nullptr, seq, out);
@@ -168,18 +171,21 @@ void TenantState::restore(proto::Contact c) {
 }
 
 void TenantState::restore(const proto::IdentityLink& l) {
-  identities_[identity_key(l.identity.channel, l.identity.external_id)] = l.contact_id;
+  // Contacts are recovered before identities (key order of the contacts CF).
+  // A link to a contact that is not stored reaches an empty one, as before.
+  identities_[identity_key(l.identity.channel, l.identity.external_id)] = &contacts_[l.contact_id];
 }
 
 void TenantState::restore(proto::Conversation c) {
-  // Ids grow with the seq: the latest conversation has the highest one.
-  auto& latest = latest_by_contact_[c.contact_id];
-  const auto seq_of = [](const std::string& id) {
-    return id.size() > 3 ? std::strtoull(id.c_str() + 3, nullptr, 10) : 0ULL;
-  };
-  if (latest.empty() || seq_of(c.id) > seq_of(latest)) latest = c.id;
   auto id = c.id;
-  conversations_.insert_or_assign(std::move(id), std::move(c));
+  auto& conv = conversations_.insert_or_assign(std::move(id), std::move(c)).first->second;
+  // Ids grow with the seq: the latest conversation has the highest one. The
+  // key views the conversation's own contact_id, which never changes.
+  auto& latest = latest_by_contact_[conv.contact_id];
+  const auto seq_of = [](const std::string& s) {
+    return s.size() > 3 ? std::strtoull(s.c_str() + 3, nullptr, 10) : 0ULL;
+  };
+  if (latest == nullptr || seq_of(conv.id) > seq_of(latest->id)) latest = &conv;
 }
 
 void TenantState::restore(const proto::DedupMark& m) { dedup_.insert(m.channel, m.event_id, m.at); }
@@ -203,7 +209,7 @@ const proto::Conversation* TenantState::conversation(const std::string& id) cons
 
 const proto::Conversation* TenantState::latest_conversation_of(const std::string& contact_id) const {
   auto it = latest_by_contact_.find(contact_id);
-  return it == latest_by_contact_.end() ? nullptr : conversation(it->second);
+  return it == latest_by_contact_.end() ? nullptr : it->second;
 }
 
 std::vector<const proto::Conversation*> TenantState::list_conversations(

@@ -14,6 +14,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -153,11 +154,18 @@ class TenantState {
   TenantOptions options_;
   std::uint64_t last_seq_ = 0;
   DedupWindow dedup_;
-  std::unordered_map<std::string, std::string> identities_;  // channel\0external -> contact id
+  // Contacts and conversations are never erased, and unordered_map nodes do
+  // not move: the indexes below point into them instead of copying ids
+  // (a copied id costs a 32-byte string per entry, and the maps hold one
+  // entry per contact; see "Scale: memory and restart" in docs/performance.md).
   std::unordered_map<std::string, proto::Contact> contacts_;
   std::unordered_map<std::string, proto::Conversation> conversations_;
-  // contact id -> its latest conversation (open or resolved, for reopening)
-  std::unordered_map<std::string, std::string> latest_by_contact_;
+  // channel\0external -> its contact (a value of contacts_)
+  std::unordered_map<std::string, proto::Contact*> identities_;
+  // contact id (a view of a stored conversation's contact_id, which never
+  // changes) -> its latest conversation (a value of conversations_), open or
+  // resolved, for reopening
+  std::unordered_map<std::string_view, proto::Conversation*> latest_by_contact_;
   std::unordered_map<std::string, std::uint32_t> outbound_pending_;  // channel -> pending replies
   std::uint64_t outbound_pending_total_ = 0;
   std::uint64_t outbound_refused_ = 0;
