@@ -34,13 +34,17 @@ proto::TimeMs wall_clock_ms() {
 
 // The embedded default's admin key lives beside the data so that it survives
 // restarts; it is created on first start, readable by the owner only.
-std::string demo_admin_key(const std::filesystem::path& data_dir) {
+// The demo tenant's admin key: read from <data_dir>/demo-admin-key, or made
+// and stored there (mode 0600) at first start, when `generated` is set.
+std::string demo_admin_key(const std::filesystem::path& data_dir, bool& generated) {
   const auto path = data_dir / "demo-admin-key";
+  generated = false;
   if (std::ifstream in(path); in) {
     std::string key;
     std::getline(in, key);
     if (key.size() >= 16) return key;
   }
+  generated = true;
   const std::string key = "sb_demo_" + adapters::random_token();
   {
     std::ofstream out(path, std::ios::trunc);
@@ -74,9 +78,18 @@ int run_daemon(const Config& config) {
 
   router::Directory directory;
   if (config.tenants.empty()) {
-    const auto key = demo_admin_key(data_dir);
+    bool generated = false;
+    const auto key = demo_admin_key(data_dir, generated);
     directory.put_tenant("demo", {adapters::sha256_hex(key)});
-    spdlog::info("msg=\"embedded default tenant\" tenant=demo admin_key={}", key);
+    if (generated) {
+      // Shown once, so that the embedded default is usable at once; later
+      // starts name the file instead of putting the key in every log.
+      spdlog::info("msg=\"embedded default tenant, new admin key\" tenant=demo admin_key={} key_file={}",
+                   key, (data_dir / "demo-admin-key").string());
+    } else {
+      spdlog::info("msg=\"embedded default tenant\" tenant=demo key_file={}",
+                   (data_dir / "demo-admin-key").string());
+    }
   }
   for (const auto& t : config.tenants) {
     std::vector<std::string> hashes;
