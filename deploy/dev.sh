@@ -4,7 +4,8 @@
 #                       on its embedded default (127.0.0.1:8080, ./var/switchboard)
 #   deploy/dev.sh test  install what is missing, build release and asan-ubsan,
 #                       run every test (unit + end-to-end + crash on release,
-#                       unit tests again under ASan/UBSan)
+#                       unit tests again under ASan/UBSan), then build the fuzz
+#                       preset (clang) and run each fuzz target briefly
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +29,9 @@ case "${1:-}" in
     build asan-ubsan
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
       ctest --preset asan-ubsan -j "$JOBS" --output-on-failure
+    # libFuzzer targets (clang, ASan+UBSan): ~13 s each over their seed corpus
+    build fuzz
+    tests/fuzz/run.sh
     ;;
   *)
     echo "usage: deploy/dev.sh run|test" >&2

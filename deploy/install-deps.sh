@@ -15,6 +15,7 @@ PACKAGES=(
   libtomlplusplus-dev       # TOML config
   libcli11-dev              # command-line flags
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev  # the fuzz preset: libFuzzer, ASan, UBSan
   curl
 )
 

@@ -1,8 +1,15 @@
 #include "adapters/daemon/config.h"
 
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <toml++/toml.h>
+#include <type_traits>
 
+#include "adapters/daemon/toml_guard.h"
 #include "proto/ids.h"
 
 namespace sb::daemon {
@@ -10,14 +17,25 @@ namespace sb::daemon {
 namespace {
 template <class T>
 void take(const toml::table& t, std::string_view key, T& out) {
-  if (auto v = t[key].value<T>()) out = *v;
+  const auto node = t[key];
+  // toml++'s value<integer>() converts a float without a range check
+  // (undefined behaviour beyond 64 bits; found by tests/fuzz/config_fuzz.cc).
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (node.is_floating_point()) throw std::runtime_error(std::string(key) + " must be an integer");
+  }
+  if (auto v = node.value<T>()) out = *v;
 }
 }  // namespace
 
 Config load_config_file(const std::string& path) {
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error(path + ": cannot be opened for reading");
+    std::ostringstream text;
+    text << in.rdbuf();
+    check_toml_pitfalls(text.view(), path);
+    root = toml::parse(text.view(), path);
   } catch (const toml::parse_error& e) {
     throw std::runtime_error(path + ": " + std::string(e.description()) + " at line " +
                              std::to_string(e.source().begin.line));
@@ -31,9 +49,12 @@ Config load_config_file(const std::string& path) {
     if (limit < 1024) throw std::runtime_error("server.body_limit_bytes must be >= 1024");
     c.body_limit = static_cast<std::size_t>(limit);
     take(*s, "read_timeout_s", c.read_timeout_s);
+    if (c.read_timeout_s < 1) throw std::runtime_error("server.read_timeout_s must be >= 1");
     std::int64_t sbuf = static_cast<std::int64_t>(c.stream_send_buffer);
     take(*s, "stream_send_buffer_bytes", sbuf);
-    if (sbuf < 4096) throw std::runtime_error("server.stream_send_buffer_bytes must be >= 4096");
+    if (sbuf < 4096 || sbuf > INT_MAX) {  // it also sizes the socket's send buffer (an int)
+      throw std::runtime_error("server.stream_send_buffer_bytes must be 4096..2147483647");
+    }
     c.stream_send_buffer = static_cast<std::size_t>(sbuf);
   }
   if (auto* s = root["storage"].as_table()) {
@@ -50,9 +71,17 @@ Config load_config_file(const std::string& path) {
     take(*s, "max_missed_offers", c.max_missed_offers);
     take(*s, "offline_grace_s", c.offline_grace_s);
     take(*s, "presence_grace_s", c.presence_grace_s);
+    // Windows become milliseconds (x1000, 64-bit) and max_missed_offers a 32-bit count.
+    constexpr std::int64_t kMaxSeconds = 100LL * 365 * 24 * 3600;
     for (auto v : {c.dedup_window_s, c.reopen_window_s, c.sticky_window_s, c.offer_cooldown_s,
-                   c.max_missed_offers, c.presence_grace_s}) {
-      if (v < 0) throw std::runtime_error("[router] values must be >= 0 (offline_grace_s: -1 = never)");
+                   c.presence_grace_s, std::max<std::int64_t>(c.offline_grace_s, 0)}) {
+      if (v < 0 || v > kMaxSeconds) {
+        throw std::runtime_error("[router] windows must be 0..3153600000 s (offline_grace_s: -1 = never)");
+      }
+    }
+    if (c.offline_grace_s < -1) throw std::runtime_error("[router] offline_grace_s: -1 = never, else >= 0");
+    if (c.max_missed_offers < 0 || c.max_missed_offers > UINT32_MAX) {
+      throw std::runtime_error("[router] max_missed_offers must be 0..4294967295");
     }
   }
   if (auto* s = root["log"].as_table()) take(*s, "level", c.log_level);
@@ -69,6 +98,14 @@ Config load_config_file(const std::string& path) {
     if (auto v = (*s)["webhook_burst"].value<double>()) c.webhook_burst = *v;
     if (conns < 1 || streams < 1 || c.webhooks_per_second < 0 || c.webhook_burst < 0) {
       throw std::runtime_error("[limits] values must be positive");
+    }
+    // RateLimiter turns them into 64-bit nanoseconds: 1e9 / rate per
+    // request, times the burst. NaN and infinities are refused too.
+    const double rate = c.webhooks_per_second, burst = c.webhook_burst;
+    if (!std::isfinite(rate) || !std::isfinite(burst) ||
+        (rate != 0 && (rate < 0.001 || rate > 1e9 || std::max(burst, 1.0) / rate > 1e9))) {
+      throw std::runtime_error(
+          "[limits] webhooks_per_second must be 0 or 0.001..1e9, webhook_burst at most 1e9 s of it");
     }
     c.max_connections = static_cast<std::size_t>(conns);
     c.max_streams_per_operator = static_cast<std::size_t>(streams);

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "adapters/api/api_channel.h"
+#include "adapters/front/api_bodies.h"
 #include "adapters/channel.h"
 #include "adapters/crypto.h"
 #include "proto/ids.h"
@@ -47,38 +48,6 @@ Route route_of(const std::vector<std::string_view>& seg) {
   if (seg[0] == "v1" && seg.size() == 2 && seg[1] == "events") return Route::kEvents;
   if (seg[0] == "v1") return Route::kAdmin;
   return Route::kOther;
-}
-
-Result<proto::ChannelConfig> parse_channel_body(std::string_view body, const std::string& name) {
-  namespace od = proto::json::od;
-  using proto::json::read_string;
-  auto parsed = proto::json::decode_object<proto::ChannelConfig>(
-      body, "channel", [](proto::ChannelConfig& c, std::string_view k, od::value v) -> Status {
-        if (k == "type") return read_string(v, c.type, "type");
-        if (k == "secret") return read_string(v, c.secret, "secret");
-        if (k == "verify_token") return read_string(v, c.verify_token, "verify_token");
-        if (k == "queue") return read_string(v, c.queue, "queue");
-        if (k == "outbound") {
-          return proto::json::for_each_field(v, "outbound", [&](std::string_view ok, od::value ov) {
-            if (ok == "base_url") return read_string(ov, c.outbound_base_url, "outbound.base_url");
-            if (ok == "token") return read_string(ov, c.outbound_token, "outbound.token");
-            return Status::ok();
-          });
-        }
-        return Status::ok();
-      });
-  if (!parsed) return parsed.status();
-  proto::ChannelConfig& c = parsed.value();
-  c.name = name;
-  if (find_channel(c.type) == nullptr) {
-    std::string known;
-    for (auto t : channel_types()) known += (known.empty() ? "" : ", ") + std::string(t);
-    return Status::invalid("unknown channel type '" + c.type + "'; built in: " + known);
-  }
-  if (c.queue.empty()) c.queue = "default";
-  if (!proto::is_valid_name(c.queue)) return Status::invalid("queue: invalid name");
-  if (c.secret.size() > 4096 || c.verify_token.size() > 4096) return Status::invalid("secret too long");
-  return c;
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #include "adapters/front/messages_api.h"
 
-#include <charconv>
-
+#include "adapters/front/api_bodies.h"
+#include "adapters/front/query_params.h"
 #include "adapters/front/routing_api.h"
 #include "proto/ids.h"
 #include "proto/json_fields.h"
@@ -14,59 +14,6 @@ using http::json_error;
 using http::Responder;
 
 namespace {
-constexpr std::size_t kMaxText = 16 << 10;
-
-Result<std::string> parse_text(std::string_view body) {
-  namespace od = proto::json::od;
-  struct Body {
-    std::string text;
-  };
-  auto parsed = proto::json::decode_object<Body>(body, "body", [](Body& b, std::string_view k, od::value v) {
-    if (k == "text") return proto::json::read_string(v, b.text, "text");
-    return Status::ok();
-  });
-  if (!parsed) return parsed.status();
-  if (parsed->text.empty()) return Status::invalid("text is required");
-  if (parsed->text.size() > kMaxText) return Status::invalid("text is longer than 16 KiB");
-  return std::move(parsed->text);
-}
-
-Result<proto::Contact> parse_contact_patch(std::string_view body, const std::string& id) {
-  namespace od = proto::json::od;
-  auto parsed = proto::json::decode_object<proto::Contact>(
-      body, "contact", [](proto::Contact& c, std::string_view k, od::value v) -> Status {
-        if (k == "name") return proto::json::read_string(v, c.name, k);
-        if (k == "phone") return proto::json::read_string(v, c.phone, k);
-        if (k == "email") return proto::json::read_string(v, c.email, k);
-        if (k == "status") return proto::json::read_string(v, c.status, k);
-        if (k == "custom") {
-          return proto::json::for_each_field(v, "custom", [&](std::string_view ck, od::value cv) {
-            std::string val;
-            if (auto r = proto::json::read_string(cv, val, "custom values are strings"); !r.is_ok()) {
-              return r;
-            }
-            if (!proto::is_valid_name(ck)) {
-              return Status::invalid("custom field names are [A-Za-z0-9._-]{1,64}");
-            }
-            c.custom.emplace_back(std::string(ck), std::move(val));
-            return Status::ok();
-          });
-        }
-        return Status::ok();
-      });
-  if (!parsed) return parsed.status();
-  proto::Contact& c = parsed.value();
-  c.id = id;
-  for (const auto* f : {&c.name, &c.phone, &c.email, &c.status}) {
-    if (f->size() > 256) return Status::invalid("contact fields are at most 256 bytes");
-  }
-  if (c.custom.size() > 64) return Status::invalid("at most 64 custom fields");
-  for (const auto& [k, v] : c.custom) {
-    if (v.size() > 1024) return Status::invalid("custom values are at most 1 KiB");
-  }
-  return std::move(c);
-}
-
 void fail(const Responder& respond, const Status& st) {
   respond(json_error(http_status_of(st), error_code_of(st), st.message()));
 }
@@ -99,20 +46,17 @@ void on_shard(router::ShardSet& shards, const Caller& caller,
 // when either is malformed.
 bool parse_page(const http::HttpRequest& req, std::uint64_t& cursor, std::uint64_t& limit,
                 const Responder& respond) {
-  auto number = [](const std::string& s, std::uint64_t& out) {
-    auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-    return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
-  };
-  std::string raw;
-  if (req.query_param("cursor", raw) && !raw.empty() && !number(raw, cursor)) {
-    respond(json_error(400, "invalid_cursor", "cursor must come from next_cursor"));
-    return false;
+  switch (parse_page_params(req, cursor, limit)) {
+    case PageError::kNone:
+      return true;
+    case PageError::kCursor:
+      respond(json_error(400, "invalid_cursor", "cursor must come from next_cursor"));
+      return false;
+    case PageError::kLimit:
+      respond(json_error(400, "invalid_limit", "limit is 1..500"));
+      return false;
   }
-  if (req.query_param("limit", raw) && (!number(raw, limit) || limit == 0 || limit > 500)) {
-    respond(json_error(400, "invalid_limit", "limit is 1..500"));
-    return false;
-  }
-  return true;
+  return false;
 }
 
 bool may_see(const Caller& c, const proto::Conversation& conv) {

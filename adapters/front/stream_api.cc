@@ -1,9 +1,9 @@
 #include "adapters/front/stream_api.h"
 
-#include <charconv>
 #include <deque>
 #include <optional>
 
+#include "adapters/front/query_params.h"
 #include "adapters/http/stream.h"
 #include "proto/json_writer.h"
 
@@ -148,12 +148,6 @@ class StreamConnection final : public http::StreamSource,
   std::uint64_t read_after_ = 0;  // highest seq handled (sent or skipped as not visible)
   std::deque<std::shared_ptr<const Frame>> held_;
 };
-
-bool parse_seq(std::string_view s, std::uint64_t& out) {
-  if (s.empty() || s.size() > 20) return false;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
-}
 
 }  // namespace
 

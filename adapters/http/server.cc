@@ -1,5 +1,6 @@
 #include "adapters/http/server.h"
 
+#include "adapters/http/request_parser.h"
 #include "adapters/http/stream_sessions.h"
 
 #include <boost/asio/dispatch.hpp>
@@ -49,10 +50,6 @@ struct HttpServer::Impl {
 
 namespace {
 
-bool is_http_parse_error(const beast::error_code& ec) {
-  return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
-}
-
 // One connection. Reads a request, hands it to the handler, writes the answer
 // when the Responder is called (possibly from a shard thread: it is posted
 // back onto this session's strand), then reads the next one.
@@ -70,9 +67,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void do_read() {
-    parser_.emplace();
-    parser_->body_limit(server_.opts.body_limit);
-    parser_->header_limit(static_cast<std::uint32_t>(server_.opts.header_limit));
+    detail::start_request(parser_, server_.opts.body_limit, server_.opts.header_limit);
     stream_.expires_after(server_.opts.read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_read, shared_from_this()));
@@ -96,7 +91,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return send_and_close(json_error(431, "headers_too_large", "request headers exceed the limit"));
     }
     if (ec) {
-      if (is_http_parse_error(ec)) {
+      if (detail::is_http_parse_error(ec)) {
         server_.handler.on_rejected(400);
         return send_and_close(json_error(400, "bad_request", "malformed HTTP request: " + ec.message()));
       }
@@ -105,23 +100,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
-    HttpRequest req;
     if (boost::beast::websocket::is_upgrade(msg)) {
-      req.websocket_upgrade = true;
       upgrade_ = msg;  // headers only: the handshake is answered if the route streams
     }
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    const auto q = req.target.find('?');
-    req.path = percent_decode(std::string_view(req.target).substr(0, q), false);
-    if (q != std::string::npos) req.query = req.target.substr(q + 1);
-    req.headers.reserve(8);
-    for (const auto& f : msg) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req.headers.emplace_back(std::move(name), std::string(f.value()));
-    }
-    req.body = std::move(msg.body());
+    HttpRequest req = detail::to_http_request(msg);
     beast::error_code ep_ec;
     auto ep = stream_.socket().remote_endpoint(ep_ec);
     if (!ep_ec) req.remote = ep.address().to_string();
@@ -200,7 +182,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<detail::RequestParser> parser_;
   HttpServer::Impl& server_;
   bool keep_alive_ = false;
   bool lingering_ = false;

@@ -122,7 +122,7 @@ class WebSocketSession final : public QueuedSink<WebSocketSession> {
     t.idle_timeout = limits_.heartbeat * 2;  // no traffic, not even a pong: drop it
     t.keep_alive_pings = true;               // we ping at idle_timeout / 2
     ws_.set_option(t);
-    ws_.read_message_max(limits_.max_client_message);
+    limit_client_messages(ws_, limits_);
     ws_.text(true);
     ws_.async_accept(upgrade, [me = shared_from_this()](beast::error_code ec) {
       if (ec) return me->finish();

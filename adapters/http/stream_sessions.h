@@ -19,6 +19,14 @@ struct StreamLimits {
   std::chrono::seconds heartbeat{15};
 };
 
+// How a WebSocket session reads client messages (what it accepts of them).
+// A template over the stream so that the fuzz target applies exactly this to
+// a websocket::stream over an in-memory stream.
+template <class WebSocketStream>
+void limit_client_messages(WebSocketStream& ws, const StreamLimits& limits) {
+  ws.read_message_max(limits.max_client_message);
+}
+
 // `guard` is held for as long as the connection lives (connection counting).
 void start_websocket(boost::beast::tcp_stream&& stream,
                      boost::beast::http::request<boost::beast::http::string_body>&& upgrade,

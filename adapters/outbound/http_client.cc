@@ -67,13 +67,6 @@ Status bad_url(std::string_view why) { return Status::invalid("bad URL: " + std:
 
 }  // namespace
 
-std::string OutboundResponse::header(std::string_view lower_name) const {
-  for (const auto& [k, v] : headers) {
-    if (k == lower_name) return v;
-  }
-  return {};
-}
-
 // Errors never quote the URL: its path may hold a token.
 Result<Url> parse_url(std::string_view url) {
   const auto sep = url.find("://");

@@ -56,7 +56,12 @@ struct OutboundResponse {
   HeaderList headers;  // names in lower case
   std::string body;
   // The first value of a header (name in lower case), "" if absent.
-  std::string header(std::string_view lower_name) const;
+  std::string header(std::string_view lower_name) const {
+    for (const auto& [k, v] : headers) {
+      if (k == lower_name) return v;
+    }
+    return {};
+  }
 };
 
 struct HttpClientOptions {

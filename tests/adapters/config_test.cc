@@ -68,5 +68,31 @@ TEST(Config, SplitListen) {
   EXPECT_THROW(split_listen("h:12x", host, port), std::runtime_error);
 }
 
+// Found by tests/fuzz/config_fuzz.cc: each was undefined behaviour (inside
+// toml++ 3.3.0 or in our conversions) and is now a clear error.
+TEST(Config, FuzzFindingsAreRefusedClearly) {
+  sb::test::TempDir dir;
+  for (const char* text : {
+           "[&\n",                                       // toml++ asserts in parse_key
+           "[[[1]]]\n",                                  // same, array-of-tables header
+           "\xc7\x83\n",                                 // toml++ whitespace test: unreachable
+           "[server]\nключ = 1\n",                        // a non-ASCII bare key: same
+           "[server]\nstream_send_buffer_bytes = 262e144\n",  // float -> int64 out of range
+           "[server]\nstream_send_buffer_bytes = 2621442144\n",  // beyond the socket's int
+           "[server]\nread_timeout_s = 0\n",            // every request would time out
+           "[router]\ndedup_window_s = 9223372036854775807\n",  // x1000 overflows
+           "[router]\nmax_missed_offers = 4294967296\n",  // a 32-bit count
+           "[limits]\nwebhooks_per_second = nan\n",
+           "[limits]\nwebhooks_per_second = 1e-300\n",  // 1e9 / rate overflows
+           "[limits]\nwebhook_burst = 1e300\n",
+       }) {
+    EXPECT_THROW(load_config_file(write(dir, text)), std::runtime_error) << text;
+  }
+  // Still accepted: non-ASCII in comment lines, integers where integers go.
+  auto c = load_config_file(write(dir, "# Налаштування\n[server]\nio_threads = 3\n"
+                                       "[limits]\nwebhooks_per_second = 0\n"));
+  EXPECT_EQ(c.io_threads, 3);
+}
+
 }  // namespace
 }  // namespace sb::daemon

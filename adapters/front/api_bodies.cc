@@ -1,0 +1,96 @@
+#include "adapters/front/api_bodies.h"
+
+#include "adapters/channel.h"
+#include "proto/ids.h"
+#include "proto/json_fields.h"
+
+namespace sb::adapters {
+
+namespace {
+constexpr std::size_t kMaxText = 16 << 10;
+}  // namespace
+
+Result<std::string> parse_text(std::string_view body) {
+  namespace od = proto::json::od;
+  struct Body {
+    std::string text;
+  };
+  auto parsed = proto::json::decode_object<Body>(body, "body", [](Body& b, std::string_view k, od::value v) {
+    if (k == "text") return proto::json::read_string(v, b.text, "text");
+    return Status::ok();
+  });
+  if (!parsed) return parsed.status();
+  if (parsed->text.empty()) return Status::invalid("text is required");
+  if (parsed->text.size() > kMaxText) return Status::invalid("text is longer than 16 KiB");
+  return std::move(parsed->text);
+}
+
+Result<proto::Contact> parse_contact_patch(std::string_view body, const std::string& id) {
+  namespace od = proto::json::od;
+  auto parsed = proto::json::decode_object<proto::Contact>(
+      body, "contact", [](proto::Contact& c, std::string_view k, od::value v) -> Status {
+        if (k == "name") return proto::json::read_string(v, c.name, k);
+        if (k == "phone") return proto::json::read_string(v, c.phone, k);
+        if (k == "email") return proto::json::read_string(v, c.email, k);
+        if (k == "status") return proto::json::read_string(v, c.status, k);
+        if (k == "custom") {
+          return proto::json::for_each_field(v, "custom", [&](std::string_view ck, od::value cv) {
+            std::string val;
+            if (auto r = proto::json::read_string(cv, val, "custom values are strings"); !r.is_ok()) {
+              return r;
+            }
+            if (!proto::is_valid_name(ck)) {
+              return Status::invalid("custom field names are [A-Za-z0-9._-]{1,64}");
+            }
+            c.custom.emplace_back(std::string(ck), std::move(val));
+            return Status::ok();
+          });
+        }
+        return Status::ok();
+      });
+  if (!parsed) return parsed.status();
+  proto::Contact& c = parsed.value();
+  c.id = id;
+  for (const auto* f : {&c.name, &c.phone, &c.email, &c.status}) {
+    if (f->size() > 256) return Status::invalid("contact fields are at most 256 bytes");
+  }
+  if (c.custom.size() > 64) return Status::invalid("at most 64 custom fields");
+  for (const auto& [k, v] : c.custom) {
+    if (v.size() > 1024) return Status::invalid("custom values are at most 1 KiB");
+  }
+  return std::move(c);
+}
+
+Result<proto::ChannelConfig> parse_channel_body(std::string_view body, const std::string& name) {
+  namespace od = proto::json::od;
+  using proto::json::read_string;
+  auto parsed = proto::json::decode_object<proto::ChannelConfig>(
+      body, "channel", [](proto::ChannelConfig& c, std::string_view k, od::value v) -> Status {
+        if (k == "type") return read_string(v, c.type, "type");
+        if (k == "secret") return read_string(v, c.secret, "secret");
+        if (k == "verify_token") return read_string(v, c.verify_token, "verify_token");
+        if (k == "queue") return read_string(v, c.queue, "queue");
+        if (k == "outbound") {
+          return proto::json::for_each_field(v, "outbound", [&](std::string_view ok, od::value ov) {
+            if (ok == "base_url") return read_string(ov, c.outbound_base_url, "outbound.base_url");
+            if (ok == "token") return read_string(ov, c.outbound_token, "outbound.token");
+            return Status::ok();
+          });
+        }
+        return Status::ok();
+      });
+  if (!parsed) return parsed.status();
+  proto::ChannelConfig& c = parsed.value();
+  c.name = name;
+  if (find_channel(c.type) == nullptr) {
+    std::string known;
+    for (auto t : channel_types()) known += (known.empty() ? "" : ", ") + std::string(t);
+    return Status::invalid("unknown channel type '" + c.type + "'; built in: " + known);
+  }
+  if (c.queue.empty()) c.queue = "default";
+  if (!proto::is_valid_name(c.queue)) return Status::invalid("queue: invalid name");
+  if (c.secret.size() > 4096 || c.verify_token.size() > 4096) return Status::invalid("secret too long");
+  return c;
+}
+
+}  // namespace sb::adapters

@@ -1,0 +1,61 @@
+// Internal to the HTTP server: how a request is read off a connection (Beast's
+// parser with our body and header limits) and what the handlers get from it
+// (the Beast-free HttpRequest). Header-only, so that server.cc stays the one
+// TU of the daemon that compiles Beast's HTTP parser; the fuzz target
+// tests/fuzz/http_request_fuzz.cc includes it to run the same code without
+// sockets.
+#pragma once
+
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <cctype>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "adapters/http/message.h"
+
+namespace sb::http::detail {
+
+using BeastRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using RequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
+// A fresh parser for the next request of a connection, with our limits.
+inline void start_request(std::optional<RequestParser>& parser, std::size_t body_limit,
+                          std::size_t header_limit) {
+  parser.emplace();
+  parser->body_limit(body_limit);
+  parser->header_limit(static_cast<std::uint32_t>(header_limit));
+}
+
+// A malformed request (answered 400), as opposed to a transport error.
+inline bool is_http_parse_error(const boost::system::error_code& ec) {
+  namespace bhttp = boost::beast::http;
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
+}
+
+// What the handlers see of a parsed request: method, target split into the
+// decoded path and the raw query, headers with lower-case names, the body
+// (moved out of `msg`). `remote` is the caller's to fill.
+inline HttpRequest to_http_request(BeastRequest& msg) {
+  HttpRequest req;
+  req.websocket_upgrade = boost::beast::websocket::is_upgrade(msg);
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  const auto q = req.target.find('?');
+  req.path = percent_decode(std::string_view(req.target).substr(0, q), false);
+  if (q != std::string::npos) req.query = req.target.substr(q + 1);
+  req.headers.reserve(8);
+  for (const auto& f : msg) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  req.body = std::move(msg.body());
+  return req;
+}
+
+}  // namespace sb::http::detail
