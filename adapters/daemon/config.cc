@@ -56,6 +56,12 @@ Config load_config_file(const std::string& path) {
       throw std::runtime_error("server.stream_send_buffer_bytes must be 4096..2147483647");
     }
     c.stream_send_buffer = static_cast<std::size_t>(sbuf);
+    take(*s, "tls_cert_file", c.tls_cert_file);
+    take(*s, "tls_key_file", c.tls_key_file);
+    if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
+      throw std::runtime_error(
+          "server.tls_cert_file and server.tls_key_file must be set together (HTTPS needs both)");
+    }
   }
   if (auto* s = root["storage"].as_table()) {
     take(*s, "data_dir", c.data_dir);

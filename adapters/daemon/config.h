@@ -24,6 +24,8 @@ struct Config {
   std::size_t body_limit = 1 << 20;
   int read_timeout_s = 15;
   std::size_t stream_send_buffer = 1 << 20;  // per stream connection
+  std::string tls_cert_file;  // PEM; with tls_key_file: the listener speaks HTTPS only
+  std::string tls_key_file;
   std::string data_dir = "./var/switchboard";
   bool sync = true;  // fsync every group commit; only benchmarks turn it off
   std::string fault_injection_file;  // chaos drills: while it exists, writes fail (disk full)

@@ -147,6 +147,8 @@ int run_daemon(const Config& config) {
   server_options.read_timeout = std::chrono::seconds(config.read_timeout_s);
   server_options.stream_send_buffer = config.stream_send_buffer;
   server_options.max_connections = config.max_connections;
+  server_options.tls_cert_file = config.tls_cert_file;
+  server_options.tls_key_file = config.tls_key_file;
   http::HttpServer server(server_options, api);
   if (auto st = server.start(); !st.is_ok()) throw std::runtime_error("listen: " + st.to_string());
   metrics.add_gauge("switchboard_http_connections", "Open connections (HTTP and streams)",
@@ -160,9 +162,9 @@ int run_daemon(const Config& config) {
   metrics.add_counter("switchboard_stream_rejected_total",
                       "Stream connections refused: the operator had max_streams_per_operator",
                       [&streams] { return static_cast<double>(streams.rejected()); });
-  spdlog::info("msg=listening address={}:{} data_dir={} shards={} io_threads={}",
-               server_options.host, server.port(), config.data_dir, config.shards,
-               config.io_threads);
+  spdlog::info("msg=listening address={}:{} tls={} data_dir={} shards={} io_threads={}",
+               server_options.host, server.port(), config.tls_cert_file.empty() ? "off" : "on",
+               config.data_dir, config.shards, config.io_threads);
 
   // Recovery runs while /healthz already answers; /readyz and every write
   // route answer 503 until it is done.

@@ -8,13 +8,23 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace sb::http {
@@ -22,6 +32,7 @@ namespace sb::http {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 
 struct HttpServer::Impl {
@@ -37,6 +48,7 @@ struct HttpServer::Impl {
   std::atomic<bool> draining{false};
   std::atomic<std::int64_t> in_flight{0};
   std::uint16_t bound_port = 0;
+  std::unique_ptr<ssl::context> tls;  // set by start() when HTTPS is configured
 
   Impl(ServerOptions o, HttpHandler& h)
       : opts(std::move(o)),
@@ -53,22 +65,50 @@ namespace {
 // One connection. Reads a request, hands it to the handler, writes the answer
 // when the Responder is called (possibly from a shard thread: it is posted
 // back onto this session's strand), then reads the next one.
-class Session : public std::enable_shared_from_this<Session> {
+// `Stream` is beast::tcp_stream (plain HTTP) or detail::TlsStream (HTTPS: the
+// TLS handshake comes first, under the read timeout; a failed one, e.g. a
+// plain-HTTP client, closes the connection without an answer).
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
  public:
   // `guard` counts the connection until the last owner (this session, or the
   // stream session it becomes) lets go of it.
-  Session(tcp::socket&& socket, HttpServer::Impl& server, std::shared_ptr<void> guard)
-      : stream_(std::move(socket)), server_(server), guard_(std::move(guard)) {}
+  Session(Stream&& stream, HttpServer::Impl& server, std::shared_ptr<void> guard)
+      : stream_(std::move(stream)), server_(server), guard_(std::move(guard)) {}
 
   void run() {
     net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::do_read, shared_from_this()));
+                  beast::bind_front_handler(&Session::do_handshake, shared_from_this()));
   }
 
  private:
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
+  void do_handshake() {
+    if constexpr (kTls) {
+      tcp().expires_after(server_.opts.read_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              beast::bind_front_handler(&Session::on_handshake, shared_from_this()));
+    } else {
+      do_read();
+    }
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) {
+      beast::error_code ignored;
+      tcp().socket().close(ignored);
+      return;
+    }
+    do_read();
+  }
+
   void do_read() {
     detail::start_request(parser_, server_.opts.body_limit, server_.opts.header_limit);
-    stream_.expires_after(server_.opts.read_timeout);
+    tcp().expires_after(server_.opts.read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
@@ -105,10 +145,10 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     HttpRequest req = detail::to_http_request(msg);
     beast::error_code ep_ec;
-    auto ep = stream_.socket().remote_endpoint(ep_ec);
+    auto ep = tcp().socket().remote_endpoint(ep_ec);
     if (!ep_ec) req.remote = ep.address().to_string();
 
-    stream_.expires_never();  // the handler's latency is not the client's fault
+    tcp().expires_never();  // the handler's latency is not the client's fault
     server_.in_flight.fetch_add(1, std::memory_order_relaxed);
     auto self = shared_from_this();
     server_.handler.handle(std::move(req), [self](HttpResponse r) {
@@ -128,9 +168,11 @@ class Session : public std::enable_shared_from_this<Session> {
     send(std::move(r), true);
   }
 
+  // Over TLS this reads the raw socket: after our close_notify only the
+  // discarded bytes matter.
   void linger() {
-    stream_.expires_after(std::chrono::seconds(2));
-    stream_.async_read_some(net::buffer(scratch_),
+    tcp().expires_after(std::chrono::seconds(2));
+    tcp().async_read_some(net::buffer(scratch_),
                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
                               if (!ec) self->linger();
                             });
@@ -144,7 +186,7 @@ class Session : public std::enable_shared_from_this<Session> {
       // Cap what the kernel buffers for this connection too: the limit is
       // about memory, and a socket's own buffer can grow to megabytes.
       beast::error_code ec;
-      stream_.socket().set_option(
+      tcp().socket().set_option(
           net::socket_base::send_buffer_size(static_cast<int>(limits.send_buffer_bytes)), ec);
       limits.heartbeat = server_.opts.stream_heartbeat;
       if (upgrade_) {
@@ -165,7 +207,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(r.body);
     res->keep_alive(!close);
     res->prepare_payload();
-    stream_.expires_after(server_.opts.read_timeout);
+    tcp().expires_after(server_.opts.read_timeout);
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res, close](beast::error_code ec, std::size_t) {
                          if (ec) return;
@@ -174,22 +216,84 @@ class Session : public std::enable_shared_from_this<Session> {
                        });
   }
 
+  // TLS first sends its close_notify (and waits briefly for the peer's).
   void do_close() {
+    if constexpr (kTls) {
+      if (!tls_closed_) {
+        tls_closed_ = true;
+        tcp().expires_after(std::chrono::seconds(2));
+        stream_.async_shutdown(
+            [self = shared_from_this()](beast::error_code) { self->do_close(); });
+        return;
+      }
+    }
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (lingering_) linger();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<detail::RequestParser> parser_;
   HttpServer::Impl& server_;
   bool keep_alive_ = false;
   bool lingering_ = false;
+  bool tls_closed_ = false;
   std::optional<bhttp::request<bhttp::string_body>> upgrade_;
   std::shared_ptr<void> guard_;
   std::array<char, 4096> scratch_{};
 };
+
+// HTTPS: TLS 1.2 and 1.3 only; for 1.2 forward-secret AEAD suites (1.3's are
+// all such); no renegotiation or compression; the server's preference.
+// Encrypted keys are refused (no passphrase prompt on a daemon's terminal).
+Status load_tls_context(const ServerOptions& o, std::unique_ptr<ssl::context>& out) {
+  if (o.tls_cert_file.empty() && o.tls_key_file.empty()) return Status::ok();
+  if (o.tls_cert_file.empty() || o.tls_key_file.empty()) {
+    return Status::invalid("TLS needs both a certificate file and a key file");
+  }
+  for (const auto* path : {&o.tls_cert_file, &o.tls_key_file}) {
+    if (::access(path->c_str(), R_OK) != 0) {
+      return Status::invalid("cannot read " + *path + ": " + std::strerror(errno));
+    }
+  }
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  beast::error_code ec;
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                       ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                   ec);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+                                  SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (ec || SSL_CTX_set_cipher_list(native,
+                                    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1) {
+    return Status::invalid("TLS context set-up failed");
+  }
+  ctx->set_password_callback([](std::size_t, ssl::context::password_purpose) { return std::string(); },
+                             ec);
+  if (ctx->use_certificate_chain_file(o.tls_cert_file, ec); ec) {
+    return Status::invalid("certificate " + o.tls_cert_file + " (PEM expected): " + ec.message());
+  }
+  if (ctx->use_private_key_file(o.tls_key_file, ssl::context::pem, ec); ec) {
+    if (ec.category() == net::error::get_ssl_category() &&
+        ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
+      return Status::invalid("private key " + o.tls_key_file + " does not match certificate " +
+                             o.tls_cert_file);
+    }
+    return Status::invalid("private key " + o.tls_key_file +
+                           " (unencrypted PEM expected): " + ec.message());
+  }
+  if (SSL_CTX_check_private_key(native) != 1) {
+    return Status::invalid("private key " + o.tls_key_file + " does not match certificate " +
+                           o.tls_cert_file);
+  }
+  out = std::move(ctx);
+  return Status::ok();
+}
 
 }  // namespace
 
@@ -211,7 +315,15 @@ void HttpServer::Impl::do_accept() {
         std::shared_ptr<void> guard(static_cast<void*>(this), [](void* p) {
           static_cast<Impl*>(p)->connections.fetch_sub(1, std::memory_order_relaxed);
         });
-        std::make_shared<Session>(std::move(socket), *this, std::move(guard))->run();
+        if (tls) {
+          std::make_shared<Session<detail::TlsStream>>(detail::TlsStream(std::move(socket), *tls),
+                                                       *this, std::move(guard))
+              ->run();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this,
+                                                       std::move(guard))
+              ->run();
+        }
       }
     }
     do_accept();
@@ -224,6 +336,7 @@ HttpServer::HttpServer(ServerOptions options, HttpHandler& handler)
 HttpServer::~HttpServer() { shutdown(); }
 
 Status HttpServer::start() {
+  if (auto st = load_tls_context(impl_->opts, impl_->tls); !st.is_ok()) return st;
   beast::error_code ec;
   auto addr = net::ip::make_address(impl_->opts.host, ec);
   if (ec) return Status::invalid("bad listen address '" + impl_->opts.host + "': " + ec.message());

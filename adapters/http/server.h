@@ -2,6 +2,9 @@
 // that includes Beast's HTTP headers). Async sessions on a pool of I/O threads,
 // keep-alive, a body limit (413), a header limit, and a read timeout against
 // slow clients; each session is a strand, so its handlers never race.
+// With a certificate and key (ServerOptions::tls_cert_file/tls_key_file) the
+// listener speaks HTTPS only (TLS 1.2+), streams included (wss, SSE over
+// https); the TLS handshake falls under the read timeout.
 //
 // Lifecycle: start() binds and spawns the I/O threads; stop_accepting() closes
 // the listener and makes sessions close after their current response;
@@ -31,6 +34,10 @@ struct ServerOptions {
   std::size_t max_connections = 10000;       // beyond: new connections are closed at once
   std::size_t stream_send_buffer = 1 << 20;  // per stream connection, then "slow consumer"
   std::chrono::seconds stream_heartbeat{15};
+  // PEM files; both set: HTTPS only, both empty: plain HTTP. start() fails
+  // if only one is set or either cannot be loaded.
+  std::string tls_cert_file;  // the certificate chain, leaf first
+  std::string tls_key_file;
 };
 
 class HttpServer {

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket.hpp>
 #include <array>
 #include <atomic>
@@ -107,16 +108,22 @@ class QueuedSink : public StreamSink, public std::enable_shared_from_this<Derive
   bool finished_ = false;
 };
 
-class WebSocketSession final : public QueuedSink<WebSocketSession> {
+// `Stream`: beast::tcp_stream, or TlsStream after the TLS handshake (wss).
+template <class Stream>
+class WebSocketSession final : public QueuedSink<WebSocketSession<Stream>> {
   using bhttp_request = beast::http::request<beast::http::string_body>;
+  using Base = QueuedSink<WebSocketSession<Stream>>;
+  using Base::finished_;
+  using Base::limits_;
+  using Base::shared_from_this;
+  using Base::source_;
 
  public:
-  WebSocketSession(beast::tcp_stream&& stream, std::shared_ptr<StreamSource> source,
-                   StreamLimits limits)
-      : QueuedSink(std::move(source), limits), ws_(std::move(stream)) {}
+  WebSocketSession(Stream&& stream, std::shared_ptr<StreamSource> source, StreamLimits limits)
+      : Base(std::move(source), limits), ws_(std::move(stream)) {}
 
   void run(bhttp_request&& upgrade) {
-    ws_.next_layer().expires_never();  // the websocket stream keeps its own timeouts
+    beast::get_lowest_layer(ws_).expires_never();  // the websocket stream keeps its own timeouts
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::seconds(30);
     t.idle_timeout = limits_.heartbeat * 2;  // no traffic, not even a pong: drop it
@@ -156,17 +163,26 @@ class WebSocketSession final : public QueuedSink<WebSocketSession> {
     });
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   beast::flat_buffer in_;
 };
 
-class SseSession final : public QueuedSink<SseSession> {
+// `Stream`: beast::tcp_stream, or TlsStream after the TLS handshake.
+template <class Stream>
+class SseSession final : public QueuedSink<SseSession<Stream>> {
+  using Base = QueuedSink<SseSession<Stream>>;
+  using Base::finished_;
+  using Base::limits_;
+  using Base::push;
+  using Base::shared_from_this;
+  using Base::source_;
+
  public:
-  SseSession(beast::tcp_stream&& stream, std::shared_ptr<StreamSource> source, StreamLimits limits)
-      : QueuedSink(std::move(source), limits), stream_(std::move(stream)), timer_(stream_.get_executor()) {}
+  SseSession(Stream&& stream, std::shared_ptr<StreamSource> source, StreamLimits limits)
+      : Base(std::move(source), limits), stream_(std::move(stream)), timer_(stream_.get_executor()) {}
 
   void run() {
-    stream_.expires_never();
+    tcp().expires_never();
     auto head = std::make_shared<std::string>(
         "HTTP/1.1 200 OK\r\nServer: switchboard\r\nContent-Type: text/event-stream\r\n"
         "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n"
@@ -191,7 +207,7 @@ class SseSession final : public QueuedSink<SseSession> {
 
   template <class Handler>
   void async_write_frame(const std::string& wire, Handler&& h) {
-    stream_.expires_after(limits_.heartbeat * 2);  // a writer stuck that long is gone
+    tcp().expires_after(limits_.heartbeat * 2);  // a writer stuck that long is gone
     net::async_write(stream_, net::buffer(wire), std::forward<Handler>(h));
   }
 
@@ -204,21 +220,29 @@ class SseSession final : public QueuedSink<SseSession> {
     timer_.expires_after(std::chrono::seconds(1));
     timer_.async_wait([me = shared_from_this()](beast::error_code) {
       beast::error_code ec;
-      me->stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
-      me->stream_.close();
+      me->tcp().socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+      me->tcp().close();
       me->finish();
     });
   }
 
  private:
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
   // SSE clients send nothing after the request: a read completing means the
-  // peer closed (or misbehaves); either way the stream ends.
+  // peer closed (or misbehaves); either way the stream ends. Plain TCP reads
+  // the socket itself (no stream timeout on this read); TLS must read through
+  // the TLS layer, which is started while the stream has no timeout either.
   void watch_peer() {
-    stream_.socket().async_read_some(net::buffer(scratch_),
-                                     [me = shared_from_this()](beast::error_code, std::size_t) {
-                                       me->timer_.cancel();
-                                       me->finish();
-                                     });
+    auto on_read = [me = shared_from_this()](beast::error_code, std::size_t) {
+      me->timer_.cancel();
+      me->finish();
+    };
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      stream_.socket().async_read_some(net::buffer(scratch_), std::move(on_read));
+    } else {
+      stream_.async_read_some(net::buffer(scratch_), std::move(on_read));
+    }
   }
 
   void heartbeat() {
@@ -230,11 +254,28 @@ class SseSession final : public QueuedSink<SseSession> {
     });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   net::steady_timer timer_;
   std::array<char, 256> scratch_{};
   bool closing_ = false;
 };
+
+template <class Stream>
+void start_websocket_on(Stream&& stream, beast::http::request<beast::http::string_body>&& upgrade,
+                        std::shared_ptr<StreamSource> source, StreamLimits limits,
+                        std::shared_ptr<void> guard) {
+  auto s = std::make_shared<WebSocketSession<Stream>>(std::move(stream), std::move(source), limits);
+  s->guard_ = std::move(guard);
+  s->run(std::move(upgrade));
+}
+
+template <class Stream>
+void start_sse_on(Stream&& stream, std::shared_ptr<StreamSource> source, StreamLimits limits,
+                  std::shared_ptr<void> guard) {
+  auto s = std::make_shared<SseSession<Stream>>(std::move(stream), std::move(source), limits);
+  s->guard_ = std::move(guard);
+  s->run();
+}
 
 }  // namespace
 
@@ -242,16 +283,25 @@ void start_websocket(beast::tcp_stream&& stream,
                      beast::http::request<beast::http::string_body>&& upgrade,
                      std::shared_ptr<StreamSource> source, StreamLimits limits,
                      std::shared_ptr<void> guard) {
-  auto s = std::make_shared<WebSocketSession>(std::move(stream), std::move(source), limits);
-  s->guard_ = std::move(guard);
-  s->run(std::move(upgrade));
+  start_websocket_on(std::move(stream), std::move(upgrade), std::move(source), limits,
+                     std::move(guard));
 }
 
 void start_sse(beast::tcp_stream&& stream, std::shared_ptr<StreamSource> source,
                StreamLimits limits, std::shared_ptr<void> guard) {
-  auto s = std::make_shared<SseSession>(std::move(stream), std::move(source), limits);
-  s->guard_ = std::move(guard);
-  s->run();
+  start_sse_on(std::move(stream), std::move(source), limits, std::move(guard));
+}
+
+void start_websocket(TlsStream&& stream, beast::http::request<beast::http::string_body>&& upgrade,
+                     std::shared_ptr<StreamSource> source, StreamLimits limits,
+                     std::shared_ptr<void> guard) {
+  start_websocket_on(std::move(stream), std::move(upgrade), std::move(source), limits,
+                     std::move(guard));
+}
+
+void start_sse(TlsStream&& stream, std::shared_ptr<StreamSource> source, StreamLimits limits,
+               std::shared_ptr<void> guard) {
+  start_sse_on(std::move(stream), std::move(source), limits, std::move(guard));
 }
 
 }  // namespace sb::http::detail

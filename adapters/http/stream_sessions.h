@@ -1,6 +1,8 @@
 // Internal to the HTTP server: the WebSocket and SSE sessions a connection
-// becomes when a handler answers with a stream. Included by server.cc and
-// stream_sessions.cc only (it exposes Beast types).
+// becomes when a handler answers with a stream, over plain TCP or over TLS
+// (wss, SSE over https) with the same logic. Included by server.cc and
+// stream_sessions.cc only (it exposes Beast types; the TLS stream is only
+// declared here, so that includers do not compile OpenSSL's headers).
 #pragma once
 
 #include <boost/beast/core/tcp_stream.hpp>
@@ -11,7 +13,15 @@
 
 #include "adapters/http/stream.h"
 
+namespace boost::beast {
+template <class NextLayer>
+class ssl_stream;  // <boost/beast/ssl/ssl_stream.hpp>
+}  // namespace boost::beast
+
 namespace sb::http::detail {
+
+// A connection after its TLS handshake (server side).
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
 struct StreamLimits {
   std::size_t send_buffer_bytes = 1 << 20;  // queued, unwritten bytes per connection
@@ -35,5 +45,14 @@ void start_websocket(boost::beast::tcp_stream&& stream,
 
 void start_sse(boost::beast::tcp_stream&& stream, std::shared_ptr<StreamSource> source,
                StreamLimits limits, std::shared_ptr<void> guard);
+
+// The same over TLS.
+void start_websocket(TlsStream&& stream,
+                     boost::beast::http::request<boost::beast::http::string_body>&& upgrade,
+                     std::shared_ptr<StreamSource> source, StreamLimits limits,
+                     std::shared_ptr<void> guard);
+
+void start_sse(TlsStream&& stream, std::shared_ptr<StreamSource> source, StreamLimits limits,
+               std::shared_ptr<void> guard);
 
 }  // namespace sb::http::detail

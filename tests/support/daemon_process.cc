@@ -49,7 +49,7 @@ void DaemonProcess::start_with_port(std::uint16_t port) {
       pid_ = -1;
       FAIL() << "switchboard exited during start-up; log:\n" << log();
     }
-    if (http_request(port_, "GET", "/readyz", "", {}, 1000).status == 200) return;
+    if (request("GET", "/readyz", "", {}, 1000).status == 200) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   FAIL() << "switchboard did not become ready; log:\n" << log();
@@ -104,16 +104,22 @@ std::string DaemonProcess::log() const {
 
 Headers DaemonProcess::admin() const { return {{"Authorization", "Bearer " + admin_key()}}; }
 
+HttpResult DaemonProcess::request(const std::string& method, const std::string& target,
+                                  const std::string& body, const Headers& h, int timeout_ms) const {
+  if (tls_) return https_request(port_, *tls_, method, target, body, h, timeout_ms);
+  return http_request(port_, method, target, body, h, timeout_ms);
+}
+
 HttpResult DaemonProcess::get(const std::string& target, const Headers& h) const {
-  return http_request(port_, "GET", target, "", h);
+  return request("GET", target, "", h);
 }
 HttpResult DaemonProcess::post(const std::string& target, const std::string& body,
                                const Headers& h) const {
-  return http_request(port_, "POST", target, body, h);
+  return request("POST", target, body, h);
 }
 HttpResult DaemonProcess::put(const std::string& target, const std::string& body,
                               const Headers& h) const {
-  return http_request(port_, "PUT", target, body, h);
+  return request("PUT", target, body, h);
 }
 
 }  // namespace sb::test

@@ -6,7 +6,9 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/support/http_client.h"
@@ -18,6 +20,10 @@ class DaemonProcess {
   // `data_dir` must exist; logs go to data_dir + "/daemon.log".
   DaemonProcess(std::string data_dir, std::vector<std::string> extra_args = {});
   ~DaemonProcess();
+
+  // The daemon serves HTTPS (its config sets a certificate): the readiness
+  // probe and the HTTP helpers below use TLS, trusting `tls`. Before start().
+  void use_tls(TlsTarget tls) { tls_ = std::move(tls); }
 
   // Starts on a fresh free port; returns after /readyz answered 200 (or fails
   // the current test).
@@ -42,10 +48,14 @@ class DaemonProcess {
   Headers admin() const;  // Authorization header with the demo admin key
 
  private:
+  HttpResult request(const std::string& method, const std::string& target, const std::string& body,
+                     const Headers& h, int timeout_ms = 10000) const;
+
   std::string data_dir_;
   std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::optional<TlsTarget> tls_;
 };
 
 }  // namespace sb::test

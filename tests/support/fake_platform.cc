@@ -1,9 +1,5 @@
 #include "tests/support/fake_platform.h"
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -22,6 +18,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "tests/support/self_signed.h"
 #include "tests/support/temp_dir.h"
 
 namespace sb::test {
@@ -58,43 +55,6 @@ std::string raw_value(const std::string& body, const std::string& key) {
     while (end < body.size() && body[end] != ',' && body[end] != '}') ++end;
   }
   return end <= body.size() ? body.substr(pos, end - pos) : std::string{};
-}
-
-// A fresh P-256 key and a self-signed certificate for DNS:localhost, loaded
-// into `ctx` and written to `pem_path` for clients to trust.
-void self_signed_localhost(ssl::context& ctx, const std::string& pem_path) {
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
-  if (!key || !cert) throw std::runtime_error("FakePlatform: key generation failed");
-  X509* x = cert.get();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(x), 24 * 3600);
-  X509_set_pubkey(x, key.get());
-  X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-  X509_set_issuer_name(x, name);
-  X509V3_CTX v3;
-  X509V3_set_ctx_nodb(&v3);
-  X509V3_set_ctx(&v3, x, x, nullptr, nullptr, 0);
-  for (auto [nid, value] : {std::pair{NID_subject_alt_name, "DNS:localhost"},
-                            std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &v3, nid, value);
-    if (ext == nullptr || X509_add_ext(x, ext, -1) != 1) {
-      throw std::runtime_error("FakePlatform: certificate extension failed");
-    }
-    X509_EXTENSION_free(ext);
-  }
-  if (X509_sign(x, key.get(), EVP_sha256()) == 0 ||
-      SSL_CTX_use_certificate(ctx.native_handle(), x) != 1 ||
-      SSL_CTX_use_PrivateKey(ctx.native_handle(), key.get()) != 1) {
-    throw std::runtime_error("FakePlatform: certificate set-up failed");
-  }
-  std::unique_ptr<FILE, decltype(&std::fclose)> f(std::fopen(pem_path.c_str(), "w"), std::fclose);
-  if (!f || PEM_write_X509(f.get(), x) != 1)
-    throw std::runtime_error("FakePlatform: cannot write " + pem_path);
 }
 
 }  // namespace
@@ -262,8 +222,12 @@ void FakePlatform::Impl::do_accept() {
 FakePlatform::FakePlatform(FakePlatformOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->opts = options;
   if (options.tls) {
-    impl_->ca_file = impl_->dir.path() + "/fake-platform.pem";
-    self_signed_localhost(impl_->tls, impl_->ca_file);
+    const auto cert = make_self_signed_cert(impl_->dir.path(), "fake-platform");
+    impl_->ca_file = cert.cert_file;
+    beast::error_code ec;
+    impl_->tls.use_certificate_file(cert.cert_file, ssl::context::pem, ec);
+    if (!ec) impl_->tls.use_private_key_file(cert.key_file, ssl::context::pem, ec);
+    if (ec) throw std::runtime_error("FakePlatform: certificate set-up failed: " + ec.message());
   }
   beast::error_code ec;
   const tcp::endpoint ep(net::ip::make_address("127.0.0.1"), 0);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstring>
+#include <memory>
 
 namespace sb::test {
 
@@ -60,6 +62,69 @@ std::string read_all(int fd, int timeout_ms) {
   return out;
 }
 
+// Blocking reads and writes that give up at the deadline.
+void set_io_timeout(int fd, std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::microseconds>(
+                  deadline - std::chrono::steady_clock::now())
+                  .count();
+  if (left < 1000) left = 1000;
+  timeval tv{static_cast<time_t>(left / 1000000), static_cast<suseconds_t>(left % 1000000)};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+// The TLS exchange on a connected socket: handshake with verification, send
+// `data`, read until the server closes (close_notify or TCP) or the deadline.
+// "" if the handshake or verification failed.
+std::string tls_exchange(int fd, const TlsTarget& tls, const std::string& data, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()),
+                                                        SSL_CTX_free);
+  if (!ctx || SSL_CTX_load_verify_locations(ctx.get(), tls.ca_file.c_str(), nullptr) != 1) return {};
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx.get()), SSL_free);
+  if (!ssl) return {};
+  SSL_set_fd(ssl.get(), fd);
+  SSL_set_tlsext_host_name(ssl.get(), tls.server_name.c_str());
+  SSL_set1_host(ssl.get(), tls.server_name.c_str());
+  set_io_timeout(fd, deadline);
+  if (SSL_connect(ssl.get()) != 1) return {};
+  std::size_t off = 0;
+  while (off < data.size()) {
+    set_io_timeout(fd, deadline);
+    const int n = SSL_write(ssl.get(), data.data() + off, static_cast<int>(data.size() - off));
+    if (n <= 0) break;  // the answer may already be waiting (e.g. 413)
+    off += static_cast<std::size_t>(n);
+  }
+  std::string out;
+  char buf[16384];
+  while (std::chrono::steady_clock::now() < deadline) {
+    set_io_timeout(fd, deadline);
+    const int n = SSL_read(ssl.get(), buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+std::string format_request(const std::string& method, const std::string& target,
+                           const std::string& body, const Headers& headers,
+                           const std::string& host) {
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n";
+  bool has_type = false;
+  for (const auto& [k, v] : headers) {
+    req += k + ": " + v + "\r\n";
+    if (strcasecmp(k.c_str(), "content-type") == 0) has_type = true;
+  }
+  if (!body.empty() && !has_type) req += "Content-Type: application/json\r\n";
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  req += "\r\n";
+  req += body;
+  return req;
+}
+
 HttpResult parse_response(const std::string& raw) {
   HttpResult r;
   auto head_end = raw.find("\r\n\r\n");
@@ -106,19 +171,23 @@ HttpResult http_raw(std::uint16_t port, const std::string& raw, int timeout_ms) 
 
 HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
                         const std::string& body, const Headers& headers, int timeout_ms) {
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  bool has_type = false;
-  for (const auto& [k, v] : headers) {
-    req += k + ": " + v + "\r\n";
-    if (strcasecmp(k.c_str(), "content-type") == 0) has_type = true;
-  }
-  if (!body.empty() && !has_type) req += "Content-Type: application/json\r\n";
-  if (!body.empty() || method == "POST" || method == "PUT") {
-    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  }
-  req += "\r\n";
-  req += body;
-  return http_raw(port, req, timeout_ms);
+  return http_raw(port, format_request(method, target, body, headers, "127.0.0.1"), timeout_ms);
+}
+
+HttpResult https_raw(std::uint16_t port, const TlsTarget& tls, const std::string& raw,
+                     int timeout_ms) {
+  int fd = connect_to(port);
+  if (fd < 0) return {};
+  HttpResult r = parse_response(tls_exchange(fd, tls, raw, timeout_ms));
+  ::close(fd);
+  return r;
+}
+
+HttpResult https_request(std::uint16_t port, const TlsTarget& tls, const std::string& method,
+                         const std::string& target, const std::string& body,
+                         const Headers& headers, int timeout_ms) {
+  return https_raw(port, tls, format_request(method, target, body, headers, tls.server_name),
+                   timeout_ms);
 }
 
 std::uint16_t free_port() {

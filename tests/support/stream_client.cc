@@ -7,88 +7,148 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
+#include <optional>
 
 namespace sb::test {
 
 namespace beast = boost::beast;
 namespace websocket = boost::beast::websocket;
 namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 
+// One of the two streams, made by connect() or connect_tls(); `with` runs
+// a generic function on whichever it is.
 struct WsClient::Impl {
   net::io_context ioc;
-  websocket::stream<tcp::socket> ws{ioc};
+  std::optional<ssl::context> tls_ctx;  // made by connect_tls() only
+  std::optional<websocket::stream<tcp::socket>> plain;
+  std::optional<websocket::stream<beast::ssl_stream<tcp::socket>>> tls;
   bool open = false;
+
+  template <class F>
+  auto with(F&& f) {
+    return tls ? f(*tls) : f(*plain);
+  }
 };
+
+namespace {
+
+// Opens the TCP connection with a small receive buffer, so that a client
+// that stops reading is visible to the server quickly (the kernel would
+// otherwise absorb megabytes).
+bool open_small_buffered(tcp::socket& s, std::uint16_t port) {
+  beast::error_code ec;
+  s.open(tcp::v4(), ec);
+  s.set_option(net::socket_base::receive_buffer_size(16 << 10), ec);
+  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
+  return !ec;
+}
+
+// The WebSocket handshake; 101, the HTTP status of a refusal, or -1.
+template <class Ws>
+int ws_handshake(Ws& ws, const std::string& host, const std::string& target, const Headers& headers) {
+  beast::error_code ec;
+  websocket::response_type res;
+  ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
+    for (const auto& [k, v] : headers) req.set(k, v);
+  }));
+  ws.handshake(res, host, target, ec);
+  if (ec) return static_cast<int>(res.result_int()) == 0 ? -1 : static_cast<int>(res.result_int());
+  return 101;
+}
+
+}  // namespace
 
 WsClient::WsClient() : impl_(std::make_unique<Impl>()) {}
 WsClient::~WsClient() { close(); }
 
 int WsClient::connect(std::uint16_t port, const std::string& target, const Headers& headers) {
+  auto& ws = impl_->plain.emplace(impl_->ioc);
+  if (!open_small_buffered(ws.next_layer(), port)) return 0;
+  const int status = ws_handshake(ws, "127.0.0.1", target, headers);
+  impl_->open = status == 101;
+  return status;
+}
+
+int WsClient::connect_tls(std::uint16_t port, const TlsTarget& tls, const std::string& target,
+                          const Headers& headers) {
   beast::error_code ec;
-  // A small receive buffer, so that a client that stops reading is visible
-  // to the server quickly (the kernel would otherwise absorb megabytes).
-  impl_->ws.next_layer().open(tcp::v4(), ec);
-  impl_->ws.next_layer().set_option(net::socket_base::receive_buffer_size(16 << 10), ec);
-  impl_->ws.next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
-  if (ec) return 0;
-  websocket::response_type res;
-  impl_->ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
-    for (const auto& [k, v] : headers) req.set(k, v);
-  }));
-  impl_->ws.handshake(res, "127.0.0.1", target, ec);
-  if (ec) return static_cast<int>(res.result_int()) == 0 ? -1 : static_cast<int>(res.result_int());
-  impl_->open = true;
-  return 101;
+  auto& ctx = impl_->tls_ctx.emplace(ssl::context::tls_client);
+  ctx.load_verify_file(tls.ca_file, ec);
+  if (ec) return -1;
+  ctx.set_verify_mode(ssl::verify_peer);
+  auto& ws = impl_->tls.emplace(impl_->ioc, ctx);
+  if (!open_small_buffered(beast::get_lowest_layer(ws), port)) return 0;
+  SSL_set_tlsext_host_name(ws.next_layer().native_handle(), tls.server_name.c_str());
+  SSL_set1_host(ws.next_layer().native_handle(), tls.server_name.c_str());
+  ws.next_layer().handshake(ssl::stream_base::client, ec);
+  if (ec) return -1;
+  const int status = ws_handshake(ws, tls.server_name, target, headers);
+  impl_->open = status == 101;
+  return status;
 }
 
 std::optional<std::string> WsClient::read(int timeout_ms) {
   if (!impl_->open) return std::nullopt;
-  // An asynchronous read run for at most the timeout: Beast may already hold
-  // the next message in its own buffer (read along with the handshake), so
-  // polling the socket would not see it.
-  beast::flat_buffer buffer;
-  bool done = false;
-  beast::error_code result;
-  impl_->ws.async_read(buffer, [&](beast::error_code ec, std::size_t) {
-    done = true;
-    result = ec;
-  });
-  impl_->ioc.restart();
-  impl_->ioc.run_for(std::chrono::milliseconds(timeout_ms));
-  if (!done) {
-    // Timed out: the stream is unusable after a cancelled read; drop it.
-    beast::error_code ignored;
-    impl_->ws.next_layer().close(ignored);
+  return impl_->with([&](auto& ws) -> std::optional<std::string> {
+    // An asynchronous read run for at most the timeout: Beast may already
+    // hold the next message in its own buffer (read along with the
+    // handshake), so polling the socket would not see it.
+    beast::flat_buffer buffer;
+    bool done = false;
+    beast::error_code result;
+    ws.async_read(buffer, [&](beast::error_code ec, std::size_t) {
+      done = true;
+      result = ec;
+    });
     impl_->ioc.restart();
-    impl_->ioc.run();
-    impl_->open = false;
-    return std::nullopt;
-  }
-  if (result) {
-    impl_->open = false;
-    return std::nullopt;
-  }
-  return beast::buffers_to_string(buffer.data());
+    impl_->ioc.run_for(std::chrono::milliseconds(timeout_ms));
+    if (!done) {
+      // Timed out: the stream is unusable after a cancelled read; drop it.
+      beast::error_code ignored;
+      beast::get_lowest_layer(ws).close(ignored);
+      impl_->ioc.restart();
+      impl_->ioc.run();
+      impl_->open = false;
+      return std::nullopt;
+    }
+    if (result) {
+      impl_->open = false;
+      return std::nullopt;
+    }
+    return beast::buffers_to_string(buffer.data());
+  });
 }
 
 void WsClient::send(const std::string& text) {
-  beast::error_code ec;
-  impl_->ws.text(true);
-  impl_->ws.write(net::buffer(text), ec);
+  if (!impl_->plain && !impl_->tls) return;
+  impl_->with([&](auto& ws) {
+    beast::error_code ec;
+    ws.text(true);
+    ws.write(net::buffer(text), ec);
+  });
 }
 
 void WsClient::close() {
   if (!impl_->open) return;
-  beast::error_code ec;
-  impl_->ws.close(websocket::close_code::normal, ec);
+  impl_->with([](auto& ws) {
+    beast::error_code ec;
+    ws.close(websocket::close_code::normal, ec);
+  });
   impl_->open = false;
 }
 
-std::string WsClient::close_reason() const { return std::string(impl_->ws.reason().reason.c_str()); }
+std::string WsClient::close_reason() const {
+  if (!impl_->plain && !impl_->tls) return {};
+  return impl_->with([](auto& ws) { return std::string(ws.reason().reason.c_str()); });
+}
 
 SseClient::~SseClient() { close(); }
 

@@ -1,6 +1,7 @@
 // Blocking stream clients for end-to-end tests: a real WebSocket client
-// (Beast) and a Server-Sent Events reader over a plain socket. Each read has
-// a timeout so that a test fails instead of hanging. Not thread-safe.
+// (Beast; also over TLS, wss) and a Server-Sent Events reader over a plain
+// socket. Each read has a timeout so that a test fails instead of hanging.
+// Not thread-safe.
 #pragma once
 
 #include <memory>
@@ -18,6 +19,10 @@ class WsClient {
   // Connects to 127.0.0.1:port and performs the handshake for `target`.
   // Returns the HTTP status of a refused handshake, or 101.
   int connect(std::uint16_t port, const std::string& target, const Headers& headers = {});
+  // The same over TLS (wss), verifying the server as https_request does.
+  // -1 also when the TLS handshake or verification failed.
+  int connect_tls(std::uint16_t port, const TlsTarget& tls, const std::string& target,
+                  const Headers& headers = {});
   // The next text message; nullopt on timeout or when the server closed.
   std::optional<std::string> read(int timeout_ms = 10000);
   void send(const std::string& text);
