@@ -1,8 +1,10 @@
 #include "storage/db.h"
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
+#include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
@@ -43,12 +45,34 @@ std::string be64(std::uint64_t v) {
   return s;
 }
 
+// Drops the dedup marks (value: accepted-at ms, be64) that are older than the
+// window when RocksDB compacts the dedup CF: the same rule as recovery's and
+// as the DedupWindow's in memory. Stateless, so safe on any compaction thread.
+class ExpiredDedupFilter final : public rocksdb::CompactionFilter {
+ public:
+  explicit ExpiredDedupFilter(std::int64_t window_ms) : window_ms_(window_ms) {}
+  bool Filter(int /*level*/, const rocksdb::Slice& /*key*/, const rocksdb::Slice& value,
+              std::string* /*new_value*/, bool* /*value_changed*/) const override {
+    const auto at = keys::read_be64(value.ToStringView());
+    if (!at) return false;  // not ours to judge: recovery reports it
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    return static_cast<std::int64_t>(*at) < now - window_ms_;
+  }
+  const char* Name() const override { return "switchboard.ExpiredDedupFilter"; }
+
+ private:
+  std::int64_t window_ms_;
+};
+
 }  // namespace
 
 struct Db::Impl {
   std::string dir;
   DbOptions options;
   std::unique_ptr<FaultInjection> faults;  // outlives db (declared first)
+  std::unique_ptr<ExpiredDedupFilter> dedup_filter;  // outlives db too
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> cf;
   // Reopening after an error RocksDB cannot resume from needs the instance to
@@ -57,7 +81,13 @@ struct Db::Impl {
   std::atomic<int> users{0};
   std::atomic<bool> reopening{false};
 
-  ~Impl() { close(); }
+  ~Impl() {
+    // A clean stop leaves nothing in the WAL for the next start to replay
+    // (up to max_total_wal_size: seconds of start-up). Best effort: after a
+    // storage failure this fails and the WAL is replayed as after a crash.
+    if (db && !reopening.load()) (void)db->Flush(rocksdb::FlushOptions(), cf);
+    close();
+  }
 
   Status open_rocks() {
     rocksdb::Options opts;
@@ -72,6 +102,13 @@ struct Db::Impl {
     if (faults) opts.env = faults->env();
     std::vector<rocksdb::ColumnFamilyDescriptor> descs;
     for (const char* name : kCfNames) descs.emplace_back(name, rocksdb::ColumnFamilyOptions(opts));
+    if (options.dedup_window_ms > 0) {
+      if (!dedup_filter) dedup_filter = std::make_unique<ExpiredDedupFilter>(options.dedup_window_ms);
+      descs[kDedup].options.compaction_filter = dedup_filter.get();
+      // Files that no write pushes into a compaction are rewritten (and
+      // filtered) at least daily.
+      descs[kDedup].options.periodic_compaction_seconds = 24 * 3600;
+    }
     rocksdb::DB* raw = nullptr;
     cf.clear();
     auto s = rocksdb::DB::Open(rocksdb::DBOptions(opts), dir, descs, &cf, &raw);
@@ -203,9 +240,13 @@ Status Db::recover(RecoveryVisitor& v, proto::TimeMs dedup_since) {
   auto& db = *impl_->db;
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
+  // Whole-CF scans read the files front to back: large reads after a reboot
+  // (cold page cache) instead of one block at a time.
+  rocksdb::ReadOptions scan_ro = ro;
+  scan_ro.readahead_size = 2 << 20;
 
   auto scan = [&](Cf c, auto&& fn) -> Status {
-    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, impl_->cf[c]));
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(scan_ro, impl_->cf[c]));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       if (auto st = fn(it->key().ToStringView(), it->value().ToStringView()); !st.is_ok()) {
         return st;
@@ -419,6 +460,14 @@ Result<std::uint64_t> Db::count_dedup(const std::string& tenant) {
   for (it->Seek(prefix); it->Valid() && it->key().ToStringView().starts_with(prefix); it->Next()) ++n;
   if (auto st = to_status(it->status(), "count dedup"); !st.is_ok()) return st;
   return n;
+}
+
+Status Db::compact_dedup() {
+  Impl::Use use(*impl_);
+  if (!use.ok()) return kReopening;
+  rocksdb::CompactRangeOptions o;
+  o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  return to_status(impl_->db->CompactRange(o, impl_->cf[kDedup], nullptr, nullptr), "compact dedup");
 }
 
 }  // namespace sb::storage

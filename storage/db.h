@@ -8,6 +8,7 @@
 // db.cc and nowhere else.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
@@ -25,6 +26,12 @@ struct DbOptions {
   // Chaos drills and storage-fault tests: while this file exists, every write
   // to the database fails with "no space left" (storage/fault_injection.h).
   std::string fault_injection_file;
+  // The dedup window (TenantOptions::dedup_window_ms). When > 0, compactions
+  // of the dedup CF drop marks older than it, so that the CF holds about one
+  // window of marks rather than every delivery ever seen, and recovery does
+  // not walk (and delete) a backlog of expired marks. 0: they stay until
+  // recovery deletes them.
+  std::int64_t dedup_window_ms = 0;
 };
 
 // What recovery hands back, tenant by tenant. Called in key order per CF:
@@ -77,6 +84,9 @@ class Db {
   Status read_outbox(const std::string& tenant, std::vector<proto::OutboxItem>& out);
   // Number of dedup marks stored for a tenant (tests and metrics).
   Result<std::uint64_t> count_dedup(const std::string& tenant);
+  // Compacts the dedup CF now, dropping expired marks (tests and tools;
+  // RocksDB otherwise does it in the background).
+  Status compact_dedup();
 
  private:
   struct Impl;

@@ -189,7 +189,11 @@ Result<PopulateResult> populate(const PopulateSpec& spec, const Progress& progre
     return Status::invalid("tenants, queues and batch must be >= 1");
   }
   if (spec.events < spec.conversations) return Status::invalid("events must be >= conversations");
-  auto db = storage::Db::open(spec.db_dir, storage::DbOptions{false});
+  // The daemon's storage options, but no fsync per commit.
+  storage::DbOptions db_options;
+  db_options.sync = false;
+  db_options.dedup_window_ms = router::TenantOptions{}.dedup_window_ms;
+  auto db = storage::Db::open(spec.db_dir, db_options);
   if (!db) return db.status();
 
   PopulateResult result;

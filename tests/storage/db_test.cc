@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "tests/support/temp_dir.h"
 
 namespace sb::storage {
@@ -114,6 +116,25 @@ TEST(Db, ExpiredDedupMarksAreDeletedAtRecovery) {
   ASSERT_EQ(v.dedup.size(), 1u);
   EXPECT_EQ(v.dedup[0].second.event_id, "2");
   EXPECT_EQ((*db)->count_dedup("t").value(), 1u);
+}
+
+TEST(Db, CompactionsDropDedupMarksOlderThanTheWindow) {
+  const proto::TimeMs now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+  const proto::TimeMs hour = 3600 * 1000;
+  for (const proto::TimeMs window : {proto::TimeMs{0}, hour}) {
+    sb::test::TempDir dir;
+    DbOptions options;
+    options.dedup_window_ms = window;
+    auto db = Db::open(dir.path(), options);
+    ASSERT_TRUE(db.is_ok());
+    proto::ChangeSet set{"t", {proto::DedupMark{"tg", "old", now - 2 * hour},
+                               proto::DedupMark{"tg", "new", now}}};
+    ASSERT_TRUE((*db)->commit(set).is_ok());
+    ASSERT_TRUE((*db)->compact_dedup().is_ok());
+    EXPECT_EQ((*db)->count_dedup("t").value(), window == 0 ? 2u : 1u) << "window " << window;
+  }
 }
 
 TEST(Db, OpenFailsCleanlyOnAnUnusableDirectory) {
