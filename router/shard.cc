@@ -58,7 +58,8 @@ Shard::Shard(int index, storage::Db& db, Directory& directory, ShardOptions opti
       db_(db),
       directory_(directory),
       options_(std::move(options)),
-      queue_(options_.queue_capacity) {}
+      queue_(options_.queue_capacity),
+      committer_(db_, stats_, healthy_, options_.on_committed, options_.max_batches_in_flight) {}
 
 Shard::~Shard() { stop(); }
 
@@ -107,12 +108,16 @@ std::vector<std::pair<std::string, std::uint64_t>> Shard::last_seqs() const {
   return out;
 }
 
-void Shard::start() { thread_ = std::thread([this] { run(); }); }
+void Shard::start() {
+  committer_.start();
+  thread_ = std::thread([this] { run(); });
+}
 
 void Shard::stop() {
   stopping_.store(true, std::memory_order_release);
   wakeup_.notify();
   if (thread_.joinable()) thread_.join();
+  committer_.stop();  // writes and completes what the shard handed over
 }
 
 void Shard::run() {
@@ -126,7 +131,8 @@ void Shard::run() {
     }
     // After a failed commit the shard retries storage by itself, also with
     // no traffic, so readiness comes back once the disk takes writes again.
-    if (batch.empty() && needs_reload_ && std::chrono::steady_clock::now() >= next_recovery_try_) {
+    if (batch.empty() && (needs_reload_ || committer_.failed()) &&
+        std::chrono::steady_clock::now() >= next_recovery_try_) {
       next_recovery_try_ = std::chrono::steady_clock::now() + kRecoveryRetry;
       process_batch(batch);
       continue;
@@ -171,6 +177,13 @@ void Shard::fail_all(std::vector<Command*>& batch, const Status& st) {
 }
 
 void Shard::process_batch(std::vector<Command*>& batch) {
+  if (committer_.failed()) {
+    // A write failed: memory ran ahead of disk. Let every batch built on it
+    // fail, then rebuild from what is durable before applying anything more.
+    committer_.drain();
+    needs_reload_ = true;
+    committer_.reset();
+  }
   if (needs_reload_) {
     Status st = db_.resume();
     if (st.is_ok()) st = reload();
@@ -216,33 +229,24 @@ void Shard::process_batch(std::vector<Command*>& batch) {
   // Routing timers that are due ride in the same batch.
   fire_timers(now, sets);
 
-  std::vector<const proto::ChangeSet*> ptrs;
-  ptrs.reserve(sets.size());
-  for (const auto& s : sets) ptrs.push_back(&s);
-  const auto t0 = std::chrono::steady_clock::now();
-  Status st = db_.commit(ptrs);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - t0)
-                          .count();
-  stats_.batches.fetch_add(1, std::memory_order_relaxed);
-  stats_.commands.fetch_add(batch.size(), std::memory_order_relaxed);
-  stats_.commit_micros_total.fetch_add(static_cast<std::uint64_t>(micros),
-                                       std::memory_order_relaxed);
-  if (!st.is_ok()) {
-    stats_.commit_failures.fetch_add(1, std::memory_order_relaxed);
-    // Memory ran ahead of disk: rebuild it from what is durable before the
-    // next batch is applied; until that works, batches fail fast.
-    needs_reload_ = true;
-    healthy_.store(false, std::memory_order_release);
-  }
-
   publish_outbound_stats();
-  if (st.is_ok() && options_.on_committed) {
-    for (const auto& set : sets) {
-      if (!set.changes.empty()) options_.on_committed(set);
-    }
-  }
 
+  // The write and the completions happen on the committer thread, while this
+  // one goes on with the next commands.
+  bool any_change = false;
+  for (const auto& set : sets) any_change |= !set.changes.empty();
+  if (pending.empty() && !any_change) return;
+  auto prepared = std::make_unique<PreparedBatch>();
+  prepared->sets = std::move(sets);
+  prepared->commands = pending.size();
+  prepared->complete = [this, pending = std::move(pending)](const Status& st) mutable {
+    complete(pending, st);
+  };
+  committer_.submit(std::move(prepared));
+}
+
+// On the committer thread, after the batch's write (ok or not).
+void Shard::complete(std::vector<Pending>& pending, const Status& st) {
   for (auto& p : pending) {
     std::visit(
         [&](auto& c) {
@@ -303,7 +307,7 @@ std::chrono::milliseconds Shard::sleep_budget() const {
     auto d = t->next_deadline();
     if (d && (!earliest || *d < *earliest)) earliest = d;
   }
-  if (needs_reload_) return kRecoveryRetry;
+  if (needs_reload_ || committer_.failed()) return kRecoveryRetry;
   if (!earliest) return kIdleWake;
   const auto left = *earliest - now;
   if (left <= 0) return std::chrono::milliseconds(0);

@@ -1,11 +1,13 @@
 // Shard: one thread that owns the routing state of a subset of tenants.
 //
 // I/O threads reach it only through submit(), a lock-free bounded queue. The
-// shard drains what has queued up, applies each command to its tenants' state
-// (router core, no I/O), writes all resulting changes as one RocksDB batch
-// with one fsync (group commit), and only then runs each command's completion.
-// If the write fails, every command of the batch fails and the shard reloads
-// its tenants from disk, so memory never runs ahead of what is durable.
+// shard drains what has queued up and applies each command to its tenants'
+// state (router core, no I/O). It hands the resulting changes to its
+// Committer thread, which writes everything queued as one RocksDB batch with
+// one fsync (group commit) and only then runs each command's completion;
+// meanwhile the shard routes the next commands. If a write fails, every
+// command built on it fails and the shard reloads its tenants from disk, so
+// nothing unwritten is ever answered or kept.
 #pragma once
 
 #include <atomic>
@@ -17,6 +19,7 @@
 #include <unordered_map>
 
 #include "router/commands.h"
+#include "router/committer.h"
 #include "router/directory.h"
 #include "router/mpsc_queue.h"
 #include "router/wakeup.h"
@@ -30,8 +33,11 @@ struct ShardOptions {
   TenantOptions tenant;
   std::function<proto::TimeMs()> clock;  // wall clock in ms; injected for tests
   std::function<bool(const std::string&)> owns;  // which tenants are this shard's (for reload)
-  // Called on the shard thread for every change set right after it became
-  // durable, before the commands' completions (streams publish from here).
+  // Batches applied in memory and waiting for their write (router/committer.h).
+  std::size_t max_batches_in_flight = 4;
+  // Called on the committer thread for every change set right after it became
+  // durable, in commit order, before the commands' completions (streams
+  // publish from here).
   std::function<void(const proto::ChangeSet&)> on_committed;
 };
 
@@ -83,6 +89,7 @@ class Shard {
   void process_batch(std::vector<Command*>& batch);
   void fail_all(std::vector<Command*>& batch, const Status& st);
   Status reload();
+  void complete(std::vector<Pending>& pending, const Status& st);
   void fire_timers(proto::TimeMs now, std::vector<proto::ChangeSet>& sets);
   void publish_outbound_stats();
   // How long the shard may sleep: until the next routing deadline, at most kIdleWake.
@@ -102,6 +109,7 @@ class Shard {
   std::atomic<bool> healthy_{true};
   std::thread thread_;
   ShardStats stats_;
+  Committer committer_;  // after stats_ and healthy_, which it uses
   std::unordered_map<std::string, std::unique_ptr<TenantState>> tenants_;
 };
 

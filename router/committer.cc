@@ -1,0 +1,118 @@
+#include "router/committer.h"
+
+#include <chrono>
+
+#include "router/shard.h"
+
+namespace sb::router {
+
+namespace {
+// The committer sleeps this long at most when idle (stop() also wakes it).
+constexpr std::chrono::milliseconds kIdleWake{200};
+}  // namespace
+
+Committer::Committer(storage::Db& db, ShardStats& stats, std::atomic<bool>& healthy,
+                     std::function<void(const proto::ChangeSet&)> on_committed,
+                     std::size_t max_in_flight)
+    : db_(db),
+      stats_(stats),
+      healthy_(healthy),
+      on_committed_(std::move(on_committed)),
+      max_in_flight_(max_in_flight < 1 ? 1 : max_in_flight),
+      queue_(max_in_flight_ + 1) {}
+
+Committer::~Committer() { stop(); }
+
+void Committer::start() { thread_ = std::thread([this] { run(); }); }
+
+void Committer::stop() {
+  stopping_.store(true, std::memory_order_release);
+  work_.notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Committer::wait_for_room(std::size_t limit) {
+  while (in_flight_.load(std::memory_order_acquire) > limit) {
+    const auto token = room_.prepare();
+    if (in_flight_.load(std::memory_order_acquire) <= limit) {
+      room_.cancel();
+      break;
+    }
+    room_.wait(token, kIdleWake);
+  }
+}
+
+void Committer::submit(std::unique_ptr<PreparedBatch> batch) {
+  wait_for_room(max_in_flight_ - 1);
+  in_flight_.fetch_add(1, std::memory_order_acq_rel);
+  // Cannot fail: at most max_in_flight batches are queued and the ring is larger.
+  (void)queue_.try_push(batch.release());
+  work_.notify();
+}
+
+void Committer::drain() { wait_for_room(0); }
+
+void Committer::run() {
+  std::vector<PreparedBatch*> group;
+  std::vector<const proto::ChangeSet*> ptrs;
+  for (;;) {
+    while (auto next = queue_.try_pop()) group.push_back(*next);
+    if (group.empty()) {
+      if (stopping_.load(std::memory_order_acquire)) {
+        if (queue_.empty_approx()) return;
+        continue;
+      }
+      const auto token = work_.prepare();
+      if (!queue_.empty_approx() || stopping_.load(std::memory_order_acquire)) {
+        work_.cancel();
+        continue;
+      }
+      work_.wait(token, kIdleWake);
+      continue;
+    }
+
+    Status st = failed() ? Status::unavailable("storage writes are failing") : Status::ok();
+    ptrs.clear();
+    for (auto* b : group) {
+      for (const auto& s : b->sets) {
+        if (!s.changes.empty()) ptrs.push_back(&s);
+      }
+    }
+    // Batches of reads only still wait their turn, so that no answer reflects
+    // a change that is not yet on disk, but they cost no write.
+    if (st.is_ok() && !ptrs.empty()) {
+      const auto t0 = std::chrono::steady_clock::now();
+      st = db_.commit(ptrs);
+      const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - t0)
+                              .count();
+      stats_.batches.fetch_add(1, std::memory_order_relaxed);
+      stats_.commit_micros_total.fetch_add(static_cast<std::uint64_t>(micros),
+                                           std::memory_order_relaxed);
+      if (!st.is_ok()) {
+        stats_.commit_failures.fetch_add(1, std::memory_order_relaxed);
+        // Every batch after this one was built on it: all of them fail until
+        // the shard has rebuilt its state from disk.
+        failed_.store(true, std::memory_order_release);
+        healthy_.store(false, std::memory_order_release);
+      }
+    }
+    for (auto* b : group) stats_.commands.fetch_add(b->commands, std::memory_order_relaxed);
+    if (st.is_ok() && on_committed_) {
+      for (auto* b : group) {
+        for (const auto& s : b->sets) {
+          if (!s.changes.empty()) on_committed_(s);
+        }
+      }
+    }
+    for (auto* b : group) {
+      if (b->complete) b->complete(st);
+      delete b;
+    }
+    in_flight_.fetch_sub(group.size(), std::memory_order_acq_rel);
+    group.clear();
+    room_.notify();
+  }
+}
+
+}  // namespace sb::router

@@ -1,0 +1,83 @@
+// Committer: a shard's second thread, which makes its batches durable.
+//
+// The shard thread applies commands to its tenants in memory and hands each
+// batch's changes here instead of waiting for the fsync itself; it goes on
+// routing the next commands while this thread writes. Whatever batches have
+// queued up meanwhile are written together, in order, as one RocksDB
+// WriteBatch with one fsync (group commit), and only then completed:
+// on_committed for each change set, then each batch's completion. So no
+// answer, frame or reply ever reflects a change that is not on disk.
+//
+// Memory runs ahead of disk by at most `max_in_flight` batches. When a write
+// fails, that batch and every batch submitted after it (built on top of it)
+// fail; failed() stays true until the shard has drained, rebuilt its state
+// from disk, and called reset().
+//
+// Thread-safety: submit(), failed(), drain(), reset() and stop() are for the
+// owning shard thread (stop() for whoever stops the shard, once); the hand-off
+// is a lock-free queue and a futex eventcount, no mutex.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "proto/change.h"
+#include "router/mpsc_queue.h"
+#include "router/wakeup.h"
+#include "storage/db.h"
+
+namespace sb::router {
+
+struct ShardStats;
+
+struct PreparedBatch {
+  std::vector<proto::ChangeSet> sets;
+  std::size_t commands = 0;
+  // Runs on the committer thread after the write: the commands' completions.
+  std::function<void(const Status&)> complete;
+};
+
+class Committer {
+ public:
+  Committer(storage::Db& db, ShardStats& stats, std::atomic<bool>& healthy,
+            std::function<void(const proto::ChangeSet&)> on_committed, std::size_t max_in_flight);
+  ~Committer();
+  Committer(const Committer&) = delete;
+  Committer& operator=(const Committer&) = delete;
+
+  void start();
+  // Writes and completes what was submitted, then joins.
+  void stop();
+
+  // Blocks while max_in_flight batches wait to be written (back-pressure).
+  void submit(std::unique_ptr<PreparedBatch> batch);
+  // True from a failed write until reset().
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  // Blocks until every submitted batch has been completed.
+  void drain();
+  // After drain(), once the shard's state is rebuilt from disk.
+  void reset() { failed_.store(false, std::memory_order_release); }
+
+ private:
+  void run();
+  void wait_for_room(std::size_t limit);
+
+  storage::Db& db_;
+  ShardStats& stats_;
+  std::atomic<bool>& healthy_;
+  std::function<void(const proto::ChangeSet&)> on_committed_;
+  std::size_t max_in_flight_;
+  BoundedQueue<PreparedBatch*> queue_;
+  Wakeup work_;    // shard -> committer: a batch is queued
+  Wakeup room_;    // committer -> shard: batches were completed
+  std::atomic<std::size_t> in_flight_{0};  // submitted, not yet completed
+  std::atomic<bool> failed_{false};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace sb::router
