@@ -140,6 +140,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
+    if (const auto bad = detail::framing_error(msg); !bad.empty()) {
+      server_.handler.on_rejected(400);
+      return send_and_close(json_error(400, "bad_request", "malformed HTTP request: " + std::string(bad)));
+    }
     if (boost::beast::websocket::is_upgrade(msg)) {
       upgrade_ = msg;  // headers only: the handshake is answered if the route streams
     }

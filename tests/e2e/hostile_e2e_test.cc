@@ -91,6 +91,9 @@ TEST_F(HostileE2E, CatalogueOfBrokenAndHostileInput) {
       {"bad chunk size", [&] { return raw(post + "Transfer-Encoding: chunked\r\n\r\nZZ\r\nhello\r\n0\r\n\r\n"); }, 400, "bad_request"},
       {"chunk longer than said", [&] { return raw(post + "Transfer-Encoding: chunked\r\n\r\n2\r\nhello\r\n0\r\n\r\n"); }, 400, "bad_request"},
       {"chunked and content-length", [&] { return raw(post + "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n"); }, 400, "bad_request"},
+      // Found by tests/fuzz/http_request_fuzz.cc: Beast read these by Content-Length.
+      {"transfer-encoding not chunked", [&] { return raw(post + "Transfer-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello"); }, 400, "bad_request"},
+      {"transfer-encoding chunked-ish", [&] { return raw(post + "Transfer-Encoding: chunkedx\r\nContent-Length: 2\r\n\r\n{}"); }, 400, "bad_request"},
       {"body over the limit", [&] { return hook(std::string(70000, ' ')); }, 413, "body_too_large"},
       {"chunked body over the limit", [&] {
          std::string chunks;
