@@ -37,7 +37,24 @@ void DedupWindow::expire(proto::TimeMs now) {
   }
 }
 
+void DedupWindow::restore(std::string_view channel, std::string_view event_id, proto::TimeMs at) {
+  staged_.emplace_back(at, make_key(channel, event_id));
+}
+
 void DedupWindow::finish_restore() {
+  const bool had_marks = !by_age_.empty();
+  if (!staged_.empty()) {
+    std::stable_sort(staged_.begin(), staged_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    keys_.reserve(keys_.size() + staged_.size());
+    for (auto& [at, key] : staged_) {
+      auto [it, inserted] = keys_.insert(std::move(key));
+      if (inserted) by_age_.push_back(Entry{at, &*it});
+    }
+    staged_.clear();
+    staged_.shrink_to_fit();
+    if (!had_marks) return;  // appended in age order to an empty line
+  }
   std::stable_sort(by_age_.begin(), by_age_.end(),
                    [](const Entry& a, const Entry& b) { return a.at < b.at; });
 }

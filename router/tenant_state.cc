@@ -188,7 +188,7 @@ void TenantState::restore(proto::Conversation c) {
   if (latest == nullptr || seq_of(conv.id) > seq_of(latest->id)) latest = &conv;
 }
 
-void TenantState::restore(const proto::DedupMark& m) { dedup_.insert(m.channel, m.event_id, m.at); }
+void TenantState::restore(const proto::DedupMark& m) { dedup_.restore(m.channel, m.event_id, m.at); }
 
 void TenantState::restore_last_seq(std::uint64_t seq) {
   if (seq > last_seq_) last_seq_ = seq;

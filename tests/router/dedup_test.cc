@@ -34,5 +34,24 @@ TEST(Dedup, RecoveryOrderIsRestoredBeforeExpiry) {
   EXPECT_TRUE(d.contains("tg", "late"));
 }
 
+TEST(Dedup, RestoredMarksAreIndexedInAgeOrder) {
+  DedupWindow d(100);
+  d.restore("tg", "late", 500);  // staged in key order
+  d.restore("tg", "early", 10);
+  d.restore("tg", "mid", 150);
+  EXPECT_FALSE(d.contains("tg", "late"));  // not before finish_restore()
+  d.finish_restore();
+  EXPECT_EQ(d.size(), 3u);
+  d.expire(200);  // drops "early" (10 < 100) only
+  EXPECT_FALSE(d.contains("tg", "early"));
+  EXPECT_TRUE(d.contains("tg", "mid"));
+  d.expire(300);  // then "mid": the line is in age order
+  EXPECT_FALSE(d.contains("tg", "mid"));
+  EXPECT_TRUE(d.contains("tg", "late"));
+  d.insert("tg", "new", 400);
+  d.expire(601);
+  EXPECT_EQ(d.size(), 0u);
+}
+
 }  // namespace
 }  // namespace sb::router
