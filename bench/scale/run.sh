@@ -20,7 +20,10 @@
 #           after a reboot rather than a process restart.
 # Needs build/release/adapters/switchboard and build/release/bench/sb_populate.
 # Scale with CONVS, OPS, EVENTS, EV_CONVS, EV_OPS, EV_DAYS, STARTS, TENANTS;
-# SETS="empty ops convs" runs only those data sets.
+# SETS="empty ops convs" runs only those data sets. EVENTS_DIR=DIR measures
+# the events set on a directory populated beforehand (the 10M-message
+# populate takes 10-15 min); its sb_populate JSON may be saved as
+# DIR/populate.json. The directory is kept.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -91,7 +94,10 @@ dataset() {
   name=$1; shift
   dir=$WORK/$name
   mkdir -p "$dir"
-  if [ "$name" != empty ]; then
+  if [ "$name" = events ] && [ -n "${EVENTS_DIR:-}" ]; then
+    dir=$EVENTS_DIR   # populated earlier (sb_populate ... --events): measured, kept
+    cp "$dir/populate.json" "$WORK/$name.populate.json" 2>/dev/null || true
+  elif [ "$name" != empty ]; then
     echo "populate $name: $*"
     t0=$(now_ns)
     "$POP" --data-dir "$dir" --tenants "$TENANTS" --queues "$QUEUES" "$@" > "$WORK/$name.populate.json" \
@@ -102,7 +108,7 @@ dataset() {
   i=1
   while [ "$i" -le "$STARTS" ]; do start_once "$name" "$dir" "$i"; i=$((i + 1)); done
   du -sm "$dir/db" 2>/dev/null | cut -f1 > "$WORK/$name.mib"
-  [ "$name" = empty ] || rm -rf "$dir"   # free the disk before the next set
+  [ "$name" = empty ] || [ "$dir" = "${EVENTS_DIR:-}" ] || rm -rf "$dir"   # free the disk
 }
 
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg), cold=$COLD"
