@@ -61,6 +61,15 @@ Status parse_photo(od::value v, proto::Attachment& a) {
   });
 }
 
+// Unix seconds as Telegram sends them (date, edit_date), bounded so that the
+// milliseconds fit 64 bits and render as a 4-digit RFC 3339 year. Found by
+// tests/fuzz/telegram_update_fuzz.cc: a huge date overflowed date * 1000.
+Status read_unix_seconds(od::value v, std::int64_t& out, std::string_view what) {
+  if (auto st = read_int64(v, out, what); !st.is_ok()) return st;
+  if (out < 0 || out > 253402300799) return Status::invalid(std::string(what) + ": out of range");
+  return Status::ok();
+}
+
 // Location and shared contacts have no file: keep them as readable text.
 Status parse_location(od::value v, std::string& text) {
   double lat = 0, lon = 0;
@@ -96,8 +105,8 @@ Status parse_message(od::value v, Message& m) {
         return Status::ok();
       });
     }
-    if (k == "date") return read_int64(f, m.date, "date");
-    if (k == "edit_date") return read_int64(f, m.edit_date, "edit_date");
+    if (k == "date") return read_unix_seconds(f, m.date, "date");
+    if (k == "edit_date") return read_unix_seconds(f, m.edit_date, "edit_date");
     if (k == "text" || k == "caption") return read_string(f, m.text, k);
     if (k == "photo") {
       proto::Attachment a;

@@ -154,5 +154,16 @@ TEST(TelegramVerify, ChannelWithoutSecretAcceptsNothing) {
   EXPECT_EQ(telegram_channel().verify(req, cfg).code(), Code::kUnauthenticated);
 }
 
+// Found by tests/fuzz/telegram_update_fuzz.cc: date * 1000 overflowed (UB).
+TEST(TelegramParse, DateOutOfRangeIsRejected) {
+  const std::string head = R"({"update_id":7,"message":{"message_id":1,"from":{"id":5,"is_bot":false,"first_name":"A"},"chat":{"id":5,"type":"private"},)";
+  EXPECT_FALSE(parse_telegram_update(head + R"("date":176387761763877600,"text":"x"}})").is_ok());
+  EXPECT_FALSE(parse_telegram_update(head + R"("date":-1,"text":"x"}})").is_ok());
+  EXPECT_FALSE(parse_telegram_update(head + R"("date":1,"edit_date":9223372036854775807,"text":"x"}})").is_ok());
+  auto ok = parse_telegram_update(head + R"("date":253402300799,"text":"x"}})");
+  ASSERT_TRUE(ok.is_ok());
+  EXPECT_EQ(ok->events.at(0).platform_ts, 253402300799000);
+}
+
 }  // namespace
 }  // namespace sb::adapters
