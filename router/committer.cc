@@ -54,7 +54,7 @@ void Committer::drain() { wait_for_room(0); }
 
 void Committer::run() {
   std::vector<PreparedBatch*> group;
-  std::vector<const proto::ChangeSet*> ptrs;
+  std::vector<storage::PreparedWrite*> writes;
   for (;;) {
     while (auto next = queue_.try_pop()) group.push_back(*next);
     if (group.empty()) {
@@ -72,17 +72,20 @@ void Committer::run() {
     }
 
     Status st = failed() ? Status::unavailable("storage writes are failing") : Status::ok();
-    ptrs.clear();
+    writes.clear();
     for (auto* b : group) {
-      for (const auto& s : b->sets) {
-        if (!s.changes.empty()) ptrs.push_back(&s);
-      }
+      if (st.is_ok() && !b->prepare_status.is_ok()) st = b->prepare_status;
+      if (!b->write.empty()) writes.push_back(&b->write);
+    }
+    if (!st.is_ok() && !failed()) {
+      failed_.store(true, std::memory_order_release);
+      healthy_.store(false, std::memory_order_release);
     }
     // Batches of reads only still wait their turn, so that no answer reflects
     // a change that is not yet on disk, but they cost no write.
-    if (st.is_ok() && !ptrs.empty()) {
+    if (st.is_ok() && !writes.empty()) {
       const auto t0 = std::chrono::steady_clock::now();
-      st = db_.commit(ptrs);
+      st = db_.write(writes);
       const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now() - t0)
                               .count();

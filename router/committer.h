@@ -36,6 +36,8 @@ struct ShardStats;
 
 struct PreparedBatch {
   std::vector<proto::ChangeSet> sets;
+  storage::PreparedWrite write;  // `sets` encoded by the shard (Db::prepare)
+  Status prepare_status;         // not ok: encoding failed; the batch fails like a failed write
   std::size_t commands = 0;
   // Runs on the committer thread after the write: the commands' completions.
   std::function<void(const Status&)> complete;

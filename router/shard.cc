@@ -238,6 +238,13 @@ void Shard::process_batch(std::vector<Command*>& batch) {
   if (pending.empty() && !any_change) return;
   auto prepared = std::make_unique<PreparedBatch>();
   prepared->sets = std::move(sets);
+  // Encoding happens here, so the committer only writes.
+  std::vector<const proto::ChangeSet*> ptrs;
+  ptrs.reserve(prepared->sets.size());
+  for (const auto& set : prepared->sets) {
+    if (!set.changes.empty()) ptrs.push_back(&set);
+  }
+  if (!ptrs.empty()) prepared->prepare_status = db_.prepare(ptrs, prepared->write);
   prepared->commands = pending.size();
   prepared->complete = [this, pending = std::move(pending)](const Status& st) mutable {
     complete(pending, st);

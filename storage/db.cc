@@ -210,6 +210,46 @@ Status Db::commit(std::span<const proto::ChangeSet* const> sets) {
   return to_status(impl_->db->Write(wo, &batch), "commit");
 }
 
+struct PreparedWrite::Batch {
+  rocksdb::WriteBatch batch;
+};
+PreparedWrite::PreparedWrite() = default;
+PreparedWrite::~PreparedWrite() = default;
+PreparedWrite::PreparedWrite(PreparedWrite&&) noexcept = default;
+PreparedWrite& PreparedWrite::operator=(PreparedWrite&&) noexcept = default;
+bool PreparedWrite::empty() const { return !batch_ || batch_->batch.Count() == 0; }
+
+Status Db::prepare(std::span<const proto::ChangeSet* const> sets, PreparedWrite& out) {
+  Impl::Use use(*impl_);  // the column family handles; the batch keeps only their ids
+  if (!use.ok()) return kReopening;
+  out.batch_ = std::make_unique<PreparedWrite::Batch>();
+  for (const auto* set : sets) {
+    for (const auto& c : set->changes) impl_->add(out.batch_->batch, set->tenant, c);
+  }
+  return Status::ok();
+}
+
+Status Db::write(std::span<PreparedWrite* const> writes) {
+  Impl::Use use(*impl_);
+  if (!use.ok()) return kReopening;
+  std::size_t last = writes.size();
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    if (!writes[i]->empty()) last = i;
+  }
+  if (last == writes.size()) return Status::ok();
+  // One fsync for all: syncing the WAL with the last write makes the earlier
+  // ones durable too, since they precede it in the log.
+  for (std::size_t i = 0; i <= last; ++i) {
+    if (writes[i]->empty()) continue;
+    rocksdb::WriteOptions wo;
+    wo.sync = impl_->options.sync && i == last;
+    if (auto st = to_status(impl_->db->Write(wo, &writes[i]->batch_->batch), "commit"); !st.is_ok()) {
+      return st;
+    }
+  }
+  return Status::ok();
+}
+
 Status Db::commit(const proto::ChangeSet& set) {
   const proto::ChangeSet* one[] = {&set};
   return commit(std::span<const proto::ChangeSet* const>(one));

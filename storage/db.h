@@ -51,6 +51,24 @@ class RecoveryVisitor {
   virtual void on_outbox(const std::string& /*tenant*/, proto::OutboxItem /*item*/) {}
 };
 
+// The encoded records of some change sets, built by Db::prepare() on the
+// thread that made the changes and written later by Db::write() on another
+// (the shard's committer), so that encoding does not load the writer.
+// Move-only; valid across a reopen of the database.
+class PreparedWrite {
+ public:
+  PreparedWrite();
+  ~PreparedWrite();
+  PreparedWrite(PreparedWrite&&) noexcept;
+  PreparedWrite& operator=(PreparedWrite&&) noexcept;
+  bool empty() const;
+
+ private:
+  friend class Db;
+  struct Batch;
+  std::unique_ptr<Batch> batch_;
+};
+
 class Db {
  public:
   static Result<std::unique_ptr<Db>> open(const std::string& dir, DbOptions options = {});
@@ -61,6 +79,12 @@ class Db {
   // Writes every change of every set as one atomic WriteBatch (group commit).
   Status commit(std::span<const proto::ChangeSet* const> sets);
   Status commit(const proto::ChangeSet& set);
+  // The same in two steps: prepare() encodes (any thread), write() writes the
+  // prepared groups in order and returns once all are durable (one fsync at
+  // the end). On failure none of them is acknowledged; some may have reached
+  // the WAL, as with any failed write.
+  Status prepare(std::span<const proto::ChangeSet* const> sets, PreparedWrite& out);
+  Status write(std::span<PreparedWrite* const> writes);
 
   // After a failed write (e.g. disk full) RocksDB refuses writes until it is
   // resumed; this asks it to, and is ok if the database is healthy.
