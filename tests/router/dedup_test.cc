@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
+#include <string>
+
 namespace sb::router {
 namespace {
 
@@ -51,6 +55,36 @@ TEST(Dedup, RestoredMarksAreIndexedInAgeOrder) {
   d.insert("tg", "new", 400);
   d.expire(601);
   EXPECT_EQ(d.size(), 0u);
+}
+
+// The open-addressing index against a plain map, through growth, expiry
+// (backward-shift deletion) and a restore in the middle.
+TEST(Dedup, AgreesWithAReferenceMapUnderChurn) {
+  const proto::TimeMs window = 500;
+  DedupWindow d(window);
+  std::map<std::string, proto::TimeMs> ref;  // id -> accepted at
+  std::mt19937 rng(7);
+  proto::TimeMs now = 0;
+  for (int step = 0; step < 40000; ++step) {
+    now += rng() % 3;
+    const std::string id = std::to_string(rng() % 3000);
+    d.expire(now);
+    std::erase_if(ref, [&](const auto& kv) { return kv.second < now - window; });
+    ASSERT_EQ(d.contains("tg", id), ref.count(id) == 1) << "step " << step;
+    if (!ref.count(id)) {
+      d.insert("tg", id, now);
+      ref[id] = now;
+    }
+    ASSERT_EQ(d.size(), ref.size());
+    if (step == 20000) {  // a restart: the same marks, restored in key order
+      DedupWindow again(window);
+      for (const auto& [k, at] : ref) again.restore("tg", k, at);
+      again.finish_restore();
+      again.expire(now);
+      d = std::move(again);
+      ASSERT_EQ(d.size(), ref.size());
+    }
+  }
 }
 
 }  // namespace
