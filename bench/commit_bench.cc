@@ -106,7 +106,9 @@ void BM_GroupCommit(benchmark::State& state, std::size_t batch_size, bool sync) 
 
   TempDir dir;
   if (!dir.ok()) return state.SkipWithError("cannot create a temp dir");
-  auto db = sb::storage::Db::open(dir.path().string(), {.sync = sync});
+  sb::storage::DbOptions options;
+  options.sync = sync;
+  auto db = sb::storage::Db::open(dir.path().string(), options);
   if (!db) return state.SkipWithError(db.status().message().c_str());
 
   // Untimed first batch: creates the WAL and tells what an event costs in it.

@@ -34,7 +34,9 @@ void flip(const std::string& file, bool on) {
 TEST(FaultInjection, WritesFailWhileTheSwitchExistsAndTheDbComesBack) {
   test::TempDir dir;
   const std::string sw = dir.path() + "/full";
-  auto db = Db::open(dir.path() + "/db", DbOptions{true, sw});
+  DbOptions options;
+  options.fault_injection_file = sw;
+  auto db = Db::open(dir.path() + "/db", options);
   ASSERT_TRUE(db.is_ok()) << db.status().to_string();
   ASSERT_TRUE((*db)->commit(mark("1")).is_ok());
 
