@@ -6,6 +6,8 @@
 #                       run every test (unit + end-to-end + crash on release,
 #                       unit tests again under ASan/UBSan), then build the fuzz
 #                       preset (clang) and run each fuzz target briefly
+#   deploy/dev.sh tsan  (not a set-up command) build the tsan preset and run
+#                       every unit and end-to-end test under ThreadSanitizer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,8 +35,15 @@ case "${1:-}" in
     build fuzz
     tests/fuzz/run.sh
     ;;
+  tsan)
+    # Not part of `test` (a third full build): every unit and end-to-end test
+    # with ThreadSanitizer, the daemons they start included.
+    build tsan
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
+      ctest --preset tsan -j 1 --output-on-failure
+    ;;
   *)
-    echo "usage: deploy/dev.sh run|test" >&2
+    echo "usage: deploy/dev.sh run|test|tsan" >&2
     exit 2
     ;;
 esac
