@@ -133,8 +133,7 @@ void Shard::run() {
     // no traffic, so readiness comes back once the disk takes writes again.
     if (batch.empty() && (needs_reload_ || committer_.failed()) &&
         std::chrono::steady_clock::now() >= next_recovery_try_) {
-      next_recovery_try_ = std::chrono::steady_clock::now() + kRecoveryRetry;
-      process_batch(batch);
+      process_batch(batch);  // sets the next try
       continue;
     }
     const auto budget = sleep_budget();
@@ -185,6 +184,14 @@ void Shard::process_batch(std::vector<Command*>& batch) {
     committer_.reset();
   }
   if (needs_reload_) {
+    // Storage is retried at most every kRecoveryRetry, also under traffic;
+    // in between, commands fail fast.
+    const auto steady_now = std::chrono::steady_clock::now();
+    if (steady_now < next_recovery_try_) {
+      fail_all(batch, Status::unavailable("storage writes are failing"));
+      return;
+    }
+    next_recovery_try_ = steady_now + kRecoveryRetry;
     Status st = db_.resume();
     if (st.is_ok()) st = reload();
     if (!st.is_ok()) {

@@ -37,6 +37,8 @@ constexpr const char* kCfNames[kCount] = {"default",  "events",  "messages", "co
                                           "conversations", "dedup", "meta", "routing",
                                           "timeline", "outbox"};
 
+constexpr std::size_t kBatchHeader = 12;  // WriteBatch rep: sequence (8) + count (4)
+
 const Status kReopening = Status::unavailable("storage is being reopened after a write failure");
 
 std::string be64(std::uint64_t v) {
@@ -80,6 +82,7 @@ struct Db::Impl {
   // and the reopener waits for them to leave.
   std::atomic<int> users{0};
   std::atomic<bool> reopening{false};
+  std::atomic<std::uint64_t> generation{0};  // opens so far
 
   ~Impl() {
     // A clean stop leaves nothing in the WAL for the next start to replay
@@ -114,7 +117,22 @@ struct Db::Impl {
     auto s = rocksdb::DB::Open(rocksdb::DBOptions(opts), dir, descs, &cf, &raw);
     if (!s.ok()) return to_status(s, "open " + dir);
     db.reset(raw);
+    generation.fetch_add(1, std::memory_order_seq_cst);
     return Status::ok();
+  }
+
+  // Whether the disk takes writes again: a small file written and synced
+  // through the same Env as the database (so injected faults apply too).
+  Status probe_write() {
+    rocksdb::Env* env = faults ? faults->env() : rocksdb::Env::Default();
+    const std::string path = dir + "/WRITE_PROBE";
+    std::unique_ptr<rocksdb::WritableFile> f;
+    auto s = env->NewWritableFile(path, &f, rocksdb::EnvOptions());
+    if (s.ok()) s = f->Append("probe");
+    if (s.ok()) s = f->Sync();
+    if (f) (void)f->Close();
+    (void)env->DeleteFile(path);
+    return to_status(s, "write probe");
   }
   void close() {
     for (auto* h : cf) {
@@ -237,17 +255,30 @@ Status Db::write(std::span<PreparedWrite* const> writes) {
     if (!writes[i]->empty()) last = i;
   }
   if (last == writes.size()) return Status::ok();
-  // One fsync for all: syncing the WAL with the last write makes the earlier
-  // ones durable too, since they precede it in the log.
-  for (std::size_t i = 0; i <= last; ++i) {
-    if (writes[i]->empty()) continue;
-    rocksdb::WriteOptions wo;
-    wo.sync = impl_->options.sync && i == last;
-    if (auto st = to_status(impl_->db->Write(wo, &writes[i]->batch_->batch), "commit"); !st.is_ok()) {
-      return st;
+  rocksdb::WriteOptions wo;
+  wo.sync = impl_->options.sync;
+  std::size_t non_empty = 0;
+  for (auto* w : writes) non_empty += w->empty() ? 0 : 1;
+  if (non_empty == 1) return to_status(impl_->db->Write(wo, &writes[last]->batch_->batch), "commit");
+  // Several groups become ONE WriteBatch, so that the whole group is atomic
+  // and nothing of it is visible before its fsync. A batch's bytes are a
+  // 12-byte header (sequence: fixed64, count: fixed32, little-endian) and
+  // then its records (rocksdb/db/write_batch.cc): records concatenate.
+  std::string rep;
+  std::uint32_t count = 0;
+  for (auto* w : writes) {
+    if (w->empty()) continue;
+    const std::string& data = w->batch_->batch.Data();
+    if (rep.empty()) {
+      rep = data;
+    } else {
+      rep.append(data, kBatchHeader, std::string::npos);
     }
+    count += w->batch_->batch.Count();
   }
-  return Status::ok();
+  for (int i = 0; i < 4; ++i) rep[8 + i] = static_cast<char>((count >> (8 * i)) & 0xff);
+  rocksdb::WriteBatch merged(std::move(rep));
+  return to_status(impl_->db->Write(wo, &merged), "commit");
 }
 
 Status Db::commit(const proto::ChangeSet& set) {
@@ -256,6 +287,7 @@ Status Db::commit(const proto::ChangeSet& set) {
 }
 
 Status Db::resume() {
+  const auto generation = impl_->generation.load(std::memory_order_seq_cst);
   {
     Impl::Use use(*impl_);
     if (use.ok()) {
@@ -265,8 +297,15 @@ Status Db::resume() {
   }
   // Resume() gives up for good on some errors (e.g. a flush that failed while
   // resuming): close the instance and open it again, which replays the WAL.
+  // Only once the disk takes writes again, though: until then the open
+  // instance keeps serving reads, and a reopen would only fail.
+  if (auto probe = impl_->probe_write(); !probe.is_ok()) return probe;
   bool expected = false;
   if (!impl_->reopening.compare_exchange_strong(expected, true)) return kReopening;
+  if (impl_->generation.load(std::memory_order_seq_cst) != generation && impl_->db) {
+    impl_->reopening.store(false, std::memory_order_seq_cst);
+    return Status::ok();  // another caller reopened it meanwhile: a fresh instance
+  }
   while (impl_->users.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
   impl_->close();
   auto st = impl_->open_rocks();

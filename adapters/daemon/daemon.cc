@@ -200,6 +200,7 @@ int run_daemon(const Config& config) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   presence.stop();
+  outbox.begin_stop();  // attempts aborted now are not recorded as retries
   http_client.stop();  // in-flight attempts end as retries, recorded through the shards
   outbox.stop();       // pending replies stay in RocksDB for the next start
   shards.stop();  // drains and commits anything still queued

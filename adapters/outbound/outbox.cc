@@ -119,6 +119,7 @@ void Outbox::send(const std::string& tenant, proto::OutboxItem item, const Chann
   client_.send(std::move(request), [this, tenant, item, adapter](
                                        Result<outbound::OutboundResponse> r) mutable {
     stats_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+    if (!r && stopping_.load(std::memory_order_acquire) && !adapter->idempotent_send()) return;
     const auto result = adapter->interpret_send(r);
     switch (result.kind) {
       case DeliveryResult::Kind::kDelivered:

@@ -58,6 +58,10 @@ class Outbox {
 
   // A committed outbox item: pending ones are (re)scheduled, others ignored.
   void on_committed(const std::string& tenant, const proto::OutboxItem& item);
+  // Before the HTTP client is stopped: an attempt on a non-idempotent channel
+  // that it aborts may still have reached the platform, so it is left
+  // "sending" (reported "outcome unknown" at the next start), not retried.
+  void begin_stop() { stopping_.store(true, std::memory_order_release); }
   // An item recovered at start-up (pending or sending).
   void resume(const std::string& tenant, proto::OutboxItem item);
   void stop();
@@ -79,6 +83,7 @@ class Outbox {
   std::function<proto::TimeMs()> clock_;
   OutboxOptions options_;
   OutboxStats stats_;
+  std::atomic<bool> stopping_{false};
   std::unique_ptr<Impl> impl_;
 };
 

@@ -45,6 +45,7 @@ TEST(FaultInjection, WritesFailWhileTheSwitchExistsAndTheDbComesBack) {
   EXPECT_EQ(failed.code(), Code::kIoError) << failed.to_string();
   EXPECT_NE(failed.message().find("No space"), std::string::npos) << failed.message();
   EXPECT_FALSE((*db)->resume().is_ok()) << "cannot resume while the disk is full";
+  EXPECT_EQ((*db)->count_dedup("acme").value(), 1u) << "reads keep working meanwhile";
   EXPECT_FALSE((*db)->commit(mark("3")).is_ok());
 
   flip(sw, false);
@@ -55,6 +56,24 @@ TEST(FaultInjection, WritesFailWhileTheSwitchExistsAndTheDbComesBack) {
   auto again = Db::open(dir.path() + "/db");
   ASSERT_TRUE(again.is_ok());
   EXPECT_EQ((*again)->count_dedup("acme").value(), 2u);
+}
+
+// Db::write merges several prepared groups into one atomic WriteBatch.
+TEST(PreparedWrite, SeveralGroupsAreWrittenAsOne) {
+  test::TempDir dir;
+  auto db = Db::open(dir.path() + "/db");
+  ASSERT_TRUE(db.is_ok());
+  std::vector<proto::ChangeSet> sets;
+  for (int i = 0; i < 3; ++i) sets.push_back(mark(std::to_string(i)));
+  sets[1].changes.emplace_back(proto::DedupMark{"tg", "1b", 1000});
+  PreparedWrite w[4];
+  for (int i = 0; i < 3; ++i) {
+    const proto::ChangeSet* one[] = {&sets[i]};
+    ASSERT_TRUE((*db)->prepare(one, w[i]).is_ok());
+  }
+  std::vector<PreparedWrite*> all{&w[0], &w[3], &w[1], &w[2]};  // w[3] is empty
+  ASSERT_TRUE((*db)->write(all).is_ok());
+  EXPECT_EQ((*db)->count_dedup("acme").value(), 4u);
 }
 
 }  // namespace
