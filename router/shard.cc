@@ -64,9 +64,17 @@ Shard::Shard(int index, storage::Db& db, Directory& directory, ShardOptions opti
 Shard::~Shard() { stop(); }
 
 bool Shard::submit(Command command) {
-  if (stopping_.load(std::memory_order_acquire)) return false;
+  // Registered before looking at `stopping_`, so that stop() can wait for
+  // every push that saw it unset (seq_cst, as a Dekker handshake).
+  submitters_.fetch_add(1, std::memory_order_seq_cst);
+  if (stopping_.load(std::memory_order_seq_cst)) {
+    submitters_.fetch_sub(1, std::memory_order_seq_cst);
+    return false;
+  }
   auto* boxed = new Command(std::move(command));
-  if (!queue_.try_push(boxed)) {
+  const bool pushed = queue_.try_push(boxed);
+  submitters_.fetch_sub(1, std::memory_order_seq_cst);
+  if (!pushed) {
     delete boxed;
     stats_.rejected_full.fetch_add(1, std::memory_order_relaxed);
     return false;
@@ -114,7 +122,11 @@ void Shard::start() {
 }
 
 void Shard::stop() {
-  stopping_.store(true, std::memory_order_release);
+  stopping_.store(true, std::memory_order_seq_cst);
+  // Pushes already under way finish before the shard may exit, so every
+  // accepted command is applied and completed.
+  while (submitters_.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
+  drained_.store(true, std::memory_order_release);
   wakeup_.notify();
   if (thread_.joinable()) thread_.join();
   committer_.stop();  // writes and completes what the shard handed over
@@ -142,14 +154,14 @@ void Shard::run() {
       batch.clear();
       continue;
     }
-    // Producers check `stopping_` before pushing, but one may have pushed just
-    // before it was set: only exit once the queue is seen empty after stopping.
-    if (stopping_.load(std::memory_order_acquire)) {
+    // `drained_` is set once no producer can push any more: only then is an
+    // empty queue final.
+    if (drained_.load(std::memory_order_acquire)) {
       if (queue_.empty_approx()) return;
       continue;
     }
     const auto token = wakeup_.prepare();
-    if (!queue_.empty_approx() || stopping_.load(std::memory_order_acquire)) {
+    if (!queue_.empty_approx() || drained_.load(std::memory_order_acquire)) {
       wakeup_.cancel();
       continue;
     }
@@ -216,13 +228,7 @@ void Shard::process_batch(std::vector<Command*>& batch) {
           if constexpr (std::is_same_v<T, IngestCommand>) {
             auto& t = tenant(c.tenant);
             for (const auto& e : c.events) {
-              auto outcome = t.ingest(e, c.queue, c.kind, now, sets[i].changes);
-              if (outcome.kind == IngestOutcome::Kind::kDuplicate) {
-                stats_.duplicates.fetch_add(1, std::memory_order_relaxed);
-              } else {
-                stats_.events_stored.fetch_add(1, std::memory_order_relaxed);
-              }
-              p.reply.outcomes.push_back(std::move(outcome));
+              p.reply.outcomes.push_back(t.ingest(e, c.queue, c.kind, now, sets[i].changes));
             }
           } else if constexpr (std::is_same_v<T, PutChannelCommand>) {
             sets[i].changes.emplace_back(c.channel);
@@ -266,7 +272,15 @@ void Shard::complete(std::vector<Pending>& pending, const Status& st) {
         [&](auto& c) {
           using T = std::decay_t<decltype(c)>;
           if constexpr (std::is_same_v<T, IngestCommand>) {
-            if (!st.is_ok()) p.reply = IngestReply{st, {}};
+            if (st.is_ok()) {  // counted once durable, not when applied
+              for (const auto& o : p.reply.outcomes) {
+                auto& counter = o.kind == IngestOutcome::Kind::kDuplicate ? stats_.duplicates
+                                                                          : stats_.events_stored;
+                counter.fetch_add(1, std::memory_order_relaxed);
+              }
+            } else {
+              p.reply = IngestReply{st, {}};
+            }
             if (c.done) c.done(std::move(p.reply));
           } else if constexpr (std::is_same_v<T, PutChannelCommand>) {
             if (st.is_ok()) directory_.put_channel(c.tenant, c.channel);

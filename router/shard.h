@@ -102,7 +102,9 @@ class Shard {
   ShardOptions options_;
   BoundedQueue<Command*> queue_;
   Wakeup wakeup_;
-  std::atomic<bool> stopping_{false};
+  std::atomic<bool> stopping_{false};     // submit() refuses from now on
+  std::atomic<int> submitters_{0};        // submit() calls under way
+  std::atomic<bool> drained_{false};      // stopping and no submit() under way
   bool needs_reload_ = false;  // shard thread only
   std::uint64_t refused_before_reload_ = 0;  // shard thread only
   std::chrono::steady_clock::time_point next_recovery_try_{};  // shard thread only

@@ -69,6 +69,7 @@ Result<proto::Message> TenantState::reply(const std::string& conversation, const
   ++pending;
   ++outbound_pending_total_;
   proto::Message m = new_message(conv, proto::Direction::kOut, op, text, now);
+  outbound_pending_ids_.insert(m.id);
   conv.updated_at = now;
   conv.message_count += 1;
   if (conv.first_response_at == 0) conv.first_response_at = now;
@@ -152,6 +153,7 @@ Result<proto::Contact> TenantState::update_contact(const proto::Contact& patch, 
 
 void TenantState::restore_pending_outbound(const proto::OutboxItem& item) {
   if (item.state != "pending" && item.state != "sending") return;
+  if (!outbound_pending_ids_.insert(item.message_id).second) return;
   ++outbound_pending_[item.channel];
   ++outbound_pending_total_;
 }
@@ -161,19 +163,24 @@ std::uint32_t TenantState::outbound_pending(const std::string& channel) const {
   return it == outbound_pending_.end() ? 0 : it->second;
 }
 
-void TenantState::outbound_settled(const std::string& channel) {
-  auto it = outbound_pending_.find(channel);
-  if (it == outbound_pending_.end() || it->second == 0) return;  // settled twice: keep counts sane
+void TenantState::outbound_settled(const proto::OutboxItem& item) {
+  outbound_pending_ids_.erase(item.message_id);
+  auto it = outbound_pending_.find(item.channel);
+  if (it == outbound_pending_.end() || it->second == 0) return;
   --it->second;
   --outbound_pending_total_;
 }
 
 void TenantState::record_delivery(const proto::OutboxItem& item, TimeMs now,
                                   std::vector<Change>& out) {
+  // Already settled: a record of an outcome that was in fact committed
+  // before (its retry after an ambiguous failure) changes nothing, so the
+  // count is not decremented twice and no second frame is written.
+  if (!outbound_pending_ids_.contains(item.message_id)) return;
   out.emplace_back(item);
   // A retry is scheduled, or an attempt is under way: nothing to tell yet.
   if (item.state == "pending" || item.state == "sending") return;
-  outbound_settled(item.channel);
+  outbound_settled(item);
   auto it = conversations_.find(item.conversation_id);
   if (it == conversations_.end()) return;
   const auto seq = next_seq();

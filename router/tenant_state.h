@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "proto/change.h"
@@ -169,7 +170,8 @@ class TenantState {
   std::unordered_map<std::string, std::uint32_t> outbound_pending_;  // channel -> pending replies
   std::uint64_t outbound_pending_total_ = 0;
   std::uint64_t outbound_refused_ = 0;
-  void outbound_settled(const std::string& channel);
+  std::unordered_set<std::string> outbound_pending_ids_;  // message ids of those replies
+  void outbound_settled(const proto::OutboxItem& item);
   routing::Dispatcher dispatcher_;
   routing::Output routed_;  // scratch, reused between inputs
   void apply_routing(proto::TimeMs now, std::vector<proto::Change>& out);

@@ -270,6 +270,10 @@ TEST(TenantState, PendingRepliesPerChannelAreCapped) {
   items[0].state = "failed";
   t.record_delivery(items[0], 3000, out);
   EXPECT_EQ(t.outbound_pending(), 1u);
+  out.clear();
+  t.record_delivery(items[0], 3500, out);  // recorded again (a retried record)
+  EXPECT_EQ(t.outbound_pending(), 1u) << "settled once only";
+  EXPECT_TRUE(out.empty()) << "no second record or frame";
   EXPECT_TRUE(t.reply(in.conversation_id, "olena", "r", 4000, out).is_ok());
 
   // After a restart, stored pending items count again.
