@@ -4,7 +4,8 @@
 // resolve, and replies go out to a fake Telegram Bot API. After all cycles:
 // - every webhook answered 200 is stored exactly once (none lost, none twice);
 // - every reply answered 201 is stored;
-// - no reply reached the platform twice;
+// - no reply reached the platform twice, and every reply ends delivered or
+//   failed ("outcome unknown" when a kill cut its attempt short), none pending;
 // - no conversation had two owners: no operator's accept succeeded while
 //   another operator held the conversation.
 #include <gtest/gtest.h>
@@ -164,7 +165,13 @@ TEST(CrashMixedE2E, TwentyKillsUnderMixedLoadLoseNothingAndDuplicateNothing) {
     daemon.start();
   }
   // Let the outbox finish what is pending before counting deliveries.
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  bool settled = false;
+  for (int i = 0; i < 300 && !settled; ++i) {
+    settled = daemon.get("/metrics").body.find(R"(switchboard_outbound_pending{shard="0"} 0)") !=
+              std::string::npos;
+    if (!settled) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(settled) << "replies still pending 30 s after the last restart";
   ASSERT_EQ(daemon.terminate(), 0);
 
   ASSERT_GT(ledger.acked.size(), 100u) << "the webhook load did not reach the daemon";
@@ -199,15 +206,26 @@ TEST(CrashMixedE2E, TwentyKillsUnderMixedLoadLoseNothingAndDuplicateNothing) {
     }
   }
   for (const auto& [event_id, n] : stored) EXPECT_EQ(n, 1) << "update " << event_id << " stored twice";
+  std::vector<proto::OutboxItem> outbox;
+  ASSERT_TRUE((*db)->read_outbox("demo", outbox).is_ok());
+  std::size_t outcome_unknown = 0;
+  for (const auto& item : outbox) {
+    EXPECT_TRUE(item.state == "delivered" || item.state == "failed") << item.message_id << " " << item.state;
+    if (item.state == "failed") {
+      EXPECT_NE(item.error.find("outcome unknown"), std::string::npos) << item.error;
+      ++outcome_unknown;
+    }
+  }
   std::size_t lost = 0, replies_lost = 0;
   for (auto id : ledger.acked) lost += stored.contains(std::to_string(id)) ? 0 : 1;
   for (const auto& t : ledger.replies_acked) replies_lost += replies_stored.contains(t) ? 0 : 1;
   EXPECT_EQ(lost, 0u) << "of " << ledger.acked.size() << " acknowledged updates";
   EXPECT_EQ(replies_lost, 0u) << "of " << ledger.replies_acked.size() << " acknowledged replies";
   std::printf("crash test (mixed): %d kill -9 cycles; %zu webhooks acknowledged, %zu stored, 0 lost; "
-              "%d accepts, %d double owners; %zu replies acknowledged, %zu delivered, %d sent twice\n",
+              "%d accepts, %d double owners; %zu replies acknowledged, %zu delivered, %d sent twice, "
+              "%zu failed as outcome unknown\n",
               kCycles, ledger.acked.size(), stored.size(), ledger.accepts, ledger.double_owners,
-              ledger.replies_acked.size(), delivered.size(), sent_twice);
+              ledger.replies_acked.size(), delivered.size(), sent_twice, outcome_unknown);
 }
 
 }  // namespace
