@@ -216,16 +216,10 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& dir, DbOptions options) 
 }
 
 Status Db::commit(std::span<const proto::ChangeSet* const> sets) {
-  Impl::Use use(*impl_);  // before the batch: it needs the column family handles
-  if (!use.ok()) return kReopening;
-  rocksdb::WriteBatch batch;
-  for (const auto* set : sets) {
-    for (const auto& c : set->changes) impl_->add(batch, set->tenant, c);
-  }
-  if (batch.Count() == 0) return Status::ok();
-  rocksdb::WriteOptions wo;
-  wo.sync = impl_->options.sync;
-  return to_status(impl_->db->Write(wo, &batch), "commit");
+  PreparedWrite w;
+  if (auto st = prepare(sets, w); !st.is_ok()) return st;
+  PreparedWrite* one[] = {&w};
+  return write(one);
 }
 
 struct PreparedWrite::Batch {

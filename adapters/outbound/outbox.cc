@@ -90,18 +90,13 @@ void Outbox::attempt(const std::string& tenant, proto::OutboxItem item) {
   }
   // Make "an attempt is under way" durable before the request leaves.
   item.state = "sending";
-  router::TenantCommand cmd;
-  cmd.tenant = tenant;
-  cmd.apply = [item](router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) {
-    t.record_delivery(item, now, out);
-    return Status::ok();
-  };
   auto req = std::make_shared<outbound::OutboundRequest>(std::move(*request));
-  cmd.done = [this, tenant, item, adapter, req](Status st) {
-    if (!st.is_ok()) return retry_later(tenant, item);
-    send(tenant, item, adapter, std::move(*req));  // async: does not block the shard
-  };
-  if (!shards_.submit(tenant, std::move(cmd))) retry_later(tenant, std::move(item));
+  if (!record(tenant, item, [this, tenant, item, adapter, req](Status st) {
+        if (!st.is_ok()) return retry_later(tenant, item);
+        send(tenant, item, adapter, std::move(*req));  // async: does not block the shard
+      })) {
+    retry_later(tenant, std::move(item));
+  }
 }
 
 // The "sending" mark could not be committed: nothing left; try again later.
@@ -150,28 +145,37 @@ void Outbox::send(const std::string& tenant, proto::OutboxItem item, const Chann
   });
 }
 
-// Commits the attempt's outcome through the tenant's shard; a pending item
-// comes back through on_committed() and is scheduled again.
 void Outbox::count(const proto::OutboxItem& item) {
   if (item.state == "delivered") stats_.delivered.fetch_add(1, std::memory_order_relaxed);
   if (item.state == "failed") stats_.failed.fetch_add(1, std::memory_order_relaxed);
   if (item.state == "pending") stats_.retried.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Outbox::finish(const std::string& tenant, proto::OutboxItem item) {
+// Commits `item` as it is now through the tenant's shard (record_delivery);
+// `done` runs after the commit. False if the shard's queue was full.
+bool Outbox::record(const std::string& tenant, const proto::OutboxItem& item,
+                    std::function<void(Status)> done) {
   router::TenantCommand cmd;
   cmd.tenant = tenant;
   cmd.apply = [item](router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) {
     t.record_delivery(item, now, out);
     return Status::ok();
   };
-  cmd.done = [this, tenant, item](Status st) {
-    if (st.is_ok()) return;
-    spdlog::warn("msg=\"outbox result not recorded, retrying\" tenant={} message={} error=\"{}\"",
-                 tenant, item.message_id, st.message());
-    record_later(tenant, item);
-  };
-  if (!shards_.submit(tenant, std::move(cmd))) record_later(tenant, std::move(item));
+  cmd.done = std::move(done);
+  return shards_.submit(tenant, std::move(cmd));
+}
+
+// Commits the attempt's outcome; a pending item comes back through
+// on_committed() and is scheduled again.
+void Outbox::finish(const std::string& tenant, proto::OutboxItem item) {
+  if (!record(tenant, item, [this, tenant, item](Status st) {
+        if (st.is_ok()) return;
+        spdlog::warn("msg=\"outbox result not recorded, retrying\" tenant={} message={} error=\"{}\"",
+                     tenant, item.message_id, st.message());
+        record_later(tenant, item);
+      })) {
+    record_later(tenant, std::move(item));
+  }
 }
 
 // The outcome is known but not yet durable: record it again later. Never
