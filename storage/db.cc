@@ -6,7 +6,9 @@
 
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 
 #include "proto/codec.h"
@@ -68,11 +70,43 @@ class ExpiredDedupFilter final : public rocksdb::CompactionFilter {
   std::int64_t window_ms_;
 };
 
+// The key up to and including its n-th '\0' (keys.h: names never contain
+// one). Given to RocksDB as the memtable's insert hint: keys that share such
+// a prefix arrive in order (a tenant's log seqs, a conversation's messages, a
+// contact's timeline), so each insert starts where the last one of its prefix
+// ended instead of searching the skip list from the top. The profile had that
+// search (FindSpliceForLevel) as the largest single cost of the write path.
+class SeparatorPrefix final : public rocksdb::SliceTransform {
+ public:
+  explicit SeparatorPrefix(int separators)
+      : separators_(separators), name_("switchboard.SeparatorPrefix." + std::to_string(separators)) {}
+  const char* Name() const override { return name_.c_str(); }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), end_of_prefix(key));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return end_of_prefix(key) != 0; }
+
+ private:
+  // Length of the prefix, 0 if the key has fewer separators.
+  std::size_t end_of_prefix(const rocksdb::Slice& key) const {
+    int seen = 0;
+    for (std::size_t i = 0; i < key.size(); ++i) {
+      if (key[i] == '\0' && ++seen == separators_) return i + 1;
+    }
+    return 0;
+  }
+  int separators_;
+  std::string name_;
+};
+
 }  // namespace
 
 struct Db::Impl {
   std::string dir;
   DbOptions options;
+  std::shared_ptr<const rocksdb::SliceTransform> by_tenant = std::make_shared<SeparatorPrefix>(1);
+  std::shared_ptr<const rocksdb::SliceTransform> by_second_component =
+      std::make_shared<SeparatorPrefix>(2);
   std::unique_ptr<FaultInjection> faults;  // outlives db (declared first)
   std::unique_ptr<ExpiredDedupFilter> dedup_filter;  // outlives db too
   std::unique_ptr<rocksdb::DB> db;
@@ -100,11 +134,25 @@ struct Db::Impl {
     // Many small batches from several shards: let RocksDB group concurrent
     // writers too, and keep the WAL the only thing fsync'd on the write path.
     opts.enable_pipelined_write = true;
+    // Vector memtables (below) take one writer at a time; a shard's writes
+    // come from its one committer thread anyway.
+    opts.allow_concurrent_memtable_write = false;
     opts.max_total_wal_size = 256ull << 20;
     opts.keep_log_file_num = 4;
     if (faults) opts.env = faults->env();
     std::vector<rocksdb::ColumnFamilyDescriptor> descs;
     for (const char* name : kCfNames) descs.emplace_back(name, rocksdb::ColumnFamilyOptions(opts));
+    // The memtable is most of the committer's time (profile in
+    // docs/performance.md). CFs read while serving get a skip list with an
+    // insert hint (keys.h: their keys arrive in order per prefix); CFs read
+    // only by recovery's scans get an append-only vector, sorted once when
+    // it is flushed or scanned, instead of a skip-list search per insert.
+    descs[kEvents].options.memtable_insert_with_hint_prefix_extractor = by_tenant;
+    descs[kMessages].options.memtable_insert_with_hint_prefix_extractor = by_second_component;
+    descs[kTimeline].options.memtable_insert_with_hint_prefix_extractor = by_second_component;
+    for (Cf c : {kContacts, kConversations, kDedup, kRouting}) {
+      descs[c].options.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
+    }
     if (options.dedup_window_ms > 0) {
       if (!dedup_filter) dedup_filter = std::make_unique<ExpiredDedupFilter>(options.dedup_window_ms);
       descs[kDedup].options.compaction_filter = dedup_filter.get();

@@ -16,7 +16,7 @@ constexpr std::size_t kReplayChunk = 512;
 // past these the consumer is too slow, and is told to resume with ?since=.
 constexpr std::size_t kMaxHeldFrames = 20000;
 
-// One stream connection. Its state lives on the connection's strand: the hub
+// One stream connection. Its state lives on the connection's I/O thread: the hub
 // and the replay reads only post to it.
 class StreamConnection final : public http::StreamSource,
                                public StreamSubscriber,
@@ -64,7 +64,7 @@ class StreamConnection final : public http::StreamSource,
     if (!caller_.is_admin()) presence_.disconnected(caller_.tenant, caller_.operator_id);
   }
 
-  // Shard thread: filter, then hand over to the strand.
+  // Shard thread: filter, then hand over to the connection's I/O thread.
   void deliver(const std::shared_ptr<const Frame>& frame) override {
     if (!frame->visible_to(caller_.operator_id) || !sink_) return;
     if (in_flight_.fetch_add(1, std::memory_order_acq_rel) > kMaxHeldFrames) {

@@ -9,7 +9,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -41,8 +40,13 @@ struct HttpServer::Impl {
   // Declared before the io_context: sessions destroyed with it still count down.
   std::atomic<std::int64_t> connections{0};
   std::atomic<std::uint64_t> rejected{0};
-  net::io_context ioc;
-  net::executor_work_guard<net::io_context::executor_type> work;
+  // One io_context per I/O thread (a session lives on one for its whole life,
+  // so its handlers never race without a strand). One shared io_context run
+  // by several threads cost a futex wake per posted answer: the idle thread
+  // waits on a condition variable that every post signals.
+  std::vector<std::unique_ptr<net::io_context>> iocs;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::atomic<std::size_t> next_ioc{0};
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
@@ -51,11 +55,20 @@ struct HttpServer::Impl {
   std::unique_ptr<ssl::context> tls;  // set by start() when HTTPS is configured
 
   Impl(ServerOptions o, HttpHandler& h)
-      : opts(std::move(o)),
-        handler(h),
-        ioc(opts.io_threads),
-        work(net::make_work_guard(ioc)),
-        acceptor(net::make_strand(ioc)) {}
+      : opts(std::move(o)), handler(h), iocs(make_iocs(opts.io_threads)), acceptor(*iocs[0]) {
+    for (auto& ioc : iocs) work.push_back(net::make_work_guard(*ioc));
+  }
+
+  static std::vector<std::unique_ptr<net::io_context>> make_iocs(int n) {
+    std::vector<std::unique_ptr<net::io_context>> v;
+    for (int i = 0; i < (n < 1 ? 1 : n); ++i) v.push_back(std::make_unique<net::io_context>(1));
+    return v;
+  }
+
+  // Connections are spread round-robin over the I/O threads.
+  net::io_context& pick_ioc() {
+    return *iocs[next_ioc.fetch_add(1, std::memory_order_relaxed) % iocs.size()];
+  }
 
   void do_accept();
 };
@@ -64,7 +77,7 @@ namespace {
 
 // One connection. Reads a request, hands it to the handler, writes the answer
 // when the Responder is called (possibly from a shard thread: it is posted
-// back onto this session's strand), then reads the next one.
+// back onto this session's I/O thread), then reads the next one.
 // `Stream` is beast::tcp_stream (plain HTTP) or detail::TlsStream (HTTPS: the
 // TLS handshake comes first, under the read timeout; a failed one, e.g. a
 // plain-HTTP client, closes the connection without an answer).
@@ -302,7 +315,7 @@ Status load_tls_context(const ServerOptions& o, std::unique_ptr<ssl::context>& o
 }  // namespace
 
 void HttpServer::Impl::do_accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(pick_ioc().get_executor(), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
     if (!ec && !draining.load(std::memory_order_relaxed)) {
       if (connections.load(std::memory_order_relaxed) >= static_cast<std::int64_t>(opts.max_connections)) {
@@ -356,8 +369,7 @@ Status HttpServer::start() {
   }
   impl_->bound_port = a.local_endpoint().port();
   impl_->do_accept();
-  const int n = impl_->opts.io_threads < 1 ? 1 : impl_->opts.io_threads;
-  for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& ioc : impl_->iocs) impl_->threads.emplace_back([&ioc] { ioc->run(); });
   return Status::ok();
 }
 
@@ -386,8 +398,8 @@ std::uint64_t HttpServer::rejected_connections() const { return impl_->rejected.
 
 void HttpServer::shutdown() {
   if (impl_->threads.empty()) return;
-  impl_->work.reset();
-  impl_->ioc.stop();
+  impl_->work.clear();
+  for (auto& ioc : impl_->iocs) ioc->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
 }

@@ -1,7 +1,8 @@
 // HttpServer: the HTTP/1.1 front on Boost.Beast (the only translation unit
 // that includes Beast's HTTP headers). Async sessions on a pool of I/O threads,
 // keep-alive, a body limit (413), a header limit, and a read timeout against
-// slow clients; each session is a strand, so its handlers never race.
+// slow clients; each session lives on one I/O thread (an io_context of its own),
+// so its handlers never race.
 // With a certificate and key (ServerOptions::tls_cert_file/tls_key_file) the
 // listener speaks HTTPS only (TLS 1.2+), streams included (wss, SSE over
 // https); the TLS handshake falls under the read timeout.

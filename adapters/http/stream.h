@@ -20,13 +20,13 @@ class StreamSink {
   // is closed with a "slow consumer" reason instead (the client resumes with
   // ?since=). Returns false if the frame was not queued.
   virtual bool send(std::uint64_t seq, std::string json) = 0;
-  // Runs `fn` on the connection's strand (serialized with its callbacks).
+  // Runs `fn` on the connection's I/O thread (serialized with its callbacks).
   virtual void post(std::function<void()> fn) = 0;
   // Closes the connection with a reason (WebSocket close frame / SSE event).
   virtual void close(std::string reason) = 0;
 };
 
-// The application side. Methods are called on the connection's strand.
+// The application side. Methods are called on the connection's I/O thread.
 class StreamSource {
  public:
   virtual ~StreamSource() = default;

@@ -21,7 +21,7 @@ namespace net = boost::asio;
 namespace {
 
 // What both kinds share: a bounded queue of encoded frames written one at a
-// time on the connection's strand. `pending_` is counted before posting, so a
+// time on the connection's I/O thread. `pending_` is counted before posting, so a
 // slow reader cannot make us buffer more than the limit, however fast frames
 // arrive.
 template <class Derived>

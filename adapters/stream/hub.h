@@ -5,7 +5,7 @@
 // frames durable; subscribe()/unsubscribe() on I/O threads. Subscriber lists
 // are immutable snapshots swapped with compare-and-swap, so publishing takes
 // no lock and never waits for a connection: delivering is posting to the
-// connection's strand. Thread-safe.
+// connection's I/O thread. Thread-safe.
 #pragma once
 
 #include <atomic>
