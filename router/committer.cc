@@ -12,12 +12,10 @@ constexpr std::chrono::milliseconds kIdleWake{200};
 }  // namespace
 
 Committer::Committer(storage::Db& db, ShardStats& stats, std::atomic<bool>& healthy,
-                     std::function<void(const proto::ChangeSet&)> on_committed,
                      std::size_t max_in_flight)
     : db_(db),
       stats_(stats),
       healthy_(healthy),
-      on_committed_(std::move(on_committed)),
       max_in_flight_(max_in_flight < 1 ? 1 : max_in_flight),
       queue_(max_in_flight_ + 1) {}
 
@@ -101,11 +99,9 @@ void Committer::run() {
       }
     }
     for (auto* b : group) stats_.commands.fetch_add(b->commands, std::memory_order_relaxed);
-    if (st.is_ok() && on_committed_) {
+    if (st.is_ok()) {
       for (auto* b : group) {
-        for (const auto& s : b->sets) {
-          if (!s.changes.empty()) on_committed_(s);
-        }
+        for (auto& fn : b->after_commit) fn();
       }
     }
     for (auto* b : group) {

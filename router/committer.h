@@ -5,7 +5,7 @@
 // routing the next commands while this thread writes. Whatever batches have
 // queued up meanwhile are written together, in order, as one RocksDB
 // WriteBatch with one fsync (group commit), and only then completed:
-// on_committed for each change set, then each batch's completion. So no
+// each batch's after_commit functions, then its completion. So no
 // answer, frame or reply ever reflects a change that is not on disk.
 //
 // Memory runs ahead of disk by at most `max_in_flight` batches. When a write
@@ -35,10 +35,12 @@ namespace sb::router {
 struct ShardStats;
 
 struct PreparedBatch {
-  std::vector<proto::ChangeSet> sets;
-  storage::PreparedWrite write;  // `sets` encoded by the shard (Db::prepare)
+  storage::PreparedWrite write;  // the batch's change sets, encoded by the shard (Db::prepare)
   Status prepare_status;         // not ok: encoding failed; the batch fails like a failed write
   std::size_t commands = 0;
+  // Run in order once the write is durable (not after a failed one), before
+  // `complete`: e.g. publishing the batch's frames.
+  std::vector<std::function<void()>> after_commit;
   // Runs on the committer thread after the write: the commands' completions.
   std::function<void(const Status&)> complete;
 };
@@ -46,7 +48,7 @@ struct PreparedBatch {
 class Committer {
  public:
   Committer(storage::Db& db, ShardStats& stats, std::atomic<bool>& healthy,
-            std::function<void(const proto::ChangeSet&)> on_committed, std::size_t max_in_flight);
+            std::size_t max_in_flight);
   ~Committer();
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
@@ -71,7 +73,6 @@ class Committer {
   storage::Db& db_;
   ShardStats& stats_;
   std::atomic<bool>& healthy_;
-  std::function<void(const proto::ChangeSet&)> on_committed_;
   std::size_t max_in_flight_;
   BoundedQueue<PreparedBatch*> queue_;
   Wakeup work_;    // shard -> committer: a batch is queued

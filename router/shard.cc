@@ -59,7 +59,7 @@ Shard::Shard(int index, storage::Db& db, Directory& directory, ShardOptions opti
       directory_(directory),
       options_(std::move(options)),
       queue_(options_.queue_capacity),
-      committer_(db_, stats_, healthy_, options_.on_committed, options_.max_batches_in_flight) {}
+      committer_(db_, stats_, healthy_, options_.max_batches_in_flight) {}
 
 Shard::~Shard() { stop(); }
 
@@ -250,14 +250,19 @@ void Shard::process_batch(std::vector<Command*>& batch) {
   for (const auto& set : sets) any_change |= !set.changes.empty();
   if (pending.empty() && !any_change) return;
   auto prepared = std::make_unique<PreparedBatch>();
-  prepared->sets = std::move(sets);
   // Encoding happens here, so the committer only writes.
   std::vector<const proto::ChangeSet*> ptrs;
-  ptrs.reserve(prepared->sets.size());
-  for (const auto& set : prepared->sets) {
+  ptrs.reserve(sets.size());
+  for (const auto& set : sets) {
     if (!set.changes.empty()) ptrs.push_back(&set);
   }
   if (!ptrs.empty()) prepared->prepare_status = db_.prepare(ptrs, prepared->write);
+  if (options_.after_commit && prepared->prepare_status.is_ok()) {
+    for (auto& set : sets) {
+      if (set.changes.empty()) continue;
+      if (auto fn = options_.after_commit(set)) prepared->after_commit.push_back(std::move(fn));
+    }
+  }
   prepared->commands = pending.size();
   prepared->complete = [this, pending = std::move(pending)](const Status& st) mutable {
     complete(pending, st);

@@ -35,10 +35,13 @@ struct ShardOptions {
   std::function<bool(const std::string&)> owns;  // which tenants are this shard's (for reload)
   // Batches applied in memory and waiting for their write (router/committer.h).
   std::size_t max_batches_in_flight = 4;
-  // Called on the committer thread for every change set right after it became
-  // durable, in commit order, before the commands' completions (streams
-  // publish from here).
-  std::function<void(const proto::ChangeSet&)> on_committed;
+  // Called on the shard thread for every change set once it is encoded for
+  // its write; the set may be moved from (the write holds its bytes). Returns
+  // what the committer thread runs once the set is durable, in commit order,
+  // before the commands' completions (streams publish from there), or an
+  // empty function. Work done here (building frames) stays off the committer,
+  // the one serial stage of the write path.
+  std::function<std::function<void()>(proto::ChangeSet&)> after_commit;
 };
 
 // Counters read by /metrics from other threads (relaxed atomics).

@@ -104,17 +104,26 @@ int run_daemon(const Config& config) {
   router::ShardOptions shard_options;
   shard_options.clock = wall_clock_ms;
   adapters::Outbox* outbox_ptr = nullptr;  // set before the shards start
-  shard_options.on_committed = [&hub, &outbox_ptr](const proto::ChangeSet& set) {
+  // Frames are built on the shard thread (moving the JSON out of the encoded
+  // set); the committer thread only publishes them once they are durable.
+  shard_options.after_commit = [&hub, &outbox_ptr](proto::ChangeSet& set) -> std::function<void()> {
     std::vector<std::shared_ptr<const adapters::Frame>> frames;
-    for (const auto& c : set.changes) {
-      if (const auto* e = std::get_if<proto::LogEntry>(&c)) {
+    std::vector<proto::OutboxItem> outbound;
+    for (auto& c : set.changes) {
+      if (auto* e = std::get_if<proto::LogEntry>(&c)) {
+        auto audience = adapters::audience_of(e->json);
         frames.push_back(std::make_shared<const adapters::Frame>(
-            adapters::Frame{e->seq, e->json, adapters::audience_of(e->json)}));
-      } else if (const auto* o = std::get_if<proto::OutboxItem>(&c)) {
-        outbox_ptr->on_committed(set.tenant, *o);
+            adapters::Frame{e->seq, std::move(e->json), std::move(audience)}));
+      } else if (auto* o = std::get_if<proto::OutboxItem>(&c)) {
+        outbound.push_back(std::move(*o));
       }
     }
-    hub.publish(set.tenant, frames);
+    if (frames.empty() && outbound.empty()) return {};
+    return [&hub, &outbox_ptr, tenant = std::move(set.tenant), frames = std::move(frames),
+            outbound = std::move(outbound)] {
+      for (const auto& o : outbound) outbox_ptr->on_committed(tenant, o);
+      hub.publish(tenant, frames);
+    };
   };
   shard_options.tenant.dedup_window_ms = config.dedup_window_s * 1000;
   shard_options.tenant.reopen_window_ms = config.reopen_window_s * 1000;

@@ -1,5 +1,5 @@
 // router::Committer over a real RocksDB: batches complete in submission order,
-// on_committed sees each change set before its batch completes, and after a
+// a batch's after_commit work runs before it completes, and after a
 // failed write every later batch fails too until reset(), and nothing of them
 // is written. The write failure is real: storage::FaultInjection's switch.
 #include "router/committer.h"
@@ -19,15 +19,16 @@ namespace sb::router {
 namespace {
 
 std::unique_ptr<PreparedBatch> batch_of(storage::Db& db, const std::string& event_id,
-                                        std::function<void(const Status&)> done) {
+                                        std::function<void(const Status&)> done,
+                                        std::function<void()> after_commit = {}) {
   auto b = std::make_unique<PreparedBatch>();
   proto::ChangeSet set;
   set.tenant = "acme";
   set.changes.emplace_back(proto::DedupMark{"tg", event_id, 1000});
-  b->sets.push_back(std::move(set));
   b->commands = 1;
-  std::vector<const proto::ChangeSet*> ptrs{&b->sets.front()};
+  std::vector<const proto::ChangeSet*> ptrs{&set};
   EXPECT_TRUE(db.prepare(ptrs, b->write).is_ok());
+  if (after_commit) b->after_commit.push_back(std::move(after_commit));
   b->complete = std::move(done);
   return b;
 }
@@ -41,24 +42,20 @@ struct Log {
   }
 };
 
-TEST(Committer, CompletesInOrderAfterOnCommitted) {
+TEST(Committer, CompletesInOrderAfterItsAfterCommitWork) {
   test::TempDir dir;
   auto db = storage::Db::open(dir.path() + "/db");
   ASSERT_TRUE(db.is_ok());
   ShardStats stats;
   std::atomic<bool> healthy{true};
   Log log;
-  Committer c(**db, stats, healthy,
-              [&](const proto::ChangeSet& s) {
-                log.add("durable " + std::get<proto::DedupMark>(s.changes.front()).event_id);
-              },
-              2);
+  Committer c(**db, stats, healthy, 2);
   c.start();
   for (int i = 0; i < 50; ++i) {
     const auto id = std::to_string(i);
-    c.submit(batch_of(**db, id, [&log, id](const Status& st) {
-      log.add((st.is_ok() ? "ok " : "failed ") + id);
-    }));
+    c.submit(batch_of(
+        **db, id, [&log, id](const Status& st) { log.add((st.is_ok() ? "ok " : "failed ") + id); },
+        [&log, id] { log.add("durable " + id); }));
   }
   c.drain();
   c.stop();
@@ -90,10 +87,14 @@ TEST(Committer, AFailedWriteFailsEveryLaterBatchUntilReset) {
   ASSERT_TRUE(db.is_ok());
   ShardStats stats;
   std::atomic<bool> healthy{true};
-  Committer c(**db, stats, healthy, nullptr, 4);
+  Committer c(**db, stats, healthy, 4);
   c.start();
   std::vector<int> results(6, -1);  // 1 ok, 0 failed
   auto done = [&results](int i) { return [&results, i](const Status& st) { results[i] = st.is_ok(); }; };
+  std::atomic<int> published{0};  // after_commit work runs for durable batches only
+  auto batch_of = [&published](storage::Db& db, const std::string& id, std::function<void(const Status&)> d) {
+    return router::batch_of(db, id, std::move(d), [&published] { ++published; });
+  };
 
   c.submit(batch_of(**db, "0", done(0)));
   c.drain();
@@ -116,6 +117,7 @@ TEST(Committer, AFailedWriteFailsEveryLaterBatchUntilReset) {
   c.submit(batch_of(**db, "5", done(5)));
   c.stop();
   EXPECT_EQ(results, (std::vector<int>{1, 0, 0, 0, 1, 1}));
+  EXPECT_EQ(published.load(), 3) << "0, 4 and 5";
   EXPECT_EQ((*db)->count_dedup("acme").value(), 3u) << "0, 4 and 5";
   EXPECT_GE(stats.commit_failures.load(), 1u);
 }
