@@ -161,9 +161,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       upgrade_ = msg;  // headers only: the handshake is answered if the route streams
     }
     HttpRequest req = detail::to_http_request(msg);
-    beast::error_code ep_ec;
-    auto ep = tcp().socket().remote_endpoint(ep_ec);
-    if (!ep_ec) req.remote = ep.address().to_string();
+    if (!remote_known_) {  // once per connection, not a getpeername() per request
+      remote_known_ = true;
+      beast::error_code ep_ec;
+      auto ep = tcp().socket().remote_endpoint(ep_ec);
+      if (!ep_ec) remote_ = ep.address().to_string();
+    }
+    req.remote = remote_;
 
     tcp().expires_never();  // the handler's latency is not the client's fault
     server_.in_flight.fetch_add(1, std::memory_order_relaxed);
@@ -254,6 +258,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<detail::RequestParser> parser_;
   HttpServer::Impl& server_;
   bool keep_alive_ = false;
+  bool remote_known_ = false;
+  std::string remote_;
   bool lingering_ = false;
   bool tls_closed_ = false;
   std::optional<bhttp::request<bhttp::string_body>> upgrade_;
