@@ -14,6 +14,7 @@ PACKAGES=(
   prometheus-cpp-dev        # metrics registry and text format
   libtomlplusplus-dev       # TOML config
   libcli11-dev              # command-line flags
+  libjemalloc-dev           # the daemon's allocator
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev  # the fuzz preset: libFuzzer, ASan, UBSan
   curl

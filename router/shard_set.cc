@@ -3,7 +3,6 @@
 #include <functional>
 
 #if defined(__GLIBC__)
-#include <malloc.h>
 #endif
 
 namespace sb::router {
@@ -77,12 +76,6 @@ Status ShardSet::recover() {
   for (auto& s : shards_) {
     if (auto fs = s->finish_restore(now); !fs.is_ok()) return fs;
   }
-#if defined(__GLIBC__)
-  // Recovery's temporaries (decoded records, staged routing records) are
-  // freed by now, but glibc keeps their pages: about 4 % of the RSS with 1M
-  // conversations. Hand them back once.
-  ::malloc_trim(0);
-#endif
   return Status::ok();
 }
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "adapters/blocking_pool.h"
+#include "adapters/daemon/allocator.h"
 #include "adapters/crypto.h"
 #include "adapters/outbound/http_client.h"
 #include "adapters/outbound/outbox.h"
@@ -184,6 +185,7 @@ int run_daemon(const Config& config) {
       spdlog::critical("msg=\"recovery failed\" error=\"{}\"", st.to_string());
       std::_Exit(1);
     }
+    release_free_memory();
     for (const auto& shard : shards.shards()) {
       for (const auto& [tenant, seq] : shard->last_seqs()) hub.seed_last_seq(tenant, seq);
     }
