@@ -12,7 +12,9 @@ struct BlockingPool::Impl {
 
 BlockingPool::BlockingPool(int threads) : impl_(std::make_unique<Impl>(threads)) {}
 
-BlockingPool::~BlockingPool() { impl_->pool.join(); }
+BlockingPool::~BlockingPool() { stop(); }
+
+void BlockingPool::stop() { impl_->pool.join(); }
 
 void BlockingPool::run(std::function<void()> task) { boost::asio::post(impl_->pool, std::move(task)); }
 

@@ -11,8 +11,12 @@ namespace sb::adapters {
 class BlockingPool {
  public:
   explicit BlockingPool(int threads);
-  ~BlockingPool();  // waits for queued tasks
+  ~BlockingPool();  // stop()
   void run(std::function<void()> task);
+  // Runs what is queued, then joins the threads; tasks given later never run.
+  // The daemon calls it before the I/O threads stop: replay tasks post to
+  // stream connections.
+  void stop();
 
  private:
   struct Impl;

@@ -38,8 +38,9 @@ struct PreparedBatch {
   storage::PreparedWrite write;  // the batch's change sets, encoded by the shard (Db::prepare)
   Status prepare_status;         // not ok: encoding failed; the batch fails like a failed write
   std::size_t commands = 0;
-  // Run in order once the write is durable (not after a failed one), before
-  // `complete`: e.g. publishing the batch's frames.
+  // Run in order once the write is durable (never after a failed one): the
+  // after_commit work of every batch of a group commit runs before the first
+  // completion of the group. E.g. publishing the batch's frames.
   std::vector<std::function<void()>> after_commit;
   // Runs on the committer thread after the write: the commands' completions.
   std::function<void(const Status&)> complete;

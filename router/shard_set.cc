@@ -2,9 +2,6 @@
 
 #include <functional>
 
-#if defined(__GLIBC__)
-#endif
-
 namespace sb::router {
 
 namespace {

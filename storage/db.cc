@@ -134,8 +134,11 @@ struct Db::Impl {
     // Many small batches from several shards: let RocksDB group concurrent
     // writers too, and keep the WAL the only thing fsync'd on the write path.
     opts.enable_pipelined_write = true;
-    // Vector memtables (below) take one writer at a time; a shard's writes
-    // come from its one committer thread anyway.
+    // Vector memtables and insert hints (below) need writers to fill the
+    // memtables one at a time. With one shard (the default) there is only one
+    // writer anyway; with several, the leader of a RocksDB write group now
+    // inserts the whole group's batches itself instead of each writer in
+    // parallel (not measured with several shards).
     opts.allow_concurrent_memtable_write = false;
     opts.max_total_wal_size = 256ull << 20;
     opts.keep_log_file_num = 4;
@@ -147,6 +150,8 @@ struct Db::Impl {
     // insert hint (keys.h: their keys arrive in order per prefix); CFs read
     // only by recovery's scans get an append-only vector, sorted once when
     // it is flushed or scanned, instead of a skip-list search per insert.
+    // A hint costs a splice in the memtable's arena (counted in its size) and
+    // a small map node per distinct prefix, until the memtable is flushed.
     descs[kEvents].options.memtable_insert_with_hint_prefix_extractor = by_tenant;
     descs[kMessages].options.memtable_insert_with_hint_prefix_extractor = by_second_component;
     descs[kTimeline].options.memtable_insert_with_hint_prefix_extractor = by_second_component;

@@ -215,6 +215,7 @@ int run_daemon(const Config& config) {
   http_client.stop();  // in-flight attempts end as retries, recorded through the shards
   outbox.stop();       // pending replies stay in RocksDB for the next start
   shards.stop();  // drains and commits anything still queued
+  blocking.stop();  // replays post to stream connections: finish them first
   server.shutdown();
   spdlog::info("msg=stopped");
   return 0;

@@ -142,7 +142,7 @@ class StreamConnection final : public http::StreamSource,
   Presence& presence_;
   std::shared_ptr<http::StreamSink> sink_;
   std::atomic<std::size_t> in_flight_{0};
-  // Strand state.
+  // State touched only on the connection's I/O thread.
   bool replaying_ = false;
   bool stopped_ = false;
   std::uint64_t read_after_ = 0;  // highest seq handled (sent or skipped as not visible)

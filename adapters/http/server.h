@@ -2,7 +2,9 @@
 // that includes Beast's HTTP headers). Async sessions on a pool of I/O threads,
 // keep-alive, a body limit (413), a header limit, and a read timeout against
 // slow clients; each session lives on one I/O thread (an io_context of its own),
-// so its handlers never race.
+// so its handlers never race. Connections are dealt to the threads round-robin
+// and stay there: no work stealing, so one busy connection delays the others
+// of its thread (handlers hand slow work to shards and the blocking pool).
 // With a certificate and key (ServerOptions::tls_cert_file/tls_key_file) the
 // listener speaks HTTPS only (TLS 1.2+), streams included (wss, SSE over
 // https); the TLS handshake falls under the read timeout.
