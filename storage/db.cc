@@ -297,15 +297,15 @@ Status Db::prepare(std::span<const proto::ChangeSet* const> sets, PreparedWrite&
 Status Db::write(std::span<PreparedWrite* const> writes) {
   Impl::Use use(*impl_);
   if (!use.ok()) return kReopening;
-  std::size_t last = writes.size();
+  std::size_t last = writes.size(), non_empty = 0;
   for (std::size_t i = 0; i < writes.size(); ++i) {
-    if (!writes[i]->empty()) last = i;
+    if (writes[i]->empty()) continue;
+    last = i;
+    ++non_empty;
   }
-  if (last == writes.size()) return Status::ok();
+  if (non_empty == 0) return Status::ok();
   rocksdb::WriteOptions wo;
   wo.sync = impl_->options.sync;
-  std::size_t non_empty = 0;
-  for (auto* w : writes) non_empty += w->empty() ? 0 : 1;
   if (non_empty == 1) return to_status(impl_->db->Write(wo, &writes[last]->batch_->batch), "commit");
   // Several groups become ONE WriteBatch, so that the whole group is atomic
   // and nothing of it is visible before its fsync. A batch's bytes are a
