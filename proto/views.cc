@@ -25,10 +25,10 @@ void string_or_null(JsonWriter& w, std::string_view key, const std::string& s) {
 }  // namespace
 
 void write_public(JsonWriter& w, std::string_view tenant, const Conversation& c,
-                  const Contact* contact) {
+                  std::string_view contact_name) {
   w.begin_object().field("id", c.id).field("tenant", tenant);
   w.key("contact").begin_object().field("id", c.contact_id);
-  w.field("name", contact != nullptr ? contact->name : std::string());
+  w.field("name", contact_name);
   w.end_object();
   w.field("channel", c.channel).field("queue", c.queue).field("status", to_string(c.status));
   string_or_null(w, "operator", c.operator_id);

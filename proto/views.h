@@ -10,8 +10,9 @@
 
 namespace sb::proto {
 
+// `contact_name`: the name of the conversation's contact ("" if unknown).
 void write_public(JsonWriter& w, std::string_view tenant, const Conversation& c,
-                  const Contact* contact);
+                  std::string_view contact_name);
 void write_public(JsonWriter& w, const Message& m);
 void write_public(JsonWriter& w, const Contact& c);
 

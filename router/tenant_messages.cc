@@ -52,9 +52,9 @@ proto::Message TenantState::new_message(const proto::Conversation& conv, proto::
 Result<proto::Message> TenantState::reply(const std::string& conversation, const std::string& op,
                                           const std::string& text, TimeMs now,
                                           std::vector<Change>& out) {
-  auto it = conversations_.find(conversation);
-  if (it == conversations_.end()) return Status::not_found("unknown conversation");
-  proto::Conversation& conv = it->second;
+  auto found = conversations_.get(conversation);
+  if (!found) return Status::not_found("unknown conversation");
+  proto::Conversation& conv = *found;
   if (conv.status != proto::ConversationStatus::kAssigned || conv.operator_id != op) {
     return Status(Code::kConflict, "only the conversation's current owner can reply");
   }
@@ -82,7 +82,8 @@ Result<proto::Message> TenantState::reply(const std::string& conversation, const
   item.text = text;
   item.next_attempt_at = now;
   out.emplace_back(std::move(item));
-  out.emplace_back(conv);
+  conversations_.put(conv);
+  out.emplace_back(std::move(conv));
   out.emplace_back(m);
   return m;
 }
@@ -90,9 +91,9 @@ Result<proto::Message> TenantState::reply(const std::string& conversation, const
 Result<proto::Message> TenantState::note(const std::string& conversation, const std::string& author,
                                          const std::string& text, TimeMs now,
                                          std::vector<Change>& out) {
-  auto it = conversations_.find(conversation);
-  if (it == conversations_.end()) return Status::not_found("unknown conversation");
-  proto::Conversation& conv = it->second;
+  auto found = conversations_.get(conversation);
+  if (!found) return Status::not_found("unknown conversation");
+  proto::Conversation& conv = *found;
   proto::Message m = new_message(conv, proto::Direction::kNote, author, text, now);
   conv.updated_at = now;
   append_log("message.created", now, conv, &m, m.seq, out);
@@ -110,16 +111,17 @@ Result<proto::Message> TenantState::note(const std::string& conversation, const 
     w.key("conversation_id").value(conv.id).end_object();
     out.emplace_back(std::move(entry));
   }
-  out.emplace_back(conv);
+  conversations_.put(conv);
+  out.emplace_back(std::move(conv));
   out.emplace_back(m);
   return m;
 }
 
 Result<proto::Contact> TenantState::update_contact(const proto::Contact& patch, TimeMs now,
                                                    std::vector<Change>& out) {
-  auto it = contacts_.find(patch.id);
-  if (it == contacts_.end()) return Status::not_found("unknown contact");
-  proto::Contact& c = it->second;
+  auto found = contacts_.get(patch.id);
+  if (!found) return Status::not_found("unknown contact");
+  proto::Contact& c = *found;
   if (!patch.name.empty()) c.name = patch.name;
   if (!patch.phone.empty()) c.phone = patch.phone;
   if (!patch.email.empty()) c.email = patch.email;
@@ -147,6 +149,7 @@ Result<proto::Contact> TenantState::update_contact(const proto::Contact& patch, 
   w.end_object();
   out.emplace_back(std::move(entry));
   out.emplace_back(proto::TimelineMark{c.id, seq});
+  contacts_.put(c);
   out.emplace_back(c);
   return c;
 }
@@ -181,8 +184,8 @@ void TenantState::record_delivery(const proto::OutboxItem& item, TimeMs now,
   // A retry is scheduled, or an attempt is under way: nothing to tell yet.
   if (item.state == "pending" || item.state == "sending") return;
   outbound_settled(item);
-  auto it = conversations_.find(item.conversation_id);
-  if (it == conversations_.end()) return;
+  const auto conv = conversations_.get(item.conversation_id);
+  if (!conv) return;
   const auto seq = next_seq();
   proto::LogEntry entry;
   entry.seq = seq;
@@ -194,10 +197,10 @@ void TenantState::record_delivery(const proto::OutboxItem& item, TimeMs now,
   if (!item.platform_message_id.empty()) w.field("platform_message_id", item.platform_message_id);
   if (!item.error.empty()) w.field("error", item.error);
   w.key("conversation");
-  proto::write_public(w, tenant_, it->second, contact(it->second.contact_id));
+  proto::write_public(w, tenant_, *conv, contact_name(conv->contact_id));
   w.end_object();
   out.emplace_back(std::move(entry));
-  out.emplace_back(proto::TimelineMark{it->second.contact_id, seq});
+  out.emplace_back(proto::TimelineMark{conv->contact_id, seq});
 }
 
 }  // namespace sb::router

@@ -4,6 +4,7 @@
 #include "proto/json_writer.h"
 #include "proto/time.h"
 #include "proto/views.h"
+#include <optional>
 #include <unordered_set>
 
 #include "router/routing_codec.h"
@@ -67,12 +68,9 @@ const std::string* conversation_of(const routing::Decision& d) {
 
 void TenantState::apply_routing(TimeMs now, std::vector<Change>& out) {
   for (const auto& d : routed_.decisions) {
-    proto::Conversation* conv = nullptr;
-    if (const auto* id = conversation_of(d)) {
-      auto it = conversations_.find(*id);
-      if (it != conversations_.end()) conv = &it->second;
-    }
-    if (conv != nullptr) {
+    std::optional<proto::Conversation> conv;
+    if (const auto* id = conversation_of(d)) conv = conversations_.get(*id);
+    if (conv) {
       std::visit(
           [&](const auto& x) {
             using T = std::decay_t<decltype(x)>;
@@ -115,6 +113,7 @@ void TenantState::apply_routing(TimeMs now, std::vector<Change>& out) {
           },
           d);
       conv->updated_at = now;
+      conversations_.put(*conv);
     }
     // One frame per decision, in order, in the tenant's event log.
     const auto seq = next_seq();
@@ -124,20 +123,20 @@ void TenantState::apply_routing(TimeMs now, std::vector<Change>& out) {
     w.begin_object().field("seq", seq).field("type", routing::frame_type(d));
     w.field("at", proto::format_rfc3339(now));
     write_decision_fields(w, d);
-    if (conv != nullptr) {
+    if (conv) {
       w.key("conversation");
-      proto::write_public(w, tenant_, *conv, contact(conv->contact_id));
+      proto::write_public(w, tenant_, *conv, contact_name(conv->contact_id));
     }
     w.end_object();
     out.emplace_back(std::move(entry));
-    if (conv != nullptr) out.emplace_back(proto::TimelineMark{conv->contact_id, seq});
+    if (conv) out.emplace_back(proto::TimelineMark{conv->contact_id, seq});
   }
   // Final states once each: conversations touched, then routing records.
   std::unordered_set<std::string> written;
   for (const auto& d : routed_.decisions) {
     const auto* id = conversation_of(d);
     if (id == nullptr || !written.insert(*id).second) continue;
-    if (auto it = conversations_.find(*id); it != conversations_.end()) out.emplace_back(it->second);
+    if (auto conv = conversations_.get(*id)) out.emplace_back(std::move(*conv));
   }
   for (const auto& c : routed_.conversations) out.emplace_back(to_record(c));
   for (const auto& r : routed_.operators) out.emplace_back(to_record(r));
@@ -155,9 +154,10 @@ void TenantState::route_arrival(proto::Conversation& conv, const proto::InboundE
   a.kind = kind;
   a.text = e.text;
   a.channel_queue = channel_queue;
-  if (const auto* c = contact(conv.contact_id)) {
-    for (const auto& [k, v] : c->custom) a.attributes.push_back({k, v});
-    if (!c->status.empty()) a.attributes.push_back({"status", c->status});
+  const auto* c = contacts_.find(conv.contact_id);
+  if (c != nullptr && c->extras) {
+    for (const auto& [k, v] : c->extras->custom) a.attributes.push_back({k, v});
+    if (!c->extras->status.empty()) a.attributes.push_back({"status", c->extras->status});
   }
   a.last_operator = last_operator;
   a.last_served_at = last_served_at;

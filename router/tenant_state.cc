@@ -13,31 +13,21 @@ namespace sb::router {
 using proto::Change;
 using proto::TimeMs;
 
-namespace {
-std::string identity_key(std::string_view channel, std::string_view external) {
-  std::string k(channel);
-  k.push_back('\0');
-  k.append(external);
-  return k;
-}
-}  // namespace
-
 TenantState::TenantState(std::string tenant, TenantOptions options)
     : tenant_(std::move(tenant)),
       options_(options),
       dedup_(options.dedup_window_ms),
       dispatcher_(options.routing) {}
 
-proto::Contact& TenantState::resolve_contact(const proto::InboundEvent& e, TimeMs now,
-                                             std::vector<Change>& out) {
-  auto key = identity_key(e.channel, e.contact_external_id);
-  if (auto it = identities_.find(key); it != identities_.end()) {
-    auto& c = *it->second;
-    if (c.name.empty() && !e.contact_name.empty()) {  // learn a name we did not have
-      c.name = e.contact_name;
-      out.emplace_back(c);
+std::uint64_t TenantState::resolve_contact(const proto::InboundEvent& e, TimeMs now,
+                                          std::vector<Change>& out) {
+  if (const auto known = contacts_.contact_of(e.channel, e.contact_external_id)) {
+    auto* row = contacts_.find(known);
+    if (row != nullptr && row->name.empty() && !e.contact_name.empty()) {
+      row->name = e.contact_name;  // learn a name we did not have
+      out.emplace_back(*contacts_.get(known));
     }
-    return c;
+    return known;
   }
   // Every id is the seq of the log entry that announces it: ids are unique per
   // tenant, survive restarts (seq is recovered from the log) and leave no gaps.
@@ -48,7 +38,6 @@ proto::Contact& TenantState::resolve_contact(const proto::InboundEvent& e, TimeM
   c.identities.push_back({e.channel, e.contact_external_id});
   c.created_at = now;
   out.emplace_back(proto::IdentityLink{{e.channel, e.contact_external_id}, c.id});
-  out.emplace_back(c);
   proto::LogEntry entry;
   entry.seq = seq;
   proto::JsonWriter w(entry.json);
@@ -57,12 +46,13 @@ proto::Contact& TenantState::resolve_contact(const proto::InboundEvent& e, TimeM
   w.field("id", c.id).field("name", c.name).key("identities").begin_array();
   w.begin_object().field("channel", e.channel).field("external_id", e.contact_external_id);
   w.end_object().end_array().end_object().end_object();
+  contacts_.put(c);
+  contacts_.link(e.channel, e.contact_external_id, c.id);
+  proto::TimelineMark mark{c.id, seq};
+  out.emplace_back(std::move(c));
   out.emplace_back(std::move(entry));
-  out.emplace_back(proto::TimelineMark{c.id, seq});
-  auto id = c.id;
-  auto& stored = contacts_.emplace(std::move(id), std::move(c)).first->second;
-  identities_.emplace(std::move(key), &stored);
-  return stored;
+  out.emplace_back(std::move(mark));
+  return seq;
 }
 
 void TenantState::append_log(std::string_view type, TimeMs now, const proto::Conversation& conv,
@@ -73,7 +63,7 @@ void TenantState::append_log(std::string_view type, TimeMs now, const proto::Con
   proto::JsonWriter w(entry.json);
   w.begin_object().field("seq", seq).field("type", type).field("at", proto::format_rfc3339(now));
   w.key("conversation");
-  proto::write_public(w, tenant_, conv, contact(conv.contact_id));
+  proto::write_public(w, tenant_, conv, contact_name(conv.contact_id));
   if (msg != nullptr) {
     w.key("message");
     proto::write_public(w, *msg);
@@ -95,42 +85,40 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
   dedup_.insert(e.channel, e.event_id, now);
   out.emplace_back(proto::DedupMark{e.channel, e.event_id, now});
 
-  auto& contact = resolve_contact(e, now, out);
-  outcome.contact_id = contact.id;
+  const auto contact_seq = resolve_contact(e, now, out);
+  auto contact_id = proto::make_id("ct", contact_seq);
+  outcome.contact_id = contact_id;
 
-  proto::Conversation* latest = nullptr;
-  if (auto it = latest_by_contact_.find(contact.id); it != latest_by_contact_.end()) {
-    latest = it->second;
+  std::optional<proto::Conversation> latest;
+  if (const auto* row = contacts_.find(contact_seq); row != nullptr && row->latest_conversation) {
+    latest = conversations_.get(row->latest_conversation);
   }
-  proto::Conversation* conv = latest;
   enum class Route { kNone, kNew, kReopen } route = Route::kNone;
-  if (latest != nullptr && latest->status == proto::ConversationStatus::kResolved) {
-    if (now - latest->resolved_at <= options_.reopen_window_ms) {
-      route = Route::kReopen;
-    } else {
-      conv = nullptr;
-    }
-  }
-  if (conv == nullptr) {
-    const auto seq = next_seq();
-    proto::Conversation c;
-    c.id = proto::make_id("cv", seq);
-    c.contact_id = contact.id;
-    c.channel = e.channel;
-    c.reply_address = e.reply_address;
-    c.queue = queue;
-    c.status = proto::ConversationStatus::kQueued;
-    c.created_at = now;
-    auto id = c.id;
-    conv = &conversations_.emplace(std::move(id), std::move(c)).first->second;
-    latest_by_contact_[conv->contact_id] = conv;  // the key views conv's contact_id
-    outcome.new_conversation = true;
+  if (!latest) {
     route = Route::kNew;
-    append_log("conversation.created", now, *conv, nullptr, seq, out);
-  } else if (route == Route::kReopen) {
-    conv->status = proto::ConversationStatus::kQueued;
-    conv->resolved_at = 0;
-    append_log("conversation.reopened", now, *conv, nullptr, next_seq(), out);
+  } else if (latest->status == proto::ConversationStatus::kResolved) {
+    route = now - latest->resolved_at <= options_.reopen_window_ms ? Route::kReopen : Route::kNew;
+  }
+  proto::Conversation conv;
+  if (route == Route::kNew) {
+    const auto seq = next_seq();
+    conv.id = proto::make_id("cv", seq);
+    conv.contact_id = contact_id;
+    conv.channel = e.channel;
+    conv.reply_address = e.reply_address;
+    conv.queue = queue;
+    conv.status = proto::ConversationStatus::kQueued;
+    conv.created_at = now;
+    if (auto* row = contacts_.find(contact_seq)) row->latest_conversation = seq;
+    outcome.new_conversation = true;
+    append_log("conversation.created", now, conv, nullptr, seq, out);
+  } else {
+    conv = *latest;
+    if (route == Route::kReopen) {
+      conv.status = proto::ConversationStatus::kQueued;
+      conv.resolved_at = 0;
+      append_log("conversation.reopened", now, conv, nullptr, next_seq(), out);
+    }
   }
 
   if (route != Route::kNone) {
@@ -138,54 +126,53 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
     // names the operator holding the offer (who may then see it). A new
     // conversation prefers whoever served this customer last (sticky); a
     // reopened one goes back to its own last operator.
-    const proto::Conversation* previous = route == Route::kNew ? latest : conv;
-    route_arrival(*conv, e, kind, queue, previous ? previous->last_operator : std::string(),
-                  previous ? (previous->resolved_at ? previous->resolved_at : previous->updated_at)
-                           : 0,
-                  now, out);
+    const proto::Conversation* previous = route == Route::kNew ? (latest ? &*latest : nullptr) : &conv;
+    const auto last_operator = previous ? previous->last_operator : std::string();
+    const auto last_served_at =
+        previous ? (previous->resolved_at ? previous->resolved_at : previous->updated_at) : 0;
+    conversations_.put(conv);  // routing decisions update the stored conversation
+    route_arrival(conv, e, kind, queue, last_operator, last_served_at, now, out);
+    conv = *conversations_.get(conv.id);
   }
 
-  proto::Message m = new_message(*conv, proto::Direction::kIn, contact.id, e.text, now);
+  proto::Message m = new_message(conv, proto::Direction::kIn, contact_id, e.text, now);
   m.channel = e.channel;  // the customer may write on another channel than the conversation's
   m.event_id = e.event_id;
   m.kind = e.kind;
   if (e.kind == proto::EventKind::kEdit) m.edit_of = e.platform_message_id;
   m.attachments = e.attachments;
 
-  conv->updated_at = now;
-  conv->message_count += 1;
+  conv.updated_at = now;
+  conv.message_count += 1;
   // The customer may write from another chat of the same channel; reply there.
-  if (!e.reply_address.empty() && e.channel == conv->channel) conv->reply_address = e.reply_address;
-  append_log("message.created", now, *conv, &m, m.seq, out);
-  outcome.conversation_id = conv->id;
+  if (!e.reply_address.empty() && e.channel == conv.channel) conv.reply_address = e.reply_address;
+  append_log("message.created", now, conv, &m, m.seq, out);
+  outcome.conversation_id = conv.id;
   outcome.message_id = m.id;
   out.emplace_back(std::move(m));
 
-  out.emplace_back(*conv);
+  conversations_.put(conv);
+  out.emplace_back(std::move(conv));
   return outcome;
 }
 
-void TenantState::restore(proto::Contact c) {
-  auto id = c.id;
-  contacts_.insert_or_assign(std::move(id), std::move(c));
-}
+void TenantState::restore(proto::Contact c) { contacts_.put(c); }
 
 void TenantState::restore(const proto::IdentityLink& l) {
   // Contacts are recovered before identities (key order of the contacts CF).
   // A link to a contact that is not stored reaches an empty one, as before.
-  identities_[identity_key(l.identity.channel, l.identity.external_id)] = &contacts_[l.contact_id];
+  if (contacts_.find_or_create(l.contact_id) != nullptr) {
+    contacts_.link(l.identity.channel, l.identity.external_id, l.contact_id);
+  }
 }
 
 void TenantState::restore(proto::Conversation c) {
-  auto id = c.id;
-  auto& conv = conversations_.insert_or_assign(std::move(id), std::move(c)).first->second;
-  // Ids grow with the seq: the latest conversation has the highest one. The
-  // key views the conversation's own contact_id, which never changes.
-  auto& latest = latest_by_contact_[conv.contact_id];
-  const auto seq_of = [](const std::string& s) {
-    return s.size() > 3 ? std::strtoull(s.c_str() + 3, nullptr, 10) : 0ULL;
-  };
-  if (latest == nullptr || seq_of(conv.id) > seq_of(latest->id)) latest = &conv;
+  if (!conversations_.put(c)) return;  // not an id this tenant mints: not ours
+  // Ids grow with the seq: the latest conversation has the highest one.
+  const auto seq = seq_of_id(c.id, "cv");
+  if (auto* contact = contacts_.find_or_create(c.contact_id)) {
+    if (seq > contact->latest_conversation) contact->latest_conversation = seq;
+  }
 }
 
 void TenantState::restore(const proto::DedupMark& m) { dedup_.restore(m.channel, m.event_id, m.at); }
@@ -202,47 +189,59 @@ void TenantState::finish_restore(TimeMs now, std::vector<Change>& out) {
   });
 }
 
-const proto::Conversation* TenantState::conversation(const std::string& id) const {
-  auto it = conversations_.find(id);
-  return it == conversations_.end() ? nullptr : &it->second;
+std::optional<proto::Conversation> TenantState::conversation(std::string_view id) const {
+  return conversations_.get(id);
 }
 
-const proto::Conversation* TenantState::latest_conversation_of(const std::string& contact_id) const {
-  auto it = latest_by_contact_.find(contact_id);
-  return it == latest_by_contact_.end() ? nullptr : it->second;
+std::optional<proto::Contact> TenantState::contact(std::string_view id) const {
+  return contacts_.get(id);
 }
 
-std::vector<const proto::Conversation*> TenantState::list_conversations(
-    const ConversationFilter& f, std::uint64_t& next) const {
-  auto seq_of = [](const std::string& id) {
-    return id.size() > 3 ? std::strtoull(id.c_str() + 3, nullptr, 10) : 0ULL;
-  };
-  std::vector<std::pair<std::uint64_t, const proto::Conversation*>> hits;
-  for (const auto& [id, c] : conversations_) {
-    const auto seq = seq_of(id);
-    if (f.before_seq != 0 && seq >= f.before_seq) continue;
-    if (!f.status.empty() && proto::to_string(c.status) != f.status) continue;
-    if (!f.queue.empty() && c.queue != f.queue) continue;
-    if (!f.operator_id.empty() && c.operator_id != f.operator_id) continue;
-    if (!f.contact.empty() && c.contact_id != f.contact) continue;
-    if (!f.visible_to.empty() && c.operator_id != f.visible_to && c.offered_to != f.visible_to &&
-        c.last_operator != f.visible_to) {
-      continue;
+std::string_view TenantState::contact_name(std::string_view contact_id) const {
+  const auto* row = contacts_.find(contact_id);
+  return row == nullptr ? std::string_view() : std::string_view(row->name);
+}
+
+std::optional<proto::Conversation> TenantState::latest_conversation_of(
+    std::string_view contact_id) const {
+  const auto* row = contacts_.find(contact_id);
+  if (row == nullptr || row->latest_conversation == 0) return std::nullopt;
+  return conversations_.get(row->latest_conversation);
+}
+
+std::vector<proto::Conversation> TenantState::list_conversations(const ConversationFilter& f,
+                                                                 std::uint64_t& next) const {
+  // Filters compare name handles; a name never interned matches no row.
+  const auto handle = [&](const std::string& name) { return names_.find(name); };
+  const auto queue = handle(f.queue), op = handle(f.operator_id), viewer = handle(f.visible_to);
+  const auto contact = f.contact.empty() ? 0 : seq_of_id(f.contact, "ct");
+  if ((!f.contact.empty() && contact == 0) || (!f.queue.empty() && queue == NameTable::kNotFound) ||
+      (!f.operator_id.empty() && op == NameTable::kNotFound) ||
+      (!f.visible_to.empty() && viewer == NameTable::kNotFound)) {
+    next = 0;
+    return {};
+  }
+  std::vector<std::pair<std::uint64_t, const PackedConversation*>> hits;
+  conversations_.for_each([&](std::uint64_t seq, const PackedConversation& c) {
+    if (f.before_seq != 0 && seq >= f.before_seq) return;
+    if (!f.status.empty() && proto::to_string(c.status) != f.status) return;
+    if (!f.queue.empty() && c.queue != queue) return;
+    if (!f.operator_id.empty() && c.operator_id != op) return;
+    if (!f.contact.empty() && c.contact != contact) return;
+    if (!f.visible_to.empty() && c.operator_id != viewer && c.offered_to != viewer &&
+        c.last_operator != viewer) {
+      return;
     }
     hits.emplace_back(seq, &c);
-  }
+  });
   const std::size_t n = std::min(f.limit, hits.size());
   std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(n), hits.end(),
                     [](const auto& a, const auto& b) { return a.first > b.first; });
-  std::vector<const proto::Conversation*> out;
-  for (std::size_t i = 0; i < n; ++i) out.push_back(hits[i].second);
+  std::vector<proto::Conversation> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(conversations_.unpack(hits[i].first, *hits[i].second));
   next = (hits.size() > n && n > 0) ? hits[n - 1].first : 0;
   return out;
-}
-
-const proto::Contact* TenantState::contact(const std::string& id) const {
-  auto it = contacts_.find(id);
-  return it == contacts_.end() ? nullptr : &it->second;
 }
 
 }  // namespace sb::router

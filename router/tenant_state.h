@@ -21,6 +21,7 @@
 
 #include "proto/change.h"
 #include "router/dedup.h"
+#include "router/tenant_tables.h"
 #include "router/routing/dispatcher.h"
 
 namespace sb::router {
@@ -49,6 +50,8 @@ struct IngestOutcome {
 class TenantState {
  public:
   TenantState(std::string tenant, TenantOptions options);
+  TenantState(const TenantState&) = delete;
+  TenantState& operator=(const TenantState&) = delete;
 
   // Applies one inbound event. `queue` is the queue of the channel it came
   // from (where a new conversation waits). Appends what must be persisted to
@@ -118,9 +121,12 @@ class TenantState {
 
   const std::string& tenant() const { return tenant_; }
   std::uint64_t last_seq() const { return last_seq_; }
-  const proto::Conversation* conversation(const std::string& id) const;
-  const proto::Contact* contact(const std::string& id) const;
-  const proto::Conversation* latest_conversation_of(const std::string& contact_id) const;
+  // Reads return copies: the state is kept packed (router/tenant_tables.h).
+  std::optional<proto::Conversation> conversation(std::string_view id) const;
+  std::optional<proto::Contact> contact(std::string_view id) const;
+  // The contact's name, "" for an unknown contact (what conversation views show).
+  std::string_view contact_name(std::string_view contact_id) const;
+  std::optional<proto::Conversation> latest_conversation_of(std::string_view contact_id) const;
 
   struct ConversationFilter {
     std::string status, queue, operator_id, contact;  // "" = any
@@ -130,8 +136,8 @@ class TenantState {
   };
   // Newest first. Sets `next` to the cursor of the following page (0: none).
   // O(conversations in memory): fine for an admin listing, not for a hot path.
-  std::vector<const proto::Conversation*> list_conversations(const ConversationFilter& f,
-                                                             std::uint64_t& next) const;
+  std::vector<proto::Conversation> list_conversations(const ConversationFilter& f,
+                                                      std::uint64_t& next) const;
   std::size_t conversation_count() const { return conversations_.size(); }
   std::size_t contact_count() const { return contacts_.size(); }
   const DedupWindow& dedup() const { return dedup_; }
@@ -146,8 +152,9 @@ class TenantState {
   // A message of `conv` with the next seq as its id, stamped `now`.
   proto::Message new_message(const proto::Conversation& conv, proto::Direction direction,
                              const std::string& author, const std::string& text, proto::TimeMs now);
-  proto::Contact& resolve_contact(const proto::InboundEvent& e, proto::TimeMs now,
-                                  std::vector<proto::Change>& out);
+  // The seq of the contact behind the event's identity, created if new.
+  std::uint64_t resolve_contact(const proto::InboundEvent& e, proto::TimeMs now,
+                                std::vector<proto::Change>& out);
   void append_log(std::string_view type, proto::TimeMs now, const proto::Conversation& conv,
                   const proto::Message* msg, std::uint64_t seq, std::vector<proto::Change>& out);
 
@@ -155,18 +162,12 @@ class TenantState {
   TenantOptions options_;
   std::uint64_t last_seq_ = 0;
   DedupWindow dedup_;
-  // Contacts and conversations are never erased, and unordered_map nodes do
-  // not move: the indexes below point into them instead of copying ids
-  // (a copied id costs a 32-byte string per entry, and the maps hold one
-  // entry per contact; see "Scale: memory and restart" in docs/performance.md).
-  std::unordered_map<std::string, proto::Contact> contacts_;
-  std::unordered_map<std::string, proto::Conversation> conversations_;
-  // channel\0external -> its contact (a value of contacts_)
-  std::unordered_map<std::string, proto::Contact*> identities_;
-  // contact id (a view of a stored conversation's contact_id, which never
-  // changes) -> its latest conversation (a value of conversations_), open or
-  // resolved, for reopening
-  std::unordered_map<std::string_view, proto::Conversation*> latest_by_contact_;
+  // Contacts and conversations are never erased. Packed, ~0.5 KB less per
+  // conversation than proto values in maps ("Scale" in docs/performance.md);
+  // both tables refer to names_, so a TenantState never moves.
+  NameTable names_;
+  ContactTable contacts_{names_};
+  ConversationTable conversations_{names_};
   std::unordered_map<std::string, std::uint32_t> outbound_pending_;  // channel -> pending replies
   std::uint64_t outbound_pending_total_ = 0;
   std::uint64_t outbound_refused_ = 0;

@@ -105,8 +105,8 @@ void MessagesApi::write(const http::HttpRequest& req, const std::string& convers
   on_shard(shards_, caller,
            [conversation, note, caller, text = std::move(text).value(), body](
                router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) -> Status {
-             const auto* conv = t.conversation(conversation);
-             if (conv == nullptr || (note && !may_see(caller, *conv))) {
+             const auto conv = t.conversation(conversation);
+             if (!conv || (note && !may_see(caller, *conv))) {
                return Status::not_found("unknown conversation");
              }
              auto m = note ? t.note(conversation, caller.operator_id, text, now, out)
@@ -133,10 +133,10 @@ void MessagesApi::get_conversation(const std::string& id, const Caller& caller,
   auto head = std::make_shared<std::string>();
   on_shard(shards_, caller,
            [id, caller, head](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
-             const auto* c = t.conversation(id);
-             if (c == nullptr || !may_see(caller, *c)) return Status::not_found("unknown conversation");
+             const auto c = t.conversation(id);
+             if (!c || !may_see(caller, *c)) return Status::not_found("unknown conversation");
              proto::JsonWriter w(*head);
-             proto::write_public(w, t.tenant(), *c, t.contact(c->contact_id));
+             proto::write_public(w, t.tenant(), *c, t.contact_name(c->contact_id));
              return Status::ok();
            },
            [this, id, caller, head, respond](Status st) {
@@ -184,7 +184,7 @@ void MessagesApi::list_conversations(const http::HttpRequest& req, const Caller&
              auto list = t.list_conversations(f, next);
              proto::JsonWriter w(*body);
              w.begin_object().key("conversations").begin_array();
-             for (const auto* c : list) proto::write_public(w, t.tenant(), *c, t.contact(c->contact_id));
+             for (const auto& c : list) proto::write_public(w, t.tenant(), c, t.contact_name(c.contact_id));
              w.end_array().key("next_cursor");
              if (next != 0) {
                w.value(std::to_string(next));
@@ -202,11 +202,11 @@ void MessagesApi::get_contact(const std::string& id, const Caller& caller, const
   auto body = std::make_shared<std::string>();
   on_shard(shards_, caller,
            [id, caller, body](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
-             const auto* c = t.contact(id);
-             if (c == nullptr) return Status::not_found("unknown contact");
+             const auto c = t.contact(id);
+             if (!c) return Status::not_found("unknown contact");
              if (!caller.is_admin()) {
-               const auto* conv = t.latest_conversation_of(id);
-               if (conv == nullptr || !may_see(caller, *conv)) return Status::not_found("unknown contact");
+               const auto conv = t.latest_conversation_of(id);
+               if (!conv || !may_see(caller, *conv)) return Status::not_found("unknown contact");
              }
              proto::JsonWriter w(*body);
              proto::write_public(w, *c);
@@ -225,8 +225,8 @@ void MessagesApi::put_contact(const http::HttpRequest& req, const std::string& i
            [caller, body, patch = std::move(patch).value()](
                router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) -> Status {
              if (!caller.is_admin()) {
-               const auto* conv = t.latest_conversation_of(patch.id);
-               if (conv == nullptr || conv->operator_id != caller.operator_id) {
+               const auto conv = t.latest_conversation_of(patch.id);
+               if (!conv || conv->operator_id != caller.operator_id) {
                  return Status::not_found("unknown contact");
                }
              }
@@ -247,10 +247,10 @@ void MessagesApi::timeline(const http::HttpRequest& req, const std::string& cont
   // An operator may read the timeline of a customer it is serving now.
   on_shard(shards_, caller,
            [contact, caller](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
-             if (t.contact(contact) == nullptr) return Status::not_found("unknown contact");
+             if (!t.contact(contact)) return Status::not_found("unknown contact");
              if (caller.is_admin()) return Status::ok();
-             const auto* c = t.latest_conversation_of(contact);
-             if (c == nullptr || !may_see(caller, *c)) return Status::not_found("unknown contact");
+             const auto c = t.latest_conversation_of(contact);
+             if (!c || !may_see(caller, *c)) return Status::not_found("unknown contact");
              return Status::ok();
            },
            [this, contact, caller, cursor, limit, respond](Status st) {

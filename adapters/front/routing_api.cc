@@ -274,10 +274,10 @@ void RoutingApi::conversation_action(const HttpRequest& req, const std::string& 
       return d.transfer_to_queue(id, actor, target.queue, now, o);
     });
     if (!st.is_ok()) return st;
-    const auto* c = t.conversation(id);
-    if (c == nullptr) return Status::not_found("unknown conversation");
+    const auto c = t.conversation(id);
+    if (!c) return Status::not_found("unknown conversation");
     proto::JsonWriter w(body);
-    proto::write_public(w, t.tenant(), *c, t.contact(c->contact_id));
+    proto::write_public(w, t.tenant(), *c, t.contact_name(c->contact_id));
     return Status::ok();
   }, respond);
 }

@@ -165,8 +165,8 @@ Status TenantLoader::ingest(std::uint64_t events, std::uint64_t conversations, T
     if (auto st = done_one(); !st.is_ok()) return st;
     if (outcome.new_conversation) {
       // The operator holding the offer accepts it (POST /v1/conversations/{id}/accept).
-      const auto* conv = state_.conversation(outcome.conversation_id);
-      if (conv != nullptr && !conv->offered_to.empty()) {
+      const auto conv = state_.conversation(outcome.conversation_id);
+      if (conv && !conv->offered_to.empty()) {
         const std::string op = conv->offered_to;
         auto st = route(now, [&](auto& d, auto& o) { return d.accept(outcome.conversation_id, op, now, o); });
         if (!st.is_ok()) return st;

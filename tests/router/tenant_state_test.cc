@@ -29,8 +29,8 @@ TEST(TenantState, FirstMessageOpensAConversation) {
   auto o = t.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat, 1000, out);
   EXPECT_EQ(o.kind, IngestOutcome::Kind::kStored);
   EXPECT_TRUE(o.new_conversation);
-  const auto* c = t.conversation(o.conversation_id);
-  ASSERT_NE(c, nullptr);
+  const auto c = t.conversation(o.conversation_id);
+  ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->queue, "default");  // "support" was never defined: the tenant's default queue
   EXPECT_EQ(c->status, proto::ConversationStatus::kQueued);  // nobody online
   EXPECT_EQ(c->message_count, 1u);
@@ -67,8 +67,9 @@ TEST(TenantState, NewConversationIsOfferedAcceptedResolvedAndReopened) {
                }).is_ok());
 
   auto in = t.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat, 1000, out);
-  const auto* c = t.conversation(in.conversation_id);
-  ASSERT_NE(c, nullptr);
+  // Reads are copies (the state is packed): read again after each step.
+  auto c = t.conversation(in.conversation_id);
+  ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->status, proto::ConversationStatus::kOffered);
   EXPECT_EQ(c->offered_to, "olena");
   EXPECT_EQ(c->offer_expires_at, 1000 + q.offer_timeout_ms);
@@ -76,17 +77,20 @@ TEST(TenantState, NewConversationIsOfferedAcceptedResolvedAndReopened) {
   ASSERT_TRUE(t.route(2000, out, [&](auto& d, auto& o) {
                  return d.accept(in.conversation_id, "olena", 2000, o);
                }).is_ok());
+  c = t.conversation(in.conversation_id);
   EXPECT_EQ(c->status, proto::ConversationStatus::kAssigned);
   EXPECT_EQ(c->operator_id, "olena");
 
   ASSERT_TRUE(t.route(3000, out, [&](auto& d, auto& o) {
                  return d.resolve(in.conversation_id, "olena", 3000, o);
                }).is_ok());
+  c = t.conversation(in.conversation_id);
   EXPECT_EQ(c->status, proto::ConversationStatus::kResolved);
 
   auto again = t.ingest(msg("tg", "2", "42", "one more thing"), "support",
                         routing::ChannelKind::kChat, 4000, out);
   EXPECT_EQ(again.conversation_id, in.conversation_id) << "reopened within the window";
+  c = t.conversation(in.conversation_id);
   EXPECT_EQ(c->status, proto::ConversationStatus::kOffered);
   EXPECT_EQ(c->offered_to, "olena");
 }
@@ -282,6 +286,131 @@ TEST(TenantState, PendingRepliesPerChannelAreCapped) {
   items[0].state = "delivered";
   restored.restore_pending_outbound(items[0]);
   EXPECT_EQ(restored.outbound_pending("tg"), 1u);
+}
+
+// Every record the tenant writes, replayed into a fresh TenantState in the
+// order recovery reads them, gives back the same conversations and contacts.
+TEST(TenantState, RestoredRecordsGiveTheSameViews) {
+  TenantState a("acme", {});
+  std::vector<proto::Change> out;
+  routing::QueueConfig q;
+  q.name = "support";
+  q.offer_timeout_ms = 0;  // auto-accept
+  ASSERT_TRUE(a.route(0, out, [&](auto& d, auto& o) { return d.put_queue(q, 0, o); }).is_ok());
+  routing::OperatorConfig op;
+  op.id = "olena";
+  op.queues = {"support"};
+  op.capacity.chat = 1;
+  ASSERT_TRUE(a.route(0, out, [&](auto& d, auto& o) { return d.put_operator(op, 0, o); }).is_ok());
+  ASSERT_TRUE(a.route(0, out, [&](auto& d, auto& o) {
+                 return d.set_operator_status("olena", routing::OperatorStatus::kOnline, 0, o);
+               }).is_ok());
+  auto first = a.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat, 1000, out);
+  auto second = a.ingest(msg("tg", "2", "43", "me too"), "support", routing::ChannelKind::kChat, 1001, out);
+  ASSERT_TRUE(a.reply(first.conversation_id, "olena", "hello", 1500, out).is_ok());
+  proto::Contact patch;
+  patch.id = first.contact_id;
+  patch.phone = "+380501234567";
+  patch.custom = {{"plan", "gold"}};
+  ASSERT_TRUE(a.update_contact(patch, 1600, out).is_ok());
+  ASSERT_TRUE(a.route(2000, out, [&](auto& d, auto& o) {
+                 return d.resolve(first.conversation_id, "olena", 2000, o);
+               }).is_ok());
+
+  TenantState b("acme", {});
+  for (const auto& c : out) {
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, proto::Contact> || std::is_same_v<T, proto::Conversation> ||
+                        std::is_same_v<T, proto::IdentityLink>) {
+            b.restore(x);
+          }
+        },
+        c);
+  }
+  for (const auto& id : {first.conversation_id, second.conversation_id}) {
+    ASSERT_TRUE(a.conversation(id).has_value()) << id;
+    EXPECT_EQ(b.conversation(id), a.conversation(id)) << id;
+  }
+  EXPECT_EQ(a.conversation(first.conversation_id)->status, proto::ConversationStatus::kResolved);
+  EXPECT_EQ(a.conversation(second.conversation_id)->status, proto::ConversationStatus::kAssigned);
+  for (const auto& id : {first.contact_id, second.contact_id}) {
+    EXPECT_EQ(b.contact(id), a.contact(id)) << id;
+    EXPECT_EQ(b.latest_conversation_of(id), a.latest_conversation_of(id)) << id;
+  }
+  EXPECT_EQ(a.contact(first.contact_id)->phone, "+380501234567");
+  EXPECT_EQ(b.contact_name(first.contact_id), "User 42");
+  EXPECT_EQ(b.contact_name("ct-999"), "");
+  EXPECT_FALSE(b.contact("ct-999"));
+  EXPECT_FALSE(b.conversation("cv-999"));
+}
+
+TEST(TenantState, ListsConversationsByFilterNewestFirst) {
+  TenantState t("acme", {});
+  std::vector<proto::Change> out;
+  routing::QueueConfig q;
+  q.name = "support";
+  q.offer_timeout_ms = 0;  // auto-accept
+  ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) { return d.put_queue(q, 0, o); }).is_ok());
+  routing::OperatorConfig op;
+  op.id = "olena";
+  op.queues = {"support"};
+  op.capacity.chat = 2;
+  ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) { return d.put_operator(op, 0, o); }).is_ok());
+  ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) {
+                 return d.set_operator_status("olena", routing::OperatorStatus::kOnline, 0, o);
+               }).is_ok());
+  std::vector<IngestOutcome> in;
+  for (int i = 0; i < 4; ++i) {  // two assigned to olena, then two queued (she is full)
+    in.push_back(t.ingest(msg("tg", std::to_string(i), std::to_string(100 + i), "hi"), "support",
+                          routing::ChannelKind::kChat, 1000 + i, out));
+  }
+  auto ids = [](const std::vector<proto::Conversation>& list) {
+    std::vector<std::string> v;
+    for (const auto& c : list) v.push_back(c.id);
+    return v;
+  };
+  std::uint64_t next = 0;
+  TenantState::ConversationFilter all;
+  EXPECT_EQ(ids(t.list_conversations(all, next)),
+            (std::vector<std::string>{in[3].conversation_id, in[2].conversation_id,
+                                      in[1].conversation_id, in[0].conversation_id}));
+  EXPECT_EQ(next, 0u);
+  TenantState::ConversationFilter page;
+  page.limit = 3;
+  EXPECT_EQ(t.list_conversations(page, next).size(), 3u);
+  ASSERT_NE(next, 0u);
+  page.before_seq = next;
+  EXPECT_EQ(ids(t.list_conversations(page, next)), (std::vector<std::string>{in[0].conversation_id}));
+  EXPECT_EQ(next, 0u);
+
+  TenantState::ConversationFilter mine;
+  mine.visible_to = "olena";
+  EXPECT_EQ(ids(t.list_conversations(mine, next)),
+            (std::vector<std::string>{in[1].conversation_id, in[0].conversation_id}));
+  TenantState::ConversationFilter queued;
+  queued.status = "queued";
+  queued.queue = "support";
+  EXPECT_EQ(ids(t.list_conversations(queued, next)),
+            (std::vector<std::string>{in[3].conversation_id, in[2].conversation_id}));
+  TenantState::ConversationFilter by_contact;
+  by_contact.contact = in[2].contact_id;
+  EXPECT_EQ(ids(t.list_conversations(by_contact, next)),
+            (std::vector<std::string>{in[2].conversation_id}));
+  TenantState::ConversationFilter by_op;
+  by_op.operator_id = "olena";
+  EXPECT_EQ(t.list_conversations(by_op, next).size(), 2u);
+  // Names never seen and malformed ids match nothing.
+  TenantState::ConversationFilter nobody;
+  nobody.visible_to = "taras";
+  EXPECT_TRUE(t.list_conversations(nobody, next).empty());
+  TenantState::ConversationFilter other_queue;
+  other_queue.queue = "billing";
+  EXPECT_TRUE(t.list_conversations(other_queue, next).empty());
+  TenantState::ConversationFilter bad_contact;
+  bad_contact.contact = "someone";
+  EXPECT_TRUE(t.list_conversations(bad_contact, next).empty());
 }
 
 }  // namespace
