@@ -12,6 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 JOBS="${JOBS:-$(nproc)}"
+# ccache (CMakeLists.txt uses it when installed): paths under the checkout are
+# hashed relative to it and the working directory is not hashed, so a fresh
+# clone at another path (CI's) reuses an earlier build's objects on this machine.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 bash deploy/install-deps.sh
 
 build() {

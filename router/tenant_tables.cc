@@ -72,11 +72,15 @@ bool ConversationTable::put(const proto::Conversation& c) {
   row.first_response_at = c.first_response_at;
   row.message_count = c.message_count;
   row.contact = contact;
-  row.channel = names_.intern(c.channel);
-  row.queue = names_.intern(c.queue);
-  row.operator_id = names_.intern(c.operator_id);
-  row.offered_to = names_.intern(c.offered_to);
-  row.last_operator = names_.intern(c.last_operator);
+  // Most puts rewrite a row with the same names: compare before hashing.
+  const auto set = [this](NameTable::Id& slot, const std::string& name) {
+    if (names_.name(slot) != name) slot = names_.intern(name);
+  };
+  set(row.channel, c.channel);
+  set(row.queue, c.queue);
+  set(row.operator_id, c.operator_id);
+  set(row.offered_to, c.offered_to);
+  set(row.last_operator, c.last_operator);
   row.status = c.status;
   return true;
 }

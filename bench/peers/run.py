@@ -4,8 +4,10 @@
 In each round, one after another on this machine: nginx `return 204` (wrk),
 Redis XADD with appendfsync always (redis-benchmark), NATS JetStream publishes
 with Nats-Msg-Id to a file store (js_publish.mjs), a raw write+fdatasync loop,
-and Switchboard (sb_loadgen, closed loop), all at the same concurrency with
-~600-byte messages. The order rotates from round to round. Ratios are taken
+Switchboard under its own workload (sb_loadgen, closed loop, operators
+working) and Switchboard taking Telegram webhooks driven by wrk, the same
+driver as nginx (telegram.lua), all at the same concurrency with ~600-byte
+messages. The order rotates from round to round. Ratios are taken
 within each round, then summarized as median and min-max over the rounds.
 Finally one open-loop run at half Switchboard's median peak gives its ack and
 offer latencies. Prints markdown tables and writes a JSON file.
@@ -29,17 +31,20 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import systems  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ORDER = ["nginx", "redis", "jetstream", "fdatasync", "switchboard"]
+ORDER = ["nginx", "redis", "jetstream", "fdatasync", "switchboard", "switchboard-wrk"]
 WHAT = {
     "nginx": "HTTP POSTs answered 204 by nginx (wrk)",
     "redis": "XADD acked by Redis, appendfsync always (redis-benchmark)",
     "jetstream": "JetStream PubAcks, Nats-Msg-Id, file store (nats.js)",
     "fdatasync": "write 600 B + fdatasync, one thread",
-    "switchboard": "webhooks answered 2xx by Switchboard (sb_loadgen closed loop)",
+    "switchboard": "webhooks answered 2xx by Switchboard (sb_loadgen closed loop, 20 operators working)",
+    "switchboard-wrk": "Telegram webhooks answered 200 by Switchboard, no operator online (wrk, telegram.lua)",
 }
 RATIOS = [  # name, numerator, denominator, target (None: no target)
     ("Switchboard ÷ nginx return 204", "switchboard", "nginx", 0.5),
     ("Switchboard ÷ Redis XADD appendfsync always", "switchboard", "redis", 1.0),
+    ("Switchboard, webhooks only, same driver (wrk) ÷ nginx return 204", "switchboard-wrk", "nginx", 0.5),
+    ("Switchboard, webhooks only, same driver (wrk) ÷ Redis XADD", "switchboard-wrk", "redis", 1.0),
     ("Switchboard ÷ JetStream publish", "switchboard", "jetstream", None),
     ("Switchboard webhooks/s ÷ fdatasync/s", "switchboard", "fdatasync", None),
     ("Switchboard shard batches/s ÷ fdatasync/s", "switchboard:commits_per_s", "fdatasync", None),
@@ -84,6 +89,8 @@ def measure(name, args, bins, tmp, redis_rate):
         return systems.measure_jetstream(tmp, s, c, b)
     if name == "fdatasync":
         return systems.measure_fdatasync(tmp, s, b)
+    if name == "switchboard-wrk":
+        return systems.measure_switchboard_wrk(tmp, bins, s, c, b)
     return systems.measure_switchboard(tmp, bins, s, c)
 
 
@@ -119,6 +126,12 @@ def report(res):
           f"{', '.join(fmt(x.get('commit_ms')) + ' ms' for x in sb)} (fdatasync alone "
           f"{', '.join(fmt(1000 / r['fdatasync']['rate']) + ' ms' for r in rounds)}); "
           f"ack p99 {', '.join(fmt(x['ack_p99_ms']) + ' ms' for x in sb)}; errors {sum(x['errors'] for x in sb)}")
+    sw = [r["switchboard-wrk"] for r in rounds]
+    print(f"\nSwitchboard driven by wrk, per round: events stored per write "
+          f"{', '.join(fmt(x.get('events_per_commit')) for x in sw)}; share of wall time in commits "
+          f"{', '.join(fmt(x.get('commit_busy_pct')) + ' %' for x in sw)}; ack p50 "
+          f"{', '.join(fmt(x['ack_p50_ms']) + ' ms' for x in sw)}, p99 "
+          f"{', '.join(fmt(x['ack_p99_ms']) + ' ms' for x in sw)}")
     o = res.get("open_loop")
     if o:
         print(f"\nOpen loop at half the median peak ({o['offered_rate']:,.0f}/s offered, {o['rate']:,.0f}/s acked, "

@@ -187,26 +187,101 @@ def _scrape(port):
     return time.monotonic(), want
 
 
-def measure_switchboard(tmp, bins, seconds, conns, mode="closed", rate=None):
-    """sb_loadgen against a fresh daemon. While it runs, /metrics is read every
-    0.5 s; group commits/s is taken between the first and the last reading in
-    which stored events grew (about the load window)."""
-    d = tempfile.mkdtemp(prefix="sb-", dir=tmp)
-    port = free_port()
-    p = start([bins["switchboard"], "--listen", f"127.0.0.1:{port}", "--data-dir", f"{d}/data"], f"{d}/daemon.log")
-    samples, done = [], threading.Event()
+class _Sampler:
+    """Reads the daemon's /metrics every 0.5 s while a driver runs."""
 
-    def sampler():
-        while not done.wait(0.5):
+    def __init__(self, port):
+        self.port, self.samples, self.done = port, [], threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.done.wait(0.5):
             try:
-                samples.append(_scrape(port))
+                self.samples.append(_scrape(self.port))
             except OSError:
                 pass
 
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+
+    def commit_figures(self):
+        """Group commits/s, events per commit and time in commits, between the
+        first and the last reading in which stored events grew (about the load
+        window)."""
+        samples, res = self.samples, {}
+        grew = [i for i in range(1, len(samples))
+                if samples[i][1]["switchboard_events_stored_total"] > samples[i - 1][1]["switchboard_events_stored_total"]]
+        if len(grew) >= 2:
+            (t0, a), (t1, b) = samples[grew[0] - 1], samples[grew[-1]]
+            commits = b["switchboard_group_commits_total"] - a["switchboard_group_commits_total"]
+            res["commits_per_s"] = commits / (t1 - t0)
+            res["events_per_commit"] = (b["switchboard_events_stored_total"] - a["switchboard_events_stored_total"]) / max(commits, 1)
+            busy = b["switchboard_commit_seconds_total"] - a["switchboard_commit_seconds_total"]
+            res["commit_busy_pct"] = 100 * busy / (t1 - t0)
+            res["commit_ms"] = 1000 * busy / max(commits, 1)
+        return res
+
+
+def _start_switchboard(bins, d):
+    port = free_port()
+    p = start([bins["switchboard"], "--listen", f"127.0.0.1:{port}", "--data-dir", f"{d}/data"], f"{d}/daemon.log")
+    wait_port(port, p)
+    end = time.monotonic() + 30
+    while True:  # recovery done: webhooks are taken from now on
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
+                if r.status == 200:
+                    return p, port
+        except OSError:
+            pass
+        if time.monotonic() > end:
+            raise RuntimeError("switchboard not ready after 30 s")
+        time.sleep(0.05)
+
+
+def measure_switchboard_wrk(tmp, bins, seconds, conns, body):
+    """Webhooks only, driven by wrk like nginx: real Telegram Updates with the
+    channel's secret token (telegram.lua), each with a fresh update_id, from
+    1,000 customers, to a fresh daemon's demo tenant. No operator is online,
+    so conversations wait in their queue: ingest, dedup, threading, routing
+    and the durable group commit, and nothing else."""
+    d = tempfile.mkdtemp(prefix="sb-wrk-", dir=tmp)
+    p = None
     try:
-        wait_port(port, p)
-        th = threading.Thread(target=sampler, daemon=True)
-        th.start()
+        p, port = _start_switchboard(bins, d)
+        with open(f"{d}/data/demo-admin-key") as f:
+            key = f.read().strip()
+        secret = os.urandom(16).hex()
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/channels/wrk-tg", method="PUT",
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            data=json.dumps({"type": "telegram", "secret": secret, "queue": "support"}).encode())
+        urllib.request.urlopen(req, timeout=5).close()
+        sampler = _Sampler(port)
+        env = dict(os.environ, PEERS_BODY_BYTES=str(body), PEERS_SECRET=secret)
+        out, cpu = drive(["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "-s", os.path.join(HERE, "telegram.lua"),
+                          f"http://127.0.0.1:{port}/webhooks/demo/wrk-tg"], p.pid, env)
+        sampler.stop()
+    finally:
+        if p is not None:
+            stop(p)
+        shutil.rmtree(d, ignore_errors=True)
+    r = json.loads(out.split("PEERS_JSON ", 1)[1].splitlines()[0])
+    if r["errors"]:
+        raise RuntimeError(f"switchboard-wrk: {r['errors']} of {r['requests']} webhooks failed")
+    return {"rate": r["rate"], "errors": r["errors"], "ack_p50_ms": r["p50_us"] / 1000,
+            "ack_p99_ms": r["p99_us"] / 1000, **cpu, **sampler.commit_figures()}
+
+
+def measure_switchboard(tmp, bins, seconds, conns, mode="closed", rate=None):
+    """sb_loadgen against a fresh daemon, with /metrics read meanwhile."""
+    d = tempfile.mkdtemp(prefix="sb-", dir=tmp)
+    p = None
+    try:
+        p, port = _start_switchboard(bins, d)
+        sampler = _Sampler(port)
         argv = [bins["sb_loadgen"], "--target", f"127.0.0.1:{port}", "--data-dir", f"{d}/data", "--pid", str(p.pid),
                 "--mode", mode, "--connections", str(conns), "--duration", str(seconds), "--quiet",
                 "--json", f"{d}/loadgen.json",
@@ -217,13 +292,12 @@ def measure_switchboard(tmp, bins, seconds, conns, mode="closed", rate=None):
         if rate:
             argv += ["--rate", f"{rate:.0f}"]
         _, cpu = drive(argv, p.pid)
-        done.set()
-        th.join()
+        sampler.stop()
         with open(f"{d}/loadgen.json") as f:
             j = json.load(f)
     finally:
-        done.set()
-        stop(p)
+        if p is not None:
+            stop(p)
         shutil.rmtree(d, ignore_errors=True)
     lat = j["latency_us"]
     res = {"rate": j["webhooks"]["acked_per_s"], "errors": sum(j["errors"].values()),
@@ -236,14 +310,5 @@ def measure_switchboard(tmp, bins, seconds, conns, mode="closed", rate=None):
            "per_second_daemon_cpu_pct": [t["daemon_cpu_pct"] for t in j["timeline"]],
            "operator_slots": j.get("operators", {}).get("slots"),
            "operator_peak_busy": j.get("operators", {}).get("peak_busy"), **cpu}
-    grew = [i for i in range(1, len(samples))
-            if samples[i][1]["switchboard_events_stored_total"] > samples[i - 1][1]["switchboard_events_stored_total"]]
-    if len(grew) >= 2:
-        (t0, a), (t1, b) = samples[grew[0] - 1], samples[grew[-1]]
-        commits = b["switchboard_group_commits_total"] - a["switchboard_group_commits_total"]
-        res["commits_per_s"] = commits / (t1 - t0)
-        res["events_per_commit"] = (b["switchboard_events_stored_total"] - a["switchboard_events_stored_total"]) / max(commits, 1)
-        busy = b["switchboard_commit_seconds_total"] - a["switchboard_commit_seconds_total"]
-        res["commit_busy_pct"] = 100 * busy / (t1 - t0)
-        res["commit_ms"] = 1000 * busy / max(commits, 1)
+    res.update(sampler.commit_figures())
     return res

@@ -23,7 +23,9 @@
 # SETS="empty ops convs" runs only those data sets. EVENTS_DIR=DIR measures
 # the events set on a directory populated beforehand (the 10M-message
 # populate takes 10-15 min); its sb_populate JSON may be saved as
-# DIR/populate.json. The directory is kept.
+# DIR/populate.json. The directory is kept. KEEP_DIR=DIR keeps every data set
+# in DIR/<set> and reuses it in later runs: an A/B of two builds (SB=...) on
+# the same data.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -93,8 +95,11 @@ start_once() {
 dataset() {
   name=$1; shift
   dir=$WORK/$name
+  [ -n "${KEEP_DIR:-}" ] && dir=$KEEP_DIR/$name
   mkdir -p "$dir"
-  if [ "$name" = events ] && [ -n "${EVENTS_DIR:-}" ]; then
+  if [ -n "${KEEP_DIR:-}" ] && [ -f "$dir/populate.json" ]; then
+    cp "$dir/populate.json" "$WORK/$name.populate.json"   # populated by an earlier run: reused
+  elif [ "$name" = events ] && [ -n "${EVENTS_DIR:-}" ]; then
     dir=$EVENTS_DIR   # populated earlier (sb_populate ... --events): measured, kept
     cp "$dir/populate.json" "$WORK/$name.populate.json" 2>/dev/null || true
   elif [ "$name" != empty ]; then
@@ -104,11 +109,12 @@ dataset() {
       2> "$WORK/$name.populate.log"
     echo "  $(cat "$WORK/$name.populate.json") in $(( ($(now_ns) - t0) / 1000000000 )) s," \
       "$(du -sm "$dir/db" | cut -f1) MiB on disk"
+    [ -z "${KEEP_DIR:-}" ] || cp "$WORK/$name.populate.json" "$dir/populate.json"
   fi
   i=1
   while [ "$i" -le "$STARTS" ]; do start_once "$name" "$dir" "$i"; i=$((i + 1)); done
   du -sm "$dir/db" 2>/dev/null | cut -f1 > "$WORK/$name.mib"
-  [ "$name" = empty ] || [ "$dir" = "${EVENTS_DIR:-}" ] || rm -rf "$dir"   # free the disk
+  [ "$name" = empty ] || [ "$dir" = "${EVENTS_DIR:-}" ] || [ -n "${KEEP_DIR:-}" ] || rm -rf "$dir"   # free the disk
 }
 
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg), cold=$COLD"
