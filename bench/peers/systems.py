@@ -112,7 +112,7 @@ def measure_nginx(tmp, seconds, conns, body):
               f"{d}/stdout.log")
     try:
         wait_port(port, p)
-        env = dict(os.environ, PEERS_BODY_BYTES=str(body))
+        env = dict(os.environ, PEERS_BODY_BYTES=str(body), PEERS_LUA_DIR=HERE)
         out, cpu = drive(["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "-s", os.path.join(HERE, "post.lua"),
                           f"http://127.0.0.1:{port}/webhook"], p.pid, env)
     finally:
@@ -260,7 +260,7 @@ def measure_switchboard_wrk(tmp, bins, seconds, conns, body):
             data=json.dumps({"type": "telegram", "secret": secret, "queue": "support"}).encode())
         urllib.request.urlopen(req, timeout=5).close()
         sampler = _Sampler(port)
-        env = dict(os.environ, PEERS_BODY_BYTES=str(body), PEERS_SECRET=secret)
+        env = dict(os.environ, PEERS_BODY_BYTES=str(body), PEERS_SECRET=secret, PEERS_LUA_DIR=HERE)
         out, cpu = drive(["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "-s", os.path.join(HERE, "telegram.lua"),
                           f"http://127.0.0.1:{port}/webhooks/demo/wrk-tg"], p.pid, env)
         sampler.stop()

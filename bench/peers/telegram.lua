@@ -48,13 +48,4 @@ function request()
   return wrk.format(nil, nil, nil, body(update_id, chat_id))
 end
 
-function done(summary, latency, requests)
-  local s = summary.duration / 1e6
-  local e = summary.errors
-  io.write(string.format(
-    'PEERS_JSON {"requests":%d,"seconds":%.3f,"rate":%.1f,' ..
-    '"errors":%d,"p50_us":%d,"p99_us":%d}\n',
-    summary.requests, s, summary.requests / s,
-    e.connect + e.read + e.write + e.status + e.timeout,
-    latency:percentile(50), latency:percentile(99)))
-end
+dofile((os.getenv("PEERS_LUA_DIR") or ".") .. "/wrk_report.lua")  -- done(): the JSON line

@@ -288,23 +288,30 @@ TEST(TenantState, PendingRepliesPerChannelAreCapped) {
   EXPECT_EQ(restored.outbound_pending("tg"), 1u);
 }
 
+// A queue whose offers are accepted at once, and an online operator in it
+// with `chat_slots` chat slots.
+void add_auto_accepting_operator(TenantState& t, const std::string& queue, const std::string& id,
+                                 std::uint32_t chat_slots, std::vector<proto::Change>& out) {
+  routing::QueueConfig q;
+  q.name = queue;
+  q.offer_timeout_ms = 0;  // auto-accept
+  ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) { return d.put_queue(q, 0, o); }).is_ok());
+  routing::OperatorConfig op;
+  op.id = id;
+  op.queues = {queue};
+  op.capacity.chat = chat_slots;
+  ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) { return d.put_operator(op, 0, o); }).is_ok());
+  ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) {
+                 return d.set_operator_status(id, routing::OperatorStatus::kOnline, 0, o);
+               }).is_ok());
+}
+
 // Every record the tenant writes, replayed into a fresh TenantState in the
 // order recovery reads them, gives back the same conversations and contacts.
 TEST(TenantState, RestoredRecordsGiveTheSameViews) {
   TenantState a("acme", {});
   std::vector<proto::Change> out;
-  routing::QueueConfig q;
-  q.name = "support";
-  q.offer_timeout_ms = 0;  // auto-accept
-  ASSERT_TRUE(a.route(0, out, [&](auto& d, auto& o) { return d.put_queue(q, 0, o); }).is_ok());
-  routing::OperatorConfig op;
-  op.id = "olena";
-  op.queues = {"support"};
-  op.capacity.chat = 1;
-  ASSERT_TRUE(a.route(0, out, [&](auto& d, auto& o) { return d.put_operator(op, 0, o); }).is_ok());
-  ASSERT_TRUE(a.route(0, out, [&](auto& d, auto& o) {
-                 return d.set_operator_status("olena", routing::OperatorStatus::kOnline, 0, o);
-               }).is_ok());
+  add_auto_accepting_operator(a, "support", "olena", 1, out);
   auto first = a.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat, 1000, out);
   auto second = a.ingest(msg("tg", "2", "43", "me too"), "support", routing::ChannelKind::kChat, 1001, out);
   ASSERT_TRUE(a.reply(first.conversation_id, "olena", "hello", 1500, out).is_ok());
@@ -349,18 +356,7 @@ TEST(TenantState, RestoredRecordsGiveTheSameViews) {
 TEST(TenantState, ListsConversationsByFilterNewestFirst) {
   TenantState t("acme", {});
   std::vector<proto::Change> out;
-  routing::QueueConfig q;
-  q.name = "support";
-  q.offer_timeout_ms = 0;  // auto-accept
-  ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) { return d.put_queue(q, 0, o); }).is_ok());
-  routing::OperatorConfig op;
-  op.id = "olena";
-  op.queues = {"support"};
-  op.capacity.chat = 2;
-  ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) { return d.put_operator(op, 0, o); }).is_ok());
-  ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) {
-                 return d.set_operator_status("olena", routing::OperatorStatus::kOnline, 0, o);
-               }).is_ok());
+  add_auto_accepting_operator(t, "support", "olena", 2, out);
   std::vector<IngestOutcome> in;
   for (int i = 0; i < 4; ++i) {  // two assigned to olena, then two queued (she is full)
     in.push_back(t.ingest(msg("tg", std::to_string(i), std::to_string(100 + i), "hi"), "support",
