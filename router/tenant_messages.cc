@@ -139,6 +139,12 @@ Result<proto::Contact> TenantState::update_contact(const proto::Contact& patch, 
       c.custom.insert(pos, {k, v});
     }
   }
+  store_updated_contact(c, now, out);
+  return c;
+}
+
+void TenantState::store_updated_contact(const proto::Contact& c, TimeMs now,
+                                        std::vector<Change>& out) {
   const auto seq = next_seq();
   proto::LogEntry entry;
   entry.seq = seq;
@@ -151,6 +157,32 @@ Result<proto::Contact> TenantState::update_contact(const proto::Contact& patch, 
   out.emplace_back(proto::TimelineMark{c.id, seq});
   contacts_.put(c);
   out.emplace_back(c);
+}
+
+Result<proto::Contact> TenantState::link_identities(const std::string& contact_id,
+                                                   const std::vector<proto::Identity>& identities,
+                                                   TimeMs now, std::vector<Change>& out) {
+  auto found = contacts_.get(contact_id);
+  if (!found) return Status::not_found("unknown contact");
+  proto::Contact& c = *found;
+  const auto self = seq_of_id(contact_id, "ct");
+  std::vector<proto::Identity> added;
+  for (const auto& id : identities) {
+    const auto owner = contacts_.contact_of(id.channel, id.external_id);
+    if (owner == self || std::find(added.begin(), added.end(), id) != added.end()) continue;
+    if (owner != 0) {
+      return Status(Code::kConflict, "identity " + id.channel + "/" + id.external_id +
+                                         " belongs to contact " + proto::make_id("ct", owner));
+    }
+    added.push_back(id);
+  }
+  if (added.empty()) return c;
+  for (const auto& id : added) {
+    c.identities.push_back(id);
+    contacts_.link(id.channel, id.external_id, c.id);
+    out.emplace_back(proto::IdentityLink{id, c.id});
+  }
+  store_updated_contact(c, now, out);
   return c;
 }
 

@@ -80,6 +80,17 @@ class TenantState {
   Result<proto::Contact> update_contact(const proto::Contact& patch, proto::TimeMs now,
                                         std::vector<proto::Change>& out);
 
+  // Links more platform identities to a contact (PUT /v1/contacts/{id}/
+  // identities): the customer's messages on any of them thread into the
+  // contact's conversation, and its timeline covers every channel. Adds only;
+  // an identity already the contact's is skipped (a repeated request changes
+  // nothing and appends nothing). NotFound for an unknown contact; Conflict,
+  // with nothing changed, if one of them is another contact's (merging two
+  // histories is not supported).
+  Result<proto::Contact> link_identities(const std::string& contact_id,
+                                         const std::vector<proto::Identity>& identities,
+                                         proto::TimeMs now, std::vector<proto::Change>& out);
+
   // The outcome of a delivery attempt: the updated outbox item and, once it
   // is final, a message.delivered / message.failed frame.
   void record_delivery(const proto::OutboxItem& item, proto::TimeMs now,
@@ -155,6 +166,9 @@ class TenantState {
   // The seq of the contact behind the event's identity, created if new.
   std::uint64_t resolve_contact(const proto::InboundEvent& e, proto::TimeMs now,
                                 std::vector<proto::Change>& out);
+  // Stores a changed contact with its contact.updated frame.
+  void store_updated_contact(const proto::Contact& c, proto::TimeMs now,
+                             std::vector<proto::Change>& out);
   void append_log(std::string_view type, proto::TimeMs now, const proto::Conversation& conv,
                   const proto::Message* msg, std::uint64_t seq, std::vector<proto::Change>& out);
 

@@ -61,6 +61,42 @@ Result<proto::Contact> parse_contact_patch(std::string_view body, const std::str
   return std::move(c);
 }
 
+Result<std::vector<proto::Identity>> parse_identities_body(std::string_view body) {
+  namespace od = proto::json::od;
+  struct Body {
+    std::vector<proto::Identity> identities;
+    bool present = false;
+  };
+  auto parsed = proto::json::decode_object<Body>(
+      body, "body", [](Body& b, std::string_view k, od::value v) -> Status {
+        if (k != "identities") return Status::ok();
+        b.present = true;
+        return proto::json::for_each_element(v, "identities", [&](od::value item) -> Status {
+          if (b.identities.size() == 16) return Status::invalid("at most 16 identities per request");
+          proto::Identity id;
+          auto st = proto::json::for_each_field(item, "identity", [&](std::string_view ik, od::value iv) {
+            if (ik == "channel") return proto::json::read_string(iv, id.channel, "channel");
+            if (ik == "external_id") return proto::json::read_string(iv, id.external_id, "external_id");
+            return Status::ok();
+          });
+          if (!st.is_ok()) return st;
+          if (!proto::is_valid_name(id.channel)) {
+            return Status::invalid("identity channel must be a channel name [A-Za-z0-9._-]{1,64}");
+          }
+          if (id.external_id.empty() || id.external_id.size() > 256) {
+            return Status::invalid("identity external_id must be 1..256 bytes");
+          }
+          b.identities.push_back(std::move(id));
+          return Status::ok();
+        });
+      });
+  if (!parsed) return parsed.status();
+  if (!parsed->present || parsed->identities.empty()) {
+    return Status::invalid("identities: a non-empty array is required");
+  }
+  return std::move(parsed->identities);
+}
+
 Result<proto::ChannelConfig> parse_channel_body(std::string_view body, const std::string& name) {
   namespace od = proto::json::od;
   using proto::json::read_string;

@@ -86,6 +86,8 @@ bool MessagesApi::handle(const http::HttpRequest& req, const std::vector<std::st
     get_contact(id, caller, respond);
   } else if (seg[1] == "contacts" && seg.size() == 3 && m == "PUT") {
     put_contact(req, id, caller, respond);
+  } else if (seg[1] == "contacts" && seg.size() == 4 && seg[3] == "identities" && m == "PUT") {
+    link_identities(req, id, caller, respond);
   } else if (seg[1] == "contacts" && seg.size() == 4 && seg[3] == "timeline" && m == "GET") {
     timeline(req, id, caller, respond);
   } else {
@@ -231,6 +233,30 @@ void MessagesApi::put_contact(const http::HttpRequest& req, const std::string& i
                }
              }
              auto c = t.update_contact(patch, now, out);
+             if (!c) return c.status();
+             proto::JsonWriter w(*body);
+             proto::write_public(w, *c);
+             return Status::ok();
+           },
+           answer(respond, body),
+           respond);
+}
+
+void MessagesApi::link_identities(const http::HttpRequest& req, const std::string& id,
+                                  const Caller& caller, const Responder& respond) {
+  auto identities = parse_identities_body(req.body);
+  if (!identities) return respond(json_error(400, "invalid_body", identities.status().message()));
+  auto body = std::make_shared<std::string>();
+  on_shard(shards_, caller,
+           [id, caller, body, identities = std::move(identities).value()](
+               router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) -> Status {
+             if (!caller.is_admin()) {  // as PUT /v1/contacts/{id}: the customer it serves now
+               const auto conv = t.latest_conversation_of(id);
+               if (!conv || conv->operator_id != caller.operator_id) {
+                 return Status::not_found("unknown contact");
+               }
+             }
+             auto c = t.link_identities(id, identities, now, out);
              if (!c) return c.status();
              proto::JsonWriter w(*body);
              proto::write_public(w, *c);

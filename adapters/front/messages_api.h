@@ -41,6 +41,8 @@ class MessagesApi {
   void get_contact(const std::string& id, const Caller& caller, const http::Responder& respond);
   void put_contact(const http::HttpRequest& req, const std::string& id, const Caller& caller,
                    const http::Responder& respond);
+  void link_identities(const http::HttpRequest& req, const std::string& id, const Caller& caller,
+                       const http::Responder& respond);
   void timeline(const http::HttpRequest& req, const std::string& contact, const Caller& caller,
                 const http::Responder& respond);
 

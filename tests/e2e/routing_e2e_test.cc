@@ -184,6 +184,59 @@ TEST_F(RoutingE2E, VipCustomersGoToTheVipQueueByTheirAttributes) {
   EXPECT_EQ(daemon_.put("/v1/contacts/nobody", R"({"name":"x"})", daemon_.admin()).status, 404);
 }
 
+// PUT /v1/contacts/{id}/identities: the customer who wrote on Telegram is
+// the same one the CRM knows; its api-channel events thread into the same
+// conversation, before and after a kill -9.
+TEST_F(RoutingE2E, LinkedIdentitiesThreadAcrossChannels) {
+  ASSERT_EQ(daemon_.put("/v1/channels/crm", R"({"type":"api","secret":"crm-secret"})", daemon_.admin()).status,
+            200);
+  const auto conv = customer_writes(70, 701);
+  const auto view = conversation(conv).body;
+  const auto contact = json_peek(view, "id", view.find("\"contact\""));
+  ASSERT_FALSE(contact.empty()) << view;
+  const std::string link = R"({"identities":[{"channel":"crm","external_id":"crm-701"}]})";
+  auto linked = daemon_.put("/v1/contacts/" + contact + "/identities", link, daemon_.admin());
+  ASSERT_EQ(linked.status, 200) << linked.body;
+  EXPECT_NE(linked.body.find(R"({"channel":"tg","external_id":"701"})"), std::string::npos) << linked.body;
+  EXPECT_NE(linked.body.find(R"({"channel":"crm","external_id":"crm-701"})"), std::string::npos) << linked.body;
+  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact + "/identities", link, daemon_.admin()).status, 200)
+      << "linking again is a no-op";
+
+  auto event = [&](const std::string& id) {
+    return daemon_.post("/v1/events",
+                        R"({"channel":"crm","event_id":")" + id +
+                            R"(","contact":{"external_id":"crm-701"},"text":"same customer, from the CRM"})",
+                        daemon_.admin());
+  };
+  auto r = event("e-1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json_peek(r.body, "conversation"), conv);
+  EXPECT_EQ(json_peek(r.body, "contact"), contact);
+
+  // Another customer's identity is refused, and so is a bad body or an unknown contact.
+  customer_writes(71, 702);
+  auto taken = daemon_.put("/v1/contacts/" + contact + "/identities",
+                           R"({"identities":[{"channel":"tg","external_id":"702"}]})", daemon_.admin());
+  EXPECT_EQ(taken.status, 409) << taken.body;
+  EXPECT_EQ(json_peek(taken.body, "code"), "conflict");
+  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact + "/identities", R"({"identities":[]})", daemon_.admin()).status,
+            400);
+  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact + "/identities",
+                        R"({"identities":[{"channel":"bad name","external_id":"x"}]})", daemon_.admin()).status,
+            400);
+  EXPECT_EQ(daemon_.put("/v1/contacts/ct-99999/identities", link, daemon_.admin()).status, 404);
+  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact + "/identities", link, bearer(taras_)).status, 404)
+      << "an operator links only the customer it serves";
+
+  daemon_.kill9();
+  daemon_.start();
+  auto after = event("e-2");
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_EQ(json_peek(after.body, "conversation"), conv);
+  auto c = daemon_.get("/v1/contacts/" + contact, daemon_.admin());
+  EXPECT_NE(c.body.find(R"({"channel":"crm","external_id":"crm-701"})"), std::string::npos) << c.body;
+}
+
 TEST_F(RoutingE2E, ListingConversationsFiltersAndPages) {
   ASSERT_EQ(set_status(olena_, "online").status, 200);
   const auto c1 = customer_writes(40, 501);  // offered to olena

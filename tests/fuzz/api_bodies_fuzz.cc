@@ -1,12 +1,14 @@
 // Fuzzes the other API body parsers (adapters/front/api_bodies.*): message and
 // note text (POST /v1/conversations/{id}/messages|notes), contact patches
-// (PUT /v1/contacts/{id}) and channel configuration (PUT /v1/channels/{name}).
-// Every input goes through all three.
+// (PUT /v1/contacts/{id}), identity links (PUT /v1/contacts/{id}/identities)
+// and channel configuration (PUT /v1/channels/{name}). Every input goes
+// through all four.
 //
 // Invariants beyond "no crash, no leak, no UB":
 // - accepted values respect the API's limits: text 1 byte..16 KiB; contact
 //   fields <= 256 bytes, <= 64 custom fields with valid names and values
-//   <= 1 KiB; a channel of a built-in type, a valid queue, secrets <= 4 KiB;
+//   <= 1 KiB; 1..16 identities with valid channel names and external ids of
+//   1..256 bytes; a channel of a built-in type, a valid queue, secrets <= 4 KiB;
 // - what is stored is what recovery reads: a parsed contact or channel goes
 //   through proto::encode and decodes back to an equal value.
 #include <cstddef>
@@ -36,6 +38,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto back = sb::proto::decode_contact(sb::proto::encode(c.value()));
     FUZZ_CHECK(back.is_ok());
     FUZZ_CHECK(back.value() == c.value());
+  }
+
+  if (auto ids = sb::adapters::parse_identities_body(body)) {
+    FUZZ_CHECK(!ids->empty() && ids->size() <= 16);
+    for (const auto& id : *ids) {
+      FUZZ_CHECK(sb::proto::is_valid_name(id.channel));
+      FUZZ_CHECK(!id.external_id.empty() && id.external_id.size() <= 256);
+    }
   }
 
   if (auto ch = sb::adapters::parse_channel_body(body, "tg-main")) {

@@ -409,5 +409,68 @@ TEST(TenantState, ListsConversationsByFilterNewestFirst) {
   EXPECT_TRUE(t.list_conversations(bad_contact, next).empty());
 }
 
+TEST(TenantState, LinkedIdentitiesThreadIntoTheContactsConversation) {
+  TenantState t("acme", {});
+  std::vector<proto::Change> out;
+  auto tg = t.ingest(msg("tg", "1", "42", "hi from telegram"), "q", routing::ChannelKind::kChat, 1000, out);
+
+  out.clear();
+  auto linked = t.link_identities(tg.contact_id, {{"api-1", "crm-42"}, {"api-1", "crm-42"}}, 1100, out);
+  ASSERT_TRUE(linked.is_ok()) << linked.status().message();
+  ASSERT_EQ(linked->identities.size(), 2u);
+  EXPECT_EQ(linked->identities[0], (proto::Identity{"tg", "42"}));
+  EXPECT_EQ(linked->identities[1], (proto::Identity{"api-1", "crm-42"}));
+  EXPECT_EQ(count<proto::IdentityLink>(out), 1u) << "a repeated identity is linked once";
+  EXPECT_EQ(count<proto::Contact>(out), 1u);
+  EXPECT_EQ(count<proto::LogEntry>(out), 1u);  // contact.updated
+
+  // The customer now writes through the other channel: same contact, same conversation.
+  out.clear();
+  auto api = t.ingest(msg("api-1", "e-1", "crm-42", "hi from the CRM"), "q", routing::ChannelKind::kChat,
+                      1200, out);
+  EXPECT_EQ(api.contact_id, tg.contact_id);
+  EXPECT_EQ(api.conversation_id, tg.conversation_id);
+  EXPECT_FALSE(api.new_conversation);
+  EXPECT_EQ(count<proto::Contact>(out), 0u) << "no second contact";
+
+  // Linking again changes nothing; another contact's identity is refused whole.
+  out.clear();
+  EXPECT_TRUE(t.link_identities(tg.contact_id, {{"api-1", "crm-42"}}, 1300, out).is_ok());
+  EXPECT_TRUE(out.empty());
+  auto other = t.ingest(msg("tg", "2", "77", "someone else"), "q", routing::ChannelKind::kChat, 1400, out);
+  out.clear();
+  auto taken = t.link_identities(tg.contact_id, {{"api-1", "crm-43"}, {"tg", "77"}}, 1500, out);
+  EXPECT_EQ(taken.status().code(), Code::kConflict);
+  EXPECT_NE(taken.status().message().find(other.contact_id), std::string::npos) << taken.status().message();
+  EXPECT_TRUE(out.empty()) << "nothing of a refused request is stored";
+  EXPECT_EQ(t.contact(tg.contact_id)->identities.size(), 2u);
+  EXPECT_EQ(t.link_identities("ct-999", {{"api-1", "x"}}, 1600, out).status().code(), Code::kNotFound);
+
+  // After a restart the link holds: the stored records give the same threading.
+  TenantState again("acme", {});
+  std::vector<proto::Change> first;
+  auto tg2 = again.ingest(msg("tg", "1", "42", "hi"), "q", routing::ChannelKind::kChat, 1000, first);
+  ASSERT_TRUE(again.link_identities(tg2.contact_id, {{"api-1", "crm-42"}}, 1100, first).is_ok());
+  TenantState restored("acme", {});
+  for (const auto& c : first) {
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, proto::Contact> || std::is_same_v<T, proto::Conversation> ||
+                        std::is_same_v<T, proto::IdentityLink>) {
+            restored.restore(x);
+          } else if constexpr (std::is_same_v<T, proto::LogEntry>) {
+            restored.restore_last_seq(x.seq);
+          }
+        },
+        c);
+  }
+  EXPECT_EQ(restored.contact(tg2.contact_id), again.contact(tg2.contact_id));
+  std::vector<proto::Change> later;
+  auto via_api = restored.ingest(msg("api-1", "e-9", "crm-42", "after restart"), "q",
+                                 routing::ChannelKind::kChat, 2000, later);
+  EXPECT_EQ(via_api.conversation_id, tg2.conversation_id);
+}
+
 }  // namespace
 }  // namespace sb::router
