@@ -169,7 +169,9 @@ Result<proto::Contact> TenantState::link_identities(const std::string& contact_i
   std::vector<proto::Identity> added;
   for (const auto& id : identities) {
     const auto owner = contacts_.contact_of(id.channel, id.external_id);
-    if (owner == self || std::find(added.begin(), added.end(), id) != added.end()) continue;
+    const bool listed = std::find(c.identities.begin(), c.identities.end(), id) != c.identities.end() ||
+                        std::find(added.begin(), added.end(), id) != added.end();
+    if (owner == self || listed) continue;
     if (owner != 0) {
       return Status(Code::kConflict, "identity " + id.channel + "/" + id.external_id +
                                          " belongs to contact " + proto::make_id("ct", owner));
@@ -177,6 +179,10 @@ Result<proto::Contact> TenantState::link_identities(const std::string& contact_i
     added.push_back(id);
   }
   if (added.empty()) return c;
+  if (c.identities.size() + added.size() > kMaxIdentitiesPerContact) {
+    return Status(Code::kConflict, "a contact has at most " + std::to_string(kMaxIdentitiesPerContact) +
+                                       " identities");
+  }
   for (const auto& id : added) {
     c.identities.push_back(id);
     contacts_.link(id.channel, id.external_id, c.id);

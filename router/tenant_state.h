@@ -38,6 +38,9 @@ struct TenantOptions {
   routing::DispatcherOptions routing;
 };
 
+// Identities one contact can have (its first plus linked ones).
+inline constexpr std::size_t kMaxIdentitiesPerContact = 32;
+
 struct IngestOutcome {
   enum class Kind { kStored, kDuplicate };
   Kind kind = Kind::kStored;
@@ -86,7 +89,8 @@ class TenantState {
   // an identity already the contact's is skipped (a repeated request changes
   // nothing and appends nothing). NotFound for an unknown contact; Conflict,
   // with nothing changed, if one of them is another contact's (merging two
-  // histories is not supported).
+  // histories is not supported) or the contact would have more than
+  // kMaxIdentitiesPerContact.
   Result<proto::Contact> link_identities(const std::string& contact_id,
                                          const std::vector<proto::Identity>& identities,
                                          proto::TimeMs now, std::vector<proto::Change>& out);

@@ -148,7 +148,7 @@ int run_daemon(const Config& config) {
   adapters::Presence presence(shards, std::chrono::seconds(config.presence_grace_s));
   adapters::StreamApi streams(hub, blocking, **db, presence, config.max_streams_per_operator);
   adapters::RateLimiter ingest_limit(config.webhooks_per_second, config.webhook_burst);
-  adapters::MessagesApi messages(shards, blocking, **db);
+  adapters::MessagesApi messages(directory, shards, blocking, **db);
   adapters::ApiHandler api(directory, shards, metrics, streams, messages, ingest_limit, wall_clock_ms);
 
   http::ServerOptions server_options;

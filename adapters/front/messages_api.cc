@@ -65,8 +65,9 @@ bool may_see(const Caller& c, const proto::Conversation& conv) {
 }
 }  // namespace
 
-MessagesApi::MessagesApi(router::ShardSet& shards, BlockingPool& pool, storage::Db& db)
-    : shards_(shards), pool_(pool), db_(db) {}
+MessagesApi::MessagesApi(router::Directory& directory, router::ShardSet& shards, BlockingPool& pool,
+                         storage::Db& db)
+    : directory_(directory), shards_(shards), pool_(pool), db_(db) {}
 
 bool MessagesApi::handle(const http::HttpRequest& req, const std::vector<std::string_view>& seg,
                          const Caller& caller, const Responder& respond) {
@@ -244,18 +245,21 @@ void MessagesApi::put_contact(const http::HttpRequest& req, const std::string& i
 
 void MessagesApi::link_identities(const http::HttpRequest& req, const std::string& id,
                                   const Caller& caller, const Responder& respond) {
+  // Admins only: a link sends every later message of that identity to this
+  // contact's conversation, and there is no unlinking.
+  if (!caller.is_admin()) return respond(json_error(403, "forbidden", "needs the tenant's admin key"));
   auto identities = parse_identities_body(req.body);
   if (!identities) return respond(json_error(400, "invalid_body", identities.status().message()));
+  auto snap = directory_.snapshot();
+  for (const auto& i : identities.value()) {
+    if (snap->channel(caller.tenant, i.channel) == nullptr) {
+      return respond(json_error(404, "not_found", "unknown channel " + i.channel));
+    }
+  }
   auto body = std::make_shared<std::string>();
   on_shard(shards_, caller,
-           [id, caller, body, identities = std::move(identities).value()](
+           [id, body, identities = std::move(identities).value()](
                router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) -> Status {
-             if (!caller.is_admin()) {  // as PUT /v1/contacts/{id}: the customer it serves now
-               const auto conv = t.latest_conversation_of(id);
-               if (!conv || conv->operator_id != caller.operator_id) {
-                 return Status::not_found("unknown contact");
-               }
-             }
              auto c = t.link_identities(id, identities, now, out);
              if (!c) return c.status();
              proto::JsonWriter w(*body);

@@ -22,13 +22,15 @@
 #include "adapters/front/caller.h"
 #include "adapters/http/message.h"
 #include "router/shard_set.h"
+#include "router/directory.h"
 #include "storage/db.h"
 
 namespace sb::adapters {
 
 class MessagesApi {
  public:
-  MessagesApi(router::ShardSet& shards, BlockingPool& pool, storage::Db& db);
+  MessagesApi(router::Directory& directory, router::ShardSet& shards, BlockingPool& pool,
+              storage::Db& db);
   bool handle(const http::HttpRequest& req, const std::vector<std::string_view>& seg,
               const Caller& caller, const http::Responder& respond);
 
@@ -46,6 +48,7 @@ class MessagesApi {
   void timeline(const http::HttpRequest& req, const std::string& contact, const Caller& caller,
                 const http::Responder& respond);
 
+  router::Directory& directory_;
   router::ShardSet& shards_;
   BlockingPool& pool_;
   storage::Db& db_;

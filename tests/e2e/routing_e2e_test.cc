@@ -225,8 +225,11 @@ TEST_F(RoutingE2E, LinkedIdentitiesThreadAcrossChannels) {
                         R"({"identities":[{"channel":"bad name","external_id":"x"}]})", daemon_.admin()).status,
             400);
   EXPECT_EQ(daemon_.put("/v1/contacts/ct-99999/identities", link, daemon_.admin()).status, 404);
-  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact + "/identities", link, bearer(taras_)).status, 404)
-      << "an operator links only the customer it serves";
+  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact + "/identities",
+                        R"({"identities":[{"channel":"viber","external_id":"x"}]})", daemon_.admin()).status,
+            404) << "only channels the tenant has";
+  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact + "/identities", link, bearer(taras_)).status, 403)
+      << "linking is for admins";
 
   daemon_.kill9();
   daemon_.start();

@@ -445,6 +445,13 @@ TEST(TenantState, LinkedIdentitiesThreadIntoTheContactsConversation) {
   EXPECT_TRUE(out.empty()) << "nothing of a refused request is stored";
   EXPECT_EQ(t.contact(tg.contact_id)->identities.size(), 2u);
   EXPECT_EQ(t.link_identities("ct-999", {{"api-1", "x"}}, 1600, out).status().code(), Code::kNotFound);
+  std::vector<proto::Identity> many;  // the contact has 2: 30 more fit, 31 do not
+  for (int i = 0; i < 31; ++i) many.push_back({"api-1", "bulk-" + std::to_string(i)});
+  EXPECT_EQ(t.link_identities(tg.contact_id, many, 1700, out).status().code(), Code::kConflict);
+  EXPECT_TRUE(out.empty());
+  many.pop_back();
+  EXPECT_TRUE(t.link_identities(tg.contact_id, many, 1700, out).is_ok());
+  EXPECT_EQ(t.contact(tg.contact_id)->identities.size(), kMaxIdentitiesPerContact);
 
   // After a restart the link holds: the stored records give the same threading.
   TenantState again("acme", {});
