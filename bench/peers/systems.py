@@ -225,20 +225,28 @@ class _Sampler:
 
 
 def _start_switchboard(bins, d):
+    """A fresh daemon on a free port, once /readyz answers 200 (recovery
+    done); stopped again if it does not get there."""
     port = free_port()
     p = start([bins["switchboard"], "--listen", f"127.0.0.1:{port}", "--data-dir", f"{d}/data"], f"{d}/daemon.log")
-    wait_port(port, p)
-    end = time.monotonic() + 30
-    while True:  # recovery done: webhooks are taken from now on
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
-                if r.status == 200:
-                    return p, port
-        except OSError:
-            pass
-        if time.monotonic() > end:
-            raise RuntimeError("switchboard not ready after 30 s")
-        time.sleep(0.05)
+    try:
+        wait_port(port, p)
+        end = time.monotonic() + 30
+        while True:
+            if p.poll() is not None:
+                raise RuntimeError(f"switchboard exited with {p.returncode}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
+                    if r.status == 200:
+                        return p, port
+            except OSError:
+                pass
+            if time.monotonic() > end:
+                raise RuntimeError("switchboard not ready after 30 s")
+            time.sleep(0.05)
+    except BaseException:
+        stop(p)
+        raise
 
 
 def measure_switchboard_wrk(tmp, bins, seconds, conns, body):
@@ -248,7 +256,7 @@ def measure_switchboard_wrk(tmp, bins, seconds, conns, body):
     so conversations wait in their queue: ingest, dedup, threading, routing
     and the durable group commit, and nothing else."""
     d = tempfile.mkdtemp(prefix="sb-wrk-", dir=tmp)
-    p = None
+    p = sampler = None
     try:
         p, port = _start_switchboard(bins, d)
         with open(f"{d}/data/demo-admin-key") as f:
@@ -263,8 +271,9 @@ def measure_switchboard_wrk(tmp, bins, seconds, conns, body):
         env = dict(os.environ, PEERS_BODY_BYTES=str(body), PEERS_SECRET=secret, PEERS_LUA_DIR=HERE)
         out, cpu = drive(["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "-s", os.path.join(HERE, "telegram.lua"),
                           f"http://127.0.0.1:{port}/webhooks/demo/wrk-tg"], p.pid, env)
-        sampler.stop()
     finally:
+        if sampler is not None:
+            sampler.stop()
         if p is not None:
             stop(p)
         shutil.rmtree(d, ignore_errors=True)
@@ -278,7 +287,7 @@ def measure_switchboard_wrk(tmp, bins, seconds, conns, body):
 def measure_switchboard(tmp, bins, seconds, conns, mode="closed", rate=None):
     """sb_loadgen against a fresh daemon, with /metrics read meanwhile."""
     d = tempfile.mkdtemp(prefix="sb-", dir=tmp)
-    p = None
+    p = sampler = None
     try:
         p, port = _start_switchboard(bins, d)
         sampler = _Sampler(port)
@@ -292,10 +301,11 @@ def measure_switchboard(tmp, bins, seconds, conns, mode="closed", rate=None):
         if rate:
             argv += ["--rate", f"{rate:.0f}"]
         _, cpu = drive(argv, p.pid)
-        sampler.stop()
         with open(f"{d}/loadgen.json") as f:
             j = json.load(f)
     finally:
+        if sampler is not None:
+            sampler.stop()
         if p is not None:
             stop(p)
         shutil.rmtree(d, ignore_errors=True)

@@ -20,11 +20,14 @@ thread_index = 0  -- a global: setup() sets it in each thread's own state
 
 
 function setup(thread)
+  -- update ids interleave 16 threads' counters: more would reuse ids
+  assert(#threads < 16, "telegram.lua: at most 16 wrk threads")
   thread:set("thread_index", #threads)
   table.insert(threads, thread)
 end
 
 function init(args)
+  math.randomseed(os.time() * 16 + thread_index)  -- each thread its own customers' order
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["X-Telegram-Bot-Api-Secret-Token"] = secret
@@ -44,7 +47,7 @@ function request()
   counter = counter + 1
   -- Threads interleave their update ids, so no two requests share one.
   local update_id = first_update + counter * 16 + thread_index
-  local chat_id = 500000000 + (update_id % customers)
+  local chat_id = 500000000 + math.random(0, customers - 1)
   return wrk.format(nil, nil, nil, body(update_id, chat_id))
 end
 

@@ -24,8 +24,9 @@
 # the events set on a directory populated beforehand (the 10M-message
 # populate takes 10-15 min); its sb_populate JSON may be saved as
 # DIR/populate.json. The directory is kept. KEEP_DIR=DIR keeps every data set
-# in DIR/<set> and reuses it in later runs: an A/B of two builds (SB=...) on
-# the same data.
+# in DIR/<set>-<hash of its populate arguments> and reuses it in later runs:
+# an A/B of two builds (SB=...) on the same data. (Each start may still write
+# a little: recovery's repairs, a flush at stop.)
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -95,7 +96,12 @@ start_once() {
 dataset() {
   name=$1; shift
   dir=$WORK/$name
-  [ -n "${KEEP_DIR:-}" ] && dir=$KEEP_DIR/$name
+  if [ -n "${KEEP_DIR:-}" ]; then
+    # One directory per set and sb_populate arguments; populate.json marks a
+    # finished populate (an interrupted one is started over).
+    dir=$KEEP_DIR/$name-$(printf '%s' "$* --tenants $TENANTS --queues $QUEUES" | cksum | cut -d' ' -f1)
+    [ -f "$dir/populate.json" ] || rm -rf "$dir"
+  fi
   mkdir -p "$dir"
   if [ -n "${KEEP_DIR:-}" ] && [ -f "$dir/populate.json" ]; then
     cp "$dir/populate.json" "$WORK/$name.populate.json"   # populated by an earlier run: reused
