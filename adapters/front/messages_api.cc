@@ -59,6 +59,14 @@ bool parse_page(const http::HttpRequest& req, std::uint64_t& cursor, std::uint64
   return false;
 }
 
+// The answer of a contact write: the contact's view, or the failure.
+Status write_contact(const Result<proto::Contact>& c, std::string& body) {
+  if (!c) return c.status();
+  proto::JsonWriter w(body);
+  proto::write_public(w, c.value());
+  return Status::ok();
+}
+
 bool may_see(const Caller& c, const proto::Conversation& conv) {
   return c.is_admin() || conv.operator_id == c.operator_id || conv.offered_to == c.operator_id ||
          conv.last_operator == c.operator_id;
@@ -233,11 +241,7 @@ void MessagesApi::put_contact(const http::HttpRequest& req, const std::string& i
                  return Status::not_found("unknown contact");
                }
              }
-             auto c = t.update_contact(patch, now, out);
-             if (!c) return c.status();
-             proto::JsonWriter w(*body);
-             proto::write_public(w, *c);
-             return Status::ok();
+             return write_contact(t.update_contact(patch, now, out), *body);
            },
            answer(respond, body),
            respond);
@@ -260,11 +264,7 @@ void MessagesApi::link_identities(const http::HttpRequest& req, const std::strin
   on_shard(shards_, caller,
            [id, body, identities = std::move(identities).value()](
                router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) -> Status {
-             auto c = t.link_identities(id, identities, now, out);
-             if (!c) return c.status();
-             proto::JsonWriter w(*body);
-             proto::write_public(w, *c);
-             return Status::ok();
+             return write_contact(t.link_identities(id, identities, now, out), *body);
            },
            answer(respond, body),
            respond);

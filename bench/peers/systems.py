@@ -6,6 +6,7 @@ with ~`body` -byte messages, stops it by PID and removes its data. It returns
 a dict with "rate" (acknowledged operations/s) plus the CPU the server and the
 driver used (% of one core over the driver's run) and a few extras.
 """
+import contextlib
 import json
 import os
 import resource
@@ -249,16 +250,31 @@ def _start_switchboard(bins, d):
         raise
 
 
+@contextlib.contextmanager
+def _switchboard(bins, tmp, prefix):
+    """A fresh daemon in its own temp dir with a /metrics sampler; on the way
+    out, whatever happened, the sampler and the daemon stop and the dir goes."""
+    d = tempfile.mkdtemp(prefix=prefix, dir=tmp)
+    p = sampler = None
+    try:
+        p, port = _start_switchboard(bins, d)
+        sampler = _Sampler(port)
+        yield p, port, d, sampler
+    finally:
+        if sampler is not None:
+            sampler.stop()
+        if p is not None:
+            stop(p)
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def measure_switchboard_wrk(tmp, bins, seconds, conns, body):
     """Webhooks only, driven by wrk like nginx: real Telegram Updates with the
     channel's secret token (telegram.lua), each with a fresh update_id, from
     1,000 customers, to a fresh daemon's demo tenant. No operator is online,
     so conversations wait in their queue: ingest, dedup, threading, routing
     and the durable group commit, and nothing else."""
-    d = tempfile.mkdtemp(prefix="sb-wrk-", dir=tmp)
-    p = sampler = None
-    try:
-        p, port = _start_switchboard(bins, d)
+    with _switchboard(bins, tmp, "sb-wrk-") as (p, port, d, sampler):
         with open(f"{d}/data/demo-admin-key") as f:
             key = f.read().strip()
         secret = os.urandom(16).hex()
@@ -267,16 +283,9 @@ def measure_switchboard_wrk(tmp, bins, seconds, conns, body):
             headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
             data=json.dumps({"type": "telegram", "secret": secret, "queue": "support"}).encode())
         urllib.request.urlopen(req, timeout=5).close()
-        sampler = _Sampler(port)
         env = dict(os.environ, PEERS_BODY_BYTES=str(body), PEERS_SECRET=secret, PEERS_LUA_DIR=HERE)
         out, cpu = drive(["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "-s", os.path.join(HERE, "telegram.lua"),
                           f"http://127.0.0.1:{port}/webhooks/demo/wrk-tg"], p.pid, env)
-    finally:
-        if sampler is not None:
-            sampler.stop()
-        if p is not None:
-            stop(p)
-        shutil.rmtree(d, ignore_errors=True)
     r = json.loads(out.split("PEERS_JSON ", 1)[1].splitlines()[0])
     if r["errors"]:
         raise RuntimeError(f"switchboard-wrk: {r['errors']} of {r['requests']} webhooks failed")
@@ -286,11 +295,7 @@ def measure_switchboard_wrk(tmp, bins, seconds, conns, body):
 
 def measure_switchboard(tmp, bins, seconds, conns, mode="closed", rate=None):
     """sb_loadgen against a fresh daemon, with /metrics read meanwhile."""
-    d = tempfile.mkdtemp(prefix="sb-", dir=tmp)
-    p = sampler = None
-    try:
-        p, port = _start_switchboard(bins, d)
-        sampler = _Sampler(port)
+    with _switchboard(bins, tmp, "sb-") as (p, port, d, sampler):
         argv = [bins["sb_loadgen"], "--target", f"127.0.0.1:{port}", "--data-dir", f"{d}/data", "--pid", str(p.pid),
                 "--mode", mode, "--connections", str(conns), "--duration", str(seconds), "--quiet",
                 "--json", f"{d}/loadgen.json",
@@ -303,12 +308,6 @@ def measure_switchboard(tmp, bins, seconds, conns, mode="closed", rate=None):
         _, cpu = drive(argv, p.pid)
         with open(f"{d}/loadgen.json") as f:
             j = json.load(f)
-    finally:
-        if sampler is not None:
-            sampler.stop()
-        if p is not None:
-            stop(p)
-        shutil.rmtree(d, ignore_errors=True)
     lat = j["latency_us"]
     res = {"rate": j["webhooks"]["acked_per_s"], "errors": sum(j["errors"].values()),
            "daemon_cpu_pct": j["daemon"]["cpu_pct"], "loadgen_cpu_pct": j.get("loadgen_cpu_pct"),
