@@ -89,10 +89,11 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
   auto contact_id = proto::make_id("ct", contact_seq);
   outcome.contact_id = contact_id;
 
+  // The contact's row exists (resolve_contact made it if new); map nodes do
+  // not move, and nothing below adds contacts.
+  PackedContact& contact_row = *contacts_.find(contact_seq);
   std::optional<proto::Conversation> latest;
-  if (const auto* row = contacts_.find(contact_seq); row != nullptr && row->latest_conversation) {
-    latest = conversations_.get(row->latest_conversation);
-  }
+  if (contact_row.latest_conversation) latest = conversations_.get(contact_row.latest_conversation);
   enum class Route { kNone, kNew, kReopen } route = Route::kNone;
   if (!latest) {
     route = Route::kNew;
@@ -109,7 +110,7 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
     conv.queue = queue;
     conv.status = proto::ConversationStatus::kQueued;
     conv.created_at = now;
-    if (auto* row = contacts_.find(contact_seq)) row->latest_conversation = seq;
+    contact_row.latest_conversation = seq;
     outcome.new_conversation = true;
     append_log("conversation.created", now, conv, nullptr, seq, out);
   } else {

@@ -23,6 +23,23 @@ std::size_t count(const std::vector<proto::Change>& changes) {
   return n;
 }
 
+// Replays stored records into `t` the way recovery does (router/shard.cc).
+void replay(const std::vector<proto::Change>& changes, TenantState& t) {
+  for (const auto& c : changes) {
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, proto::Contact> || std::is_same_v<T, proto::Conversation> ||
+                        std::is_same_v<T, proto::IdentityLink> || std::is_same_v<T, proto::DedupMark>) {
+            t.restore(x);
+          } else if constexpr (std::is_same_v<T, proto::LogEntry>) {
+            t.restore_last_seq(x.seq);
+          }
+        },
+        c);
+  }
+}
+
 TEST(TenantState, FirstMessageOpensAConversation) {
   TenantState t("acme", {});
   std::vector<proto::Change> out;
@@ -187,21 +204,7 @@ TEST(TenantState, RestoredStateContinuesWhereItStopped) {
   auto first = a.ingest(msg("tg", "1", "42", "x"), "q", routing::ChannelKind::kChat, 1000, out);
 
   TenantState b("acme", {});
-  for (const auto& c : out) {
-    std::visit(
-        [&](const auto& x) {
-          using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, proto::Contact> || std::is_same_v<T, proto::Conversation>) {
-            b.restore(x);
-          } else if constexpr (std::is_same_v<T, proto::IdentityLink> ||
-                               std::is_same_v<T, proto::DedupMark>) {
-            b.restore(x);
-          } else if constexpr (std::is_same_v<T, proto::LogEntry>) {
-            b.restore_last_seq(x.seq);
-          }
-        },
-        c);
-  }
+  replay(out, b);
   std::vector<proto::Change> repairs;
   b.finish_restore(2000, repairs);
   std::vector<proto::Change> more;
@@ -325,17 +328,7 @@ TEST(TenantState, RestoredRecordsGiveTheSameViews) {
                }).is_ok());
 
   TenantState b("acme", {});
-  for (const auto& c : out) {
-    std::visit(
-        [&](const auto& x) {
-          using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, proto::Contact> || std::is_same_v<T, proto::Conversation> ||
-                        std::is_same_v<T, proto::IdentityLink>) {
-            b.restore(x);
-          }
-        },
-        c);
-  }
+  replay(out, b);
   for (const auto& id : {first.conversation_id, second.conversation_id}) {
     ASSERT_TRUE(a.conversation(id).has_value()) << id;
     EXPECT_EQ(b.conversation(id), a.conversation(id)) << id;
@@ -459,19 +452,7 @@ TEST(TenantState, LinkedIdentitiesThreadIntoTheContactsConversation) {
   auto tg2 = again.ingest(msg("tg", "1", "42", "hi"), "q", routing::ChannelKind::kChat, 1000, first);
   ASSERT_TRUE(again.link_identities(tg2.contact_id, {{"api-1", "crm-42"}}, 1100, first).is_ok());
   TenantState restored("acme", {});
-  for (const auto& c : first) {
-    std::visit(
-        [&](const auto& x) {
-          using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, proto::Contact> || std::is_same_v<T, proto::Conversation> ||
-                        std::is_same_v<T, proto::IdentityLink>) {
-            restored.restore(x);
-          } else if constexpr (std::is_same_v<T, proto::LogEntry>) {
-            restored.restore_last_seq(x.seq);
-          }
-        },
-        c);
-  }
+  replay(first, restored);
   EXPECT_EQ(restored.contact(tg2.contact_id), again.contact(tg2.contact_id));
   std::vector<proto::Change> later;
   auto via_api = restored.ingest(msg("api-1", "e-9", "crm-42", "after restart"), "q",
