@@ -1,4 +1,5 @@
 #include "router/committer.h"
+#include "proto/thread_name.h"
 
 #include <chrono>
 
@@ -21,7 +22,12 @@ Committer::Committer(storage::Db& db, ShardStats& stats, std::atomic<bool>& heal
 
 Committer::~Committer() { stop(); }
 
-void Committer::start() { thread_ = std::thread([this] { run(); }); }
+void Committer::start(std::string thread_name) {
+  thread_ = std::thread([this, name = std::move(thread_name)] {
+    proto::name_this_thread(name);
+    run();
+  });
+}
 
 void Committer::stop() {
   stopping_.store(true, std::memory_order_release);

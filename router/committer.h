@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -54,7 +55,8 @@ class Committer {
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
 
-  void start();
+  // Starts the committer thread, named `thread_name` (at most 15 bytes kept).
+  void start(std::string thread_name);
   // Writes and completes what was submitted, then joins.
   void stop();
 

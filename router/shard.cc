@@ -1,4 +1,5 @@
 #include "router/shard.h"
+#include "proto/thread_name.h"
 
 #include <chrono>
 
@@ -117,8 +118,11 @@ std::vector<std::pair<std::string, std::uint64_t>> Shard::last_seqs() const {
 }
 
 void Shard::start() {
-  committer_.start();
-  thread_ = std::thread([this] { run(); });
+  committer_.start("sb-commit-" + std::to_string(index_));
+  thread_ = std::thread([this] {
+    proto::name_this_thread("sb-shard-" + std::to_string(index_));
+    run();
+  });
 }
 
 void Shard::stop() {

@@ -1,4 +1,5 @@
 #include "adapters/http/server.h"
+#include "proto/thread_name.h"
 
 #include "adapters/http/request_parser.h"
 #include "adapters/http/stream_sessions.h"
@@ -375,7 +376,12 @@ Status HttpServer::start() {
   }
   impl_->bound_port = a.local_endpoint().port();
   impl_->do_accept();
-  for (auto& ioc : impl_->iocs) impl_->threads.emplace_back([&ioc] { ioc->run(); });
+  for (std::size_t i = 0; i < impl_->iocs.size(); ++i) {
+    impl_->threads.emplace_back([ioc = impl_->iocs[i].get(), i] {
+      proto::name_this_thread("sb-io-" + std::to_string(i));
+      ioc->run();
+    });
+  }
   return Status::ok();
 }
 

@@ -1,4 +1,5 @@
 #include "adapters/outbound/http_client.h"
+#include "proto/thread_name.h"
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -424,7 +425,10 @@ void HttpClient::Impl::start(OutboundRequest r, Clock::time_point deadline, Done
 
 HttpClient::HttpClient(HttpClientOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {
-  impl_->thread = std::thread([impl = impl_.get()] { impl->ioc.run(); });
+  impl_->thread = std::thread([impl = impl_.get()] {
+    proto::name_this_thread("sb-http-out");
+    impl->ioc.run();
+  });
 }
 
 HttpClient::~HttpClient() { stop(); }

@@ -1,4 +1,5 @@
 #include "adapters/outbound/outbox.h"
+#include "proto/thread_name.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -18,7 +19,10 @@ namespace net = boost::asio;
 struct Outbox::Impl {
   net::io_context ioc;
   net::executor_work_guard<net::io_context::executor_type> work{net::make_work_guard(ioc)};
-  std::thread thread{[this] { ioc.run(); }};
+  std::thread thread{[this] {
+    proto::name_this_thread("sb-outbox");
+    ioc.run();
+  }};
 };
 
 Outbox::Outbox(outbound::HttpClient& client, router::Directory& directory,

@@ -1,4 +1,5 @@
 #include "adapters/stream/presence.h"
+#include "proto/thread_name.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -22,7 +23,10 @@ struct Presence::Impl {
     std::uint64_t generation = 0;  // bumped on every change: stale timers do nothing
   };
   std::map<std::pair<std::string, std::string>, Entry> entries;  // presence thread only
-  std::thread thread{[this] { ioc.run(); }};
+  std::thread thread{[this] {
+    proto::name_this_thread("sb-presence");
+    ioc.run();
+  }};
 
   Impl(router::ShardSet& s, std::chrono::milliseconds g) : shards(s), grace(g) {}
 

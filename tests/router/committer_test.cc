@@ -50,7 +50,7 @@ TEST(Committer, CompletesInOrderAfterItsAfterCommitWork) {
   std::atomic<bool> healthy{true};
   Log log;
   Committer c(**db, stats, healthy, 2);
-  c.start();
+  c.start("test-commit");
   for (int i = 0; i < 50; ++i) {
     const auto id = std::to_string(i);
     c.submit(batch_of(
@@ -88,7 +88,7 @@ TEST(Committer, AFailedWriteFailsEveryLaterBatchUntilReset) {
   ShardStats stats;
   std::atomic<bool> healthy{true};
   Committer c(**db, stats, healthy, 4);
-  c.start();
+  c.start("test-commit");
   std::vector<int> results(6, -1);  // 1 ok, 0 failed
   auto done = [&results](int i) { return [&results, i](const Status& st) { results[i] = st.is_ok(); }; };
   std::atomic<int> published{0};  // after_commit work runs for durable batches only
