@@ -2,6 +2,8 @@
 // adapters/ with its adapter, and one line here.
 #include "adapters/api/api_channel.h"
 #include "adapters/channel.h"
+#include "adapters/meta/messenger_channel.h"
+#include "adapters/meta/whatsapp_channel.h"
 #include "adapters/telegram/telegram_channel.h"
 
 namespace sb::adapters {
@@ -10,6 +12,9 @@ namespace {
 const ChannelAdapter* const kBuiltinChannels[] = {
     &telegram_channel(),
     &api_channel(),
+    &whatsapp_channel(),
+    &messenger_channel(),
+    &instagram_channel(),
 };
 }  // namespace
 

@@ -116,4 +116,10 @@ Status read_bool(od::value v, bool& out, std::string_view what) {
   return Status::ok();
 }
 
+Status read_double(od::value v, double& out, std::string_view what) {
+  auto err = v.get_double().get(out);
+  if (err) return to_status(err, what);
+  return Status::ok();
+}
+
 }  // namespace sb::proto::json

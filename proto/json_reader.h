@@ -38,5 +38,7 @@ Status read_uint64(od::value v, std::uint64_t& out, std::string_view what);
 // Accepts a JSON integer or a string of digits (ids are either, per platform).
 Status read_id(od::value v, std::string& out, std::string_view what);
 Status read_bool(od::value v, bool& out, std::string_view what);
+// A finite JSON number (integer or not).
+Status read_double(od::value v, double& out, std::string_view what);
 
 }  // namespace sb::proto::json

@@ -74,8 +74,8 @@ Status read_unix_seconds(od::value v, std::int64_t& out, std::string_view what) 
 Status parse_location(od::value v, std::string& text) {
   double lat = 0, lon = 0;
   auto st = for_each_field(v, "location", [&](std::string_view k, od::value f) {
-    if (k == "latitude") return proto::json::to_status(f.get_double().get(lat), "latitude");
-    if (k == "longitude") return proto::json::to_status(f.get_double().get(lon), "longitude");
+    if (k == "latitude") return proto::json::read_double(f, lat, "latitude");
+    if (k == "longitude") return proto::json::read_double(f, lon, "longitude");
     return Status::ok();
   });
   if (st.is_ok()) text = "location: " + std::to_string(lat) + "," + std::to_string(lon);

@@ -57,6 +57,14 @@ TEST(TelegramParse, DocumentWithCaption) {
   EXPECT_EQ(e.attachments[0].mime, "application/pdf");
 }
 
+// A shared location has no file: it is kept as readable text. (Every location
+// was once answered 400: a successful number read was turned into an error.)
+TEST(TelegramParse, LocationBecomesText) {
+  auto e = only_event(fixture("telegram/location.json"));
+  EXPECT_EQ(e.text, "location: 50.450101,30.523401");
+  EXPECT_TRUE(e.attachments.empty());
+}
+
 TEST(TelegramParse, VoiceWithoutText) {
   auto e = only_event(fixture("telegram/voice.json"));
   EXPECT_TRUE(e.text.empty());
