@@ -5,6 +5,7 @@
 #include "adapters/meta/messenger_channel.h"
 #include "adapters/meta/whatsapp_channel.h"
 #include "adapters/telegram/telegram_channel.h"
+#include "adapters/viber/viber_channel.h"
 
 namespace sb::adapters {
 
@@ -15,6 +16,7 @@ const ChannelAdapter* const kBuiltinChannels[] = {
     &whatsapp_channel(),
     &messenger_channel(),
     &instagram_channel(),
+    &viber_channel(),
 };
 }  // namespace
 

@@ -1,6 +1,5 @@
 #include "adapters/channel.h"
 
-#include "adapters/telegram/telegram_sender.h"
 
 namespace sb::adapters {
 

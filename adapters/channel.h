@@ -8,7 +8,9 @@
 // input never asserts: it is a Status.
 #pragma once
 
+#include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,7 +21,15 @@
 
 namespace sb::adapters {
 
-struct DeliveryResult;  // adapters/telegram/telegram_sender.h
+// What a platform's answer to one reply means for the outbox.
+struct DeliveryResult {
+  enum class Kind { kDelivered, kRetry, kFailed };
+  Kind kind = Kind::kFailed;
+  std::string platform_message_id;           // kDelivered: the platform's id for the message
+  std::chrono::milliseconds retry_after{0};  // kRetry: the platform's hint, 0 if none
+  std::string error;                         // kRetry/kFailed: why, for logs and frames
+  int http_status = 0;                       // 0 when no response arrived
+};
 
 struct ParsedWebhook {
   std::vector<proto::InboundEvent> events;  // customer events, in payload order

@@ -1,7 +1,6 @@
 #include "adapters/api/api_channel.h"
 
 #include "adapters/crypto.h"
-#include "adapters/telegram/telegram_sender.h"
 #include "proto/json_writer.h"
 #include "proto/json_fields.h"
 

@@ -28,7 +28,6 @@
 #include <string>
 
 #include "adapters/channel.h"
-#include "adapters/telegram/telegram_sender.h"  // DeliveryResult
 
 namespace sb::adapters::meta {
 

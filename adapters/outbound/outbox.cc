@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "adapters/channel.h"
-#include "adapters/telegram/telegram_sender.h"
 
 namespace sb::adapters {
 

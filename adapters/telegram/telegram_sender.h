@@ -24,19 +24,11 @@
 #include <chrono>
 #include <string>
 
+#include "adapters/channel.h"  // DeliveryResult
 #include "adapters/outbound/http_client.h"
 #include "proto/model.h"
 
 namespace sb::adapters {
-
-struct DeliveryResult {
-  enum class Kind { kDelivered, kRetry, kFailed };
-  Kind kind = Kind::kFailed;
-  std::string platform_message_id;           // kDelivered: the platform's id for the message
-  std::chrono::milliseconds retry_after{0};  // kRetry: the platform's hint, 0 if none
-  std::string error;                         // kRetry/kFailed: why, for logs and frames
-  int http_status = 0;                       // 0 when no response arrived
-};
 
 // POST {outbound_base_url}/bot{outbound_token}/sendMessage with the JSON body
 // {"chat_id":...,"text":...}. chat_id is a JSON number when it is a canonical
