@@ -155,8 +155,12 @@ std::string encode(const Conversation& c) {
       .field("created_at", c.created_at)
       .field("updated_at", c.updated_at)
       .field("first_response_at", c.first_response_at)
-      .field("message_count", c.message_count)
-      .end_object();
+      .field("message_count", c.message_count);
+  if (c.first_response_due_at != 0) {
+    w.field("first_response_due_at", c.first_response_due_at)
+        .field("sla_stage", to_string(c.sla_stage));
+  }
+  w.end_object();
   return out;
 }
 
@@ -279,6 +283,10 @@ Result<Conversation> decode_conversation(std::string_view json) {
     if (k == "updated_at") return read_int64(v, c.updated_at, k);
     if (k == "first_response_at") return read_int64(v, c.first_response_at, k);
     if (k == "message_count") return proto::json::read_uint64(v, c.message_count, k);
+    if (k == "first_response_due_at") return read_int64(v, c.first_response_due_at, k);
+    if (k == "sla_stage") {
+      return read_enum(v, c.sla_stage, k, {SlaStage::kNone, SlaStage::kWarned, SlaStage::kBreached});
+    }
     return Status::ok();
   });
 }

@@ -30,4 +30,13 @@ std::string_view to_string(EventKind k) {
   return "message";
 }
 
+std::string_view to_string(SlaStage s) {
+  switch (s) {
+    case SlaStage::kNone: return "none";
+    case SlaStage::kWarned: return "warned";
+    case SlaStage::kBreached: return "breached";
+  }
+  return "none";
+}
+
 }  // namespace sb::proto

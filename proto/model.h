@@ -67,6 +67,10 @@ struct Contact {
 
 enum class ConversationStatus : std::uint8_t { kQueued, kOffered, kAssigned, kResolved };
 
+// How far a conversation's first-response SLA has gone: sla.warning at 80%
+// of the target, sla.breached at 100%, each written once.
+enum class SlaStage : std::uint8_t { kNone = 0, kWarned = 1, kBreached = 2 };
+
 struct Conversation {
   std::string id;
   std::string contact_id;
@@ -83,6 +87,10 @@ struct Conversation {
   TimeMs updated_at = 0;
   TimeMs first_response_at = 0;  // 0 = none yet
   std::uint64_t message_count = 0;
+  // The first-response target of the queue it opened in (created_at + the
+  // queue's first_response_sla); 0 = no target.
+  TimeMs first_response_due_at = 0;
+  SlaStage sla_stage = SlaStage::kNone;  // the SLA frames written so far
   bool operator==(const Conversation&) const = default;
 };
 
@@ -119,5 +127,6 @@ struct ChannelConfig {
 std::string_view to_string(ConversationStatus s);
 std::string_view to_string(Direction d);
 std::string_view to_string(EventKind k);
+std::string_view to_string(SlaStage s);
 
 }  // namespace sb::proto

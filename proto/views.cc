@@ -37,6 +37,9 @@ void write_public(JsonWriter& w, std::string_view tenant, const Conversation& c,
   time_or_null(w, "created_at", c.created_at);
   time_or_null(w, "updated_at", c.updated_at);
   time_or_null(w, "first_response_at", c.first_response_at);
+  if (c.first_response_due_at != 0) {
+    w.field("first_response_due_at", format_rfc3339(c.first_response_due_at));
+  }
   time_or_null(w, "resolved_at", c.resolved_at);
   w.field("message_count", c.message_count);
   w.end_object();

@@ -171,6 +171,7 @@ void TenantState::advance(TimeMs now, std::vector<Change>& out) {
     d.advance(now, o);
     return Status::ok();
   });
+  fire_sla(now, out);
 }
 
 Change TenantState::operator_record(const routing::OperatorConfig& op) { return to_record(op); }

@@ -134,6 +134,7 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
     conversations_.put(conv);  // routing decisions update the stored conversation
     route_arrival(conv, e, kind, queue, last_operator, last_served_at, now, out);
     conv = *conversations_.get(conv.id);
+    if (route == Route::kNew) start_sla(conv, now);
   }
 
   proto::Message m = new_message(conv, proto::Direction::kIn, contact_id, e.text, now);
@@ -188,6 +189,7 @@ void TenantState::finish_restore(TimeMs now, std::vector<Change>& out) {
   (void)route(now, out, [&](routing::Dispatcher& d, routing::Output& o) {
     return d.finish_restore(now, o);
   });
+  restore_sla_timers();  // what fell due while we were down fires at the next advance()
 }
 
 std::optional<proto::Conversation> TenantState::conversation(std::string_view id) const {

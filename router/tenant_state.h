@@ -12,7 +12,9 @@
 // Single-threaded: owned by exactly one shard.
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <queue>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -111,9 +113,10 @@ class TenantState {
     apply_routing(now, out);
     return st;
   }
-  // Fires due routing timers (offer expiries, overflows, graces).
+  // Fires due routing timers (offer expiries, overflows, graces) and SLA
+  // timers (router/tenant_sla.cc: sla.warning and sla.breached frames).
   void advance(proto::TimeMs now, std::vector<proto::Change>& out);
-  std::optional<proto::TimeMs> next_deadline() const { return dispatcher_.next_deadline(); }
+  std::optional<proto::TimeMs> next_deadline() const;
   const routing::Dispatcher& dispatcher() const { return dispatcher_; }
   // Persists an operator's config as given (route() persists only runtimes).
   static proto::Change operator_record(const routing::OperatorConfig& op);
@@ -193,6 +196,20 @@ class TenantState {
   void outbound_settled(const proto::OutboxItem& item);
   routing::Dispatcher dispatcher_;
   routing::Output routed_;  // scratch, reused between inputs
+
+  // First-response SLA (tenant_sla.cc). A timer per open conversation that
+  // has a target, at its warning time, then at its due time; stale entries
+  // (answered, resolved) are dropped when they come up.
+  struct SlaTimer {
+    proto::TimeMs at = 0;
+    std::uint64_t seq = 0;  // the conversation's
+    bool operator>(const SlaTimer& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+  std::priority_queue<SlaTimer, std::vector<SlaTimer>, std::greater<>> sla_timers_;
+  // A new conversation gets its queue's first-response target, if it has one.
+  void start_sla(proto::Conversation& conv, proto::TimeMs now);
+  void fire_sla(proto::TimeMs now, std::vector<proto::Change>& out);
+  void restore_sla_timers();
   void apply_routing(proto::TimeMs now, std::vector<proto::Change>& out);
   void route_arrival(proto::Conversation& conv, const proto::InboundEvent& e,
                      routing::ChannelKind kind, const std::string& channel_queue,

@@ -71,6 +71,8 @@ bool ConversationTable::put(const proto::Conversation& c) {
   row.updated_at = c.updated_at;
   row.first_response_at = c.first_response_at;
   row.message_count = c.message_count;
+  row.first_response_due_at = c.first_response_due_at;
+  row.sla_stage = c.sla_stage;
   row.contact = contact;
   // Most puts rewrite a row with the same names: compare before hashing.
   const auto set = [this](NameTable::Id& slot, const std::string& name) {
@@ -103,6 +105,8 @@ proto::Conversation ConversationTable::unpack(std::uint64_t seq,
   c.updated_at = row.updated_at;
   c.first_response_at = row.first_response_at;
   c.message_count = row.message_count;
+  c.first_response_due_at = row.first_response_due_at;
+  c.sla_stage = row.sla_stage;
   return c;
 }
 

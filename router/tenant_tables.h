@@ -60,9 +60,11 @@ struct PackedConversation {
   proto::TimeMs updated_at = 0;
   proto::TimeMs first_response_at = 0;
   std::uint64_t message_count = 0;
+  proto::TimeMs first_response_due_at = 0;
   std::uint64_t contact = 0;  // the contact's seq
   NameTable::Id channel = 0, queue = 0, operator_id = 0, offered_to = 0, last_operator = 0;
   proto::ConversationStatus status = proto::ConversationStatus::kQueued;
+  proto::SlaStage sla_stage = proto::SlaStage::kNone;
 };
 
 class ConversationTable {

@@ -105,8 +105,8 @@ int main(int argc, char** argv) {
   app.add_option("--operators", cfg.operators_per_tenant, "operators per tenant")->check(CLI::Range(1, 10000))->capture_default_str();
   app.add_option("--capacity", cfg.operator_capacity, "chats per operator at once")->check(CLI::Range(1, 10000))->capture_default_str();
   app.add_option("--offer-timeout", cfg.offer_timeout_s, "the queue's offer_timeout_s")->check(CLI::Range(1, 3600))->capture_default_str();
-  app.add_option("--telegram-share", cfg.telegram_share, "share of customers on Telegram; the rest use the api channel")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  app.add_option("--mix", cfg.mix_text, "customers per channel, as weights: telegram=W,whatsapp=W,messenger=W,viber=W,api=W")
+      ->capture_default_str();
   app.add_option("--retry-fraction", cfg.retry_fraction, "share of sends that are platform retries of an acked webhook")
       ->check(CLI::Range(0.0, 0.9))->capture_default_str();
   app.add_option("--burst", burst, "ON_S:OFF_S:FACTOR, open loop: ON_S seconds at FACTOR x the rate every ON_S+OFF_S");
@@ -128,6 +128,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   cfg.server = *server;
+  if (auto e = parse_channel_mix(cfg.mix_text, cfg.mix); !e.empty()) {
+    fmt::print(stderr, "sb_loadgen: --mix: {}\n", e);
+    return 2;
+  }
   cfg.open_loop = mode == "open";
   cfg.connections = connections > 0 ? connections : (cfg.open_loop ? 64 : 16);
   cfg.progress = !quiet;

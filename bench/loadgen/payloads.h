@@ -1,11 +1,14 @@
 // Webhook bodies in the platforms' own formats, signed the way the daemon
-// verifies them: a Telegram Update with X-Telegram-Bot-Api-Secret-Token, and
-// the generic api channel's JSON with X-Switchboard-Signature:
-// sha256=HMAC-SHA256(secret, body). Ids are unique per run (they start from
+// verifies them: a Telegram Update with X-Telegram-Bot-Api-Secret-Token; a
+// WhatsApp Cloud API notification and a Messenger page event with
+// X-Hub-Signature-256 (the app secret); a Viber message callback with
+// X-Viber-Content-Signature (the auth token); the generic api channel's JSON
+// with X-Switchboard-Signature: sha256=HMAC-SHA256(secret, body). Ids are unique per run (they start from
 // the run's start time), so a second run against the same data directory is
 // not taken for a storm of retries.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -19,14 +22,28 @@ namespace sb::loadgen {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-enum class ChannelKind { kTelegram, kApi };
+enum class ChannelKind : std::size_t { kTelegram, kWhatsApp, kMessenger, kViber, kApi };
+inline constexpr std::size_t kChannelKinds = 5;
+// The daemon's channel type ("telegram", "whatsapp", ...), also the mix's key.
+std::string_view channel_type(ChannelKind k);
 
-// What the set-up phase created in one tenant.
+// How customers spread over the channels: weights per kind, from
+// "telegram=35,whatsapp=25,messenger=15,viber=15,api=10" (missing kinds 0).
+struct ChannelMix {
+  std::array<double, kChannelKinds> weight{};
+  bool uses(ChannelKind k) const { return weight[static_cast<std::size_t>(k)] > 0; }
+};
+// "" on success, else why the text is not a mix.
+std::string parse_channel_mix(std::string_view text, ChannelMix& out);
+// Shares in percent, e.g. "telegram 35%, whatsapp 25%, ..." (kinds in use only).
+std::string describe(const ChannelMix& mix);
+
+// What the set-up phase created in one tenant: per kind, the channel's name
+// and secret ("" for kinds the mix does not use).
 struct TenantTarget {
   std::string id;
   std::string admin_key;
-  std::string telegram_channel, telegram_secret;
-  std::string api_channel, api_secret;
+  std::array<std::string, kChannelKinds> channel, secret;
 };
 
 // One prepared POST; kept as is for platform retries (same bytes again).
@@ -53,7 +70,7 @@ class PayloadFactory {
   // `body_bytes`: the size bodies are padded to with message text (the
   // envelope alone is about 250-330 bytes).
   PayloadFactory(std::vector<TenantTarget> tenants, std::size_t body_bytes, std::int64_t run_id_ms,
-                 double telegram_share);
+                 ChannelMix mix);
 
   CustomerIdentity customer(std::int64_t number) const;
   // A fresh customer message (a new platform event id each call). Thread-safe.
@@ -67,7 +84,7 @@ class PayloadFactory {
   std::vector<TenantTarget> tenants_;
   std::size_t body_bytes_;
   std::int64_t run_id_ms_;
-  double telegram_share_;
+  ChannelMix mix_;
   std::atomic<std::int64_t> next_event_{0};
 };
 

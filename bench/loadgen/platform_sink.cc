@@ -35,9 +35,19 @@ class SinkSession : public std::enable_shared_from_this<SinkSession> {
     response_.result(http::status::ok);
     response_.set(http::field::content_type, "application/json");
     response_.keep_alive(request_.keep_alive());
-    // Telegram's sendMessage answer; the api channel only looks at the status.
-    response_.body() = R"({"ok":true,"result":{"message_id":)" + std::to_string(n) +
-                       R"(,"date":1763877600,"chat":{"id":1,"type":"private"}}})";
+    // Each platform's success answer, told apart by the send API's path; the
+    // api channel only looks at the status.
+    const std::string_view target = request_.target();
+    if (target.find("/pa/send_message") != std::string_view::npos) {
+      response_.body() = R"({"status":0,"status_message":"ok","message_token":)" + std::to_string(n) + "}";
+    } else if (target.find("/me/messages") != std::string_view::npos) {
+      response_.body() = R"({"recipient_id":"1","message_id":"m_)" + std::to_string(n) + R"("})";
+    } else if (target.find("/v19.0/") != std::string_view::npos) {
+      response_.body() = R"({"messaging_product":"whatsapp","messages":[{"id":"wamid.)" + std::to_string(n) + R"("}]})";
+    } else {
+      response_.body() = R"({"ok":true,"result":{"message_id":)" + std::to_string(n) +
+                         R"(,"date":1763877600,"chat":{"id":1,"type":"private"}}})";
+    }
     response_.prepare_payload();
     http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec || !self->response_.keep_alive()) return;

@@ -1,8 +1,9 @@
 // PlatformSink: where the daemon delivers the operators' replies during a run.
 // The loadgen's channels point their outbound base_url at it (127.0.0.1, an
 // ephemeral port), so replies go through the daemon's real outbox without
-// leaving the machine: Telegram's sendMessage gets {"ok":true,...}, the api
-// channel's reply webhook a 200. It counts what it received.
+// leaving the machine: Telegram's sendMessage, WhatsApp's and Messenger's
+// Graph sends and Viber's send_message get their platform's success answer,
+// the api channel's reply webhook a 200. It counts what it received.
 #pragma once
 
 #include <atomic>

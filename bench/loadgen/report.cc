@@ -69,9 +69,9 @@ void print_table(const RunReport& r, std::FILE* out) {
                                      : fmt::format("closed loop, {} connections", r.connections);
   fmt::print(out, "\nSwitchboard load: {} for {:.0f} s against {} ({} threads, {} connections)\n", load,
              r.duration_s, r.target, r.threads, r.connections);
-  fmt::print(out, "  {} customers ({:.0f}% Telegram, the rest api), {} operators in {} tenant(s), "
+  fmt::print(out, "  {} customers ({}), {} operators in {} tenant(s), "
                   "retries {:.1f}%, bursts {}, bodies ~{} B\n",
-             r.customers, r.telegram_share * 100, r.operators, r.tenants, r.retry_fraction * 100,
+             r.customers, r.channel_mix, r.operators, r.tenants, r.retry_fraction * 100,
              r.burst.empty() ? "off" : r.burst, r.body_bytes);
 
   fmt::print(out, "\nWebhooks\n");
@@ -133,7 +133,7 @@ std::string write_json(const RunReport& r, const std::string& path) {
   w.key("rate").raw(number(r.rate)).field("connections", r.connections).field("threads", r.threads);
   w.key("duration_s").raw(number(r.duration_s)).field("tenants", static_cast<std::uint64_t>(r.tenants));
   w.field("customers", r.customers).field("operators", r.operators);
-  w.key("retry_fraction").raw(number(r.retry_fraction)).key("telegram_share").raw(number(r.telegram_share));
+  w.key("retry_fraction").raw(number(r.retry_fraction)).field("channel_mix", r.channel_mix);
   w.field("burst", r.burst).field("body_bytes", r.body_bytes);
   w.field("accept_think_ms", r.accept_think_ms).field("resolve_think_ms", r.resolve_think_ms).end_object();
 

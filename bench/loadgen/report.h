@@ -24,7 +24,7 @@ struct RunReport {
   int customers = 0;
   int operators = 0;  // over all tenants
   double retry_fraction = 0;
-  double telegram_share = 0;
+  std::string channel_mix;  // "telegram 35%, whatsapp 25%, ..."
   std::string burst;  // "" when off
   int body_bytes = 0;
   int accept_think_ms = 0;

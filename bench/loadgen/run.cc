@@ -208,7 +208,7 @@ void describe_config(const RunConfig& cfg, const SetupOutcome& setup, RunReport&
   report.operators = static_cast<int>(setup.operators.size());
   report.operator_slots = static_cast<std::int64_t>(setup.operators.size()) * cfg.operator_capacity;
   report.retry_fraction = cfg.retry_fraction;
-  report.telegram_share = cfg.telegram_share;
+  report.channel_mix = describe(cfg.mix);
   report.burst = cfg.burst_text;
   report.body_bytes = cfg.body_bytes;
   report.accept_think_ms = cfg.accept_think_ms;
@@ -235,6 +235,7 @@ int run_loadgen(const RunConfig& cfg) {
   plan.offer_timeout_s = cfg.offer_timeout_s;
   plan.operators_per_tenant = cfg.operators_per_tenant;
   plan.operator_capacity = cfg.operator_capacity;
+  plan.mix = cfg.mix;
   plan.sink_port = sink.port();
   plan.timeout = std::chrono::milliseconds(cfg.timeout_ms);
   const auto setup = set_up(cfg.server, plan);
@@ -242,7 +243,7 @@ int run_loadgen(const RunConfig& cfg) {
 
   const auto run_id_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch()).count();
-  PayloadFactory payloads(setup.tenants, static_cast<std::size_t>(cfg.body_bytes), run_id_ms, cfg.telegram_share);
+  PayloadFactory payloads(setup.tenants, static_cast<std::size_t>(cfg.body_bytes), run_id_ms, cfg.mix);
   Tracker tracker(cfg.customers);
   std::vector<std::shared_ptr<OperatorClient>> operators;
   if (auto e = start_operators(cfg, setup, pool, tracker, operators); !e.empty()) return fail(e);

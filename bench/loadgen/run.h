@@ -25,7 +25,8 @@ struct RunConfig {
   int operators_per_tenant = 20;
   int operator_capacity = 50;
   int offer_timeout_s = 30;
-  double telegram_share = 0.7;
+  ChannelMix mix;  // parsed from mix_text
+  std::string mix_text = "telegram=35,whatsapp=25,messenger=15,viber=15,api=10";
   double retry_fraction = 0.05;
   BurstPattern burst;
   std::string burst_text;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <thread>
 
@@ -79,27 +80,28 @@ SetupOutcome set_up(const net::ip::tcp::endpoint& server, const SetupPlan& plan)
     TenantTarget t;
     t.id = creds.id;
     t.admin_key = creds.admin_key;
-    t.telegram_channel = "lg-tg";
-    t.telegram_secret = random_hex(24);
-    t.api_channel = "lg-api";
-    t.api_secret = random_hex(24);
     if (!put("/v1/queues/" + plan.queue,
              fmt::format(R"({{"strategy":"least_loaded","offer_timeout_s":{}}})", plan.offer_timeout_s),
              "queue")) {
       return out;
     }
-    if (!put("/v1/channels/" + t.telegram_channel,
-             fmt::format(R"({{"type":"telegram","secret":"{}","queue":"{}",)"
-                         R"("outbound":{{"base_url":"{}","token":"123456:LOADGEN"}}}})",
-                         t.telegram_secret, plan.queue, sink),
-             "telegram channel")) {
-      return out;
-    }
-    if (!put("/v1/channels/" + t.api_channel,
-             fmt::format(R"({{"type":"api","secret":"{}","queue":"{}","outbound":{{"base_url":"{}/api-replies"}}}})",
-                         t.api_secret, plan.queue, sink),
-             "api channel")) {
-      return out;
+    // One channel per kind the mix uses, each with a fresh secret; replies
+    // go to the sink, which answers like each platform's send API.
+    static constexpr std::array<std::string_view, kChannelKinds> kNames = {"lg-tg", "lg-wa", "lg-fb", "lg-vb",
+                                                                           "lg-api"};
+    for (std::size_t k = 0; k < kChannelKinds; ++k) {
+      const auto kind = static_cast<ChannelKind>(k);
+      if (!plan.mix.uses(kind)) continue;
+      t.channel[k] = std::string(kNames[k]);
+      t.secret[k] = random_hex(24);
+      const auto base = kind == ChannelKind::kApi ? sink + "/api-replies" : sink;
+      if (!put("/v1/channels/" + t.channel[k],
+               fmt::format(R"({{"type":"{}","secret":"{}","queue":"{}",)"
+                           R"("outbound":{{"base_url":"{}","token":"123456:LOADGEN"}}}})",
+                           channel_type(kind), t.secret[k], plan.queue, base),
+               "channel")) {
+        return out;
+      }
     }
     for (int i = 1; i <= plan.operators_per_tenant; ++i) {
       OperatorAccount op;

@@ -27,6 +27,7 @@ struct SetupPlan {
   int offer_timeout_s = 30;
   int operators_per_tenant = 20;
   int operator_capacity = 50;
+  ChannelMix mix;  // a channel per kind it uses
   std::uint16_t sink_port = 0;
   std::chrono::milliseconds timeout{5000};
 };

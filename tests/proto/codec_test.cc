@@ -49,6 +49,13 @@ TEST(Codec, ConversationRoundTrip) {
   auto back = decode_conversation(encode(c));
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   EXPECT_EQ(*back, c);
+  // With a first-response target and the SLA stage it reached.
+  c.first_response_due_at = 120001;
+  c.sla_stage = SlaStage::kWarned;
+  back = decode_conversation(encode(c));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(*back, c);
+  EXPECT_EQ(decode_conversation(R"({"id":"cv-2","sla_stage":"late"})").status().code(), Code::kInvalidArgument);
 }
 
 TEST(Codec, ContactRoundTrip) {

@@ -53,6 +53,8 @@ proto::Conversation sample_conversation() {
   c.created_at = 1763877600000;
   c.updated_at = 1763877601000;
   c.first_response_at = 1763877602000;
+  c.first_response_due_at = 1763877660000;
+  c.sla_stage = proto::SlaStage::kBreached;
   c.message_count = 5;
   return c;
 }
