@@ -149,7 +149,8 @@ int run_daemon(const Config& config) {
   adapters::StreamApi streams(hub, blocking, **db, presence, config.max_streams_per_operator);
   adapters::RateLimiter ingest_limit(config.webhooks_per_second, config.webhook_burst);
   adapters::MessagesApi messages(directory, shards, blocking, **db);
-  adapters::ApiHandler api(directory, shards, metrics, streams, messages, ingest_limit, wall_clock_ms);
+  adapters::AnalyticsApi analytics(shards, blocking, **db, wall_clock_ms);
+  adapters::ApiHandler api(directory, shards, metrics, streams, messages, analytics, ingest_limit, wall_clock_ms);
 
   http::ServerOptions server_options;
   split_listen(config.listen, server_options.host, server_options.port);

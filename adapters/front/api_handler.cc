@@ -53,7 +53,8 @@ Route route_of(const std::vector<std::string_view>& seg) {
 }  // namespace
 
 ApiHandler::ApiHandler(router::Directory& directory, router::ShardSet& shards, Metrics& metrics,
-                       StreamApi& streams, MessagesApi& messages, RateLimiter& ingest_limit,
+                       StreamApi& streams, MessagesApi& messages, AnalyticsApi& analytics,
+                       RateLimiter& ingest_limit,
                        std::function<proto::TimeMs()> clock)
     : directory_(directory),
       shards_(shards),
@@ -62,6 +63,7 @@ ApiHandler::ApiHandler(router::Directory& directory, router::ShardSet& shards, M
       routing_api_(directory, shards),
       streams_(streams),
       messages_(messages),
+      analytics_(analytics),
       ingest_limit_(ingest_limit) {}
 
 void ApiHandler::on_rejected(int status) { metrics_.observe(Route::kOther, status, 0); }
@@ -140,6 +142,7 @@ void ApiHandler::handle(HttpRequest&& req, Responder respond) {
     if (seg.size() == 2 && seg[1] == "stream" && get) return streams_.open(req, *caller, done);
     if (routing_api_.handle(req, seg, *caller, done)) return;
     if (messages_.handle(req, seg, *caller, done)) return;
+    if (analytics_.handle(req, seg, *caller, done)) return;
     const bool known = (seg.size() == 3 && seg[1] == "channels" && put) ||
                        (seg.size() == 2 && seg[1] == "channels" && get) ||
                        (seg.size() == 2 && seg[1] == "events" && post);

@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "adapters/front/caller.h"
+#include "adapters/front/analytics_api.h"
 #include "adapters/front/messages_api.h"
 #include "adapters/front/rate_limiter.h"
 #include "adapters/front/routing_api.h"
@@ -32,7 +33,7 @@ namespace sb::adapters {
 class ApiHandler final : public http::HttpHandler {
  public:
   ApiHandler(router::Directory& directory, router::ShardSet& shards, Metrics& metrics,
-             StreamApi& streams, MessagesApi& messages, RateLimiter& ingest_limit,
+             StreamApi& streams, MessagesApi& messages, AnalyticsApi& analytics, RateLimiter& ingest_limit,
              std::function<proto::TimeMs()> clock);
 
   void set_ready(bool ready) { ready_.store(ready, std::memory_order_release); }
@@ -64,6 +65,7 @@ class ApiHandler final : public http::HttpHandler {
   RoutingApi routing_api_;
   StreamApi& streams_;
   MessagesApi& messages_;
+  AnalyticsApi& analytics_;
   RateLimiter& ingest_limit_;  // per tenant, webhooks and POST /v1/events
 };
 
