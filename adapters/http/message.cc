@@ -1,5 +1,7 @@
 #include "adapters/http/message.h"
 
+#include <simdjson.h>
+
 #include "proto/json_writer.h"
 
 namespace sb::http {
@@ -65,5 +67,7 @@ HttpResponse json_ok(std::string body, int status) {
   r.body = std::move(body);
   return r;
 }
+
+bool is_valid_utf8(std::string_view s) { return simdjson::validate_utf8(s.data(), s.size()); }
 
 }  // namespace sb::http

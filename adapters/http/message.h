@@ -59,4 +59,9 @@ HttpResponse json_ok(std::string body, int status = 200);
 
 std::string percent_decode(std::string_view s, bool plus_is_space);
 
+// Strict UTF-8 (RFC 3629), for what the transport should have checked but may
+// not have: Beast 1.81 can hand over a WebSocket text message that is not
+// UTF-8 (stream sessions check again; tests/fuzz/websocket_fuzz.cc).
+bool is_valid_utf8(std::string_view s);
+
 }  // namespace sb::http

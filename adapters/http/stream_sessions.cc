@@ -1,5 +1,6 @@
 #include "adapters/http/stream_sessions.h"
 
+#include "adapters/http/message.h"
 #include "proto/json_writer.h"
 
 #include <boost/asio/post.hpp>
@@ -113,6 +114,7 @@ template <class Stream>
 class WebSocketSession final : public QueuedSink<WebSocketSession<Stream>> {
   using bhttp_request = beast::http::request<beast::http::string_body>;
   using Base = QueuedSink<WebSocketSession<Stream>>;
+  using Base::closed_;
   using Base::finished_;
   using Base::limits_;
   using Base::shared_from_this;
@@ -146,9 +148,10 @@ class WebSocketSession final : public QueuedSink<WebSocketSession<Stream>> {
     ws_.async_write(net::buffer(wire), std::forward<Handler>(h));
   }
 
-  void do_close(const std::string& reason) {
+  void do_close(const std::string& reason,
+                websocket::close_code code = websocket::close_code::policy_error) {
     if (finished_) return;
-    websocket::close_reason cr(websocket::close_code::policy_error);
+    websocket::close_reason cr(code);
     cr.reason = reason.substr(0, 120);  // a close frame's reason must fit 123 bytes
     ws_.async_close(cr, [me = shared_from_this()](beast::error_code) { me->finish(); });
   }
@@ -157,7 +160,15 @@ class WebSocketSession final : public QueuedSink<WebSocketSession<Stream>> {
   void do_read() {
     ws_.async_read(in_, [me = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return me->finish();
-      me->source_->on_client_message(beast::buffers_to_string(me->in_.data()));
+      auto message = beast::buffers_to_string(me->in_.data());
+      if (me->ws_.got_text() && !sb::http::is_valid_utf8(message)) {
+        // RFC 6455 7.4.1: 1007 for a text message that is not UTF-8.
+        if (!me->closed_.exchange(true, std::memory_order_acq_rel)) {
+          me->do_close("text message is not UTF-8", websocket::close_code::bad_payload);
+        }
+        return;
+      }
+      me->source_->on_client_message(std::move(message));
       me->in_.consume(me->in_.size());
       me->do_read();
     });
