@@ -177,8 +177,9 @@ std::string encode(const ChannelConfig& c) {
       .begin_object()
       .field("base_url", c.outbound_base_url)
       .field("token", c.outbound_token)
-      .end_object()
       .end_object();
+  if (!c.auto_reply.empty()) w.field("auto_reply", c.auto_reply);
+  w.end_object();
   return out;
 }
 
@@ -321,6 +322,7 @@ Result<ChannelConfig> decode_channel_config(std::string_view json) {
     if (k == "secret") return read_string(v, c.secret, k);
     if (k == "verify_token") return read_string(v, c.verify_token, k);
     if (k == "queue") return read_string(v, c.queue, k);
+    if (k == "auto_reply") return read_string(v, c.auto_reply, k);
     if (k == "outbound") {
       return for_each_field(v, "outbound", [&](std::string_view ok, od::value ov) {
         if (ok == "base_url") return read_string(ov, c.outbound_base_url, ok);

@@ -121,6 +121,7 @@ struct ChannelConfig {
   std::string queue;
   std::string outbound_base_url;
   std::string outbound_token;
+  std::string auto_reply;  // sent back when a customer opens a conversation; "" = none
   bool operator==(const ChannelConfig&) const = default;
 };
 

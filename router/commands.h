@@ -27,6 +27,7 @@ struct IngestCommand {
   routing::ChannelKind kind = routing::ChannelKind::kChat;  // from the channel's type
   std::vector<proto::InboundEvent> events;
   std::function<void(IngestReply)> done;
+  std::string auto_reply;  // the channel's acknowledgement of new conversations, "" = none
 };
 
 struct PutChannelCommand {

@@ -232,7 +232,7 @@ void Shard::process_batch(std::vector<Command*>& batch) {
           if constexpr (std::is_same_v<T, IngestCommand>) {
             auto& t = tenant(c.tenant);
             for (const auto& e : c.events) {
-              p.reply.outcomes.push_back(t.ingest(e, c.queue, c.kind, now, sets[i].changes));
+              p.reply.outcomes.push_back(t.ingest(e, c.queue, c.kind, now, sets[i].changes, c.auto_reply));
             }
           } else if constexpr (std::is_same_v<T, PutChannelCommand>) {
             sets[i].changes.emplace_back(c.channel);

@@ -58,6 +58,20 @@ Result<proto::Message> TenantState::reply(const std::string& conversation, const
   if (conv.status != proto::ConversationStatus::kAssigned || conv.operator_id != op) {
     return Status(Code::kConflict, "only the conversation's current owner can reply");
   }
+  return send_out(conv, op, text, now, out);
+}
+
+void TenantState::acknowledge(const std::string& conversation, const std::string& text, TimeMs now,
+                              std::vector<Change>& out) {
+  auto conv = conversations_.get(conversation);
+  // A channel whose replies pile up skips its acknowledgements: they are a
+  // courtesy, and the customer's own message is already stored.
+  if (conv) (void)send_out(*conv, "", text, now, out);
+}
+
+Result<proto::Message> TenantState::send_out(proto::Conversation& conv, const std::string& op,
+                                             const std::string& text, TimeMs now,
+                                             std::vector<Change>& out) {
   const auto limit = options_.max_pending_outbound_per_channel;
   auto& pending = outbound_pending_[conv.channel];
   if (limit != 0 && pending >= limit) {
@@ -72,7 +86,8 @@ Result<proto::Message> TenantState::reply(const std::string& conversation, const
   outbound_pending_ids_.insert(m.id);
   conv.updated_at = now;
   conv.message_count += 1;
-  if (conv.first_response_at == 0) conv.first_response_at = now;
+  // Only an operator's reply is a response; an automatic acknowledgement is not.
+  if (conv.first_response_at == 0 && !op.empty()) conv.first_response_at = now;
   append_log("message.created", now, conv, &m, m.seq, out);
   proto::OutboxItem item;
   item.message_id = m.id;

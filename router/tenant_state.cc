@@ -75,7 +75,7 @@ void TenantState::append_log(std::string_view type, TimeMs now, const proto::Con
 
 IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::string& queue,
                                   routing::ChannelKind kind, TimeMs now,
-                                  std::vector<Change>& out) {
+                                  std::vector<Change>& out, const std::string& auto_reply) {
   IngestOutcome outcome;
   dedup_.expire(now);
   if (dedup_.contains(e.channel, e.event_id)) {
@@ -155,6 +155,7 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
 
   conversations_.put(conv);
   out.emplace_back(std::move(conv));
+  if (route == Route::kNew && !auto_reply.empty()) acknowledge(outcome.conversation_id, auto_reply, now, out);
   return outcome;
 }
 

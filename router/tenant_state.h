@@ -60,10 +60,11 @@ class TenantState {
 
   // Applies one inbound event. `queue` is the queue of the channel it came
   // from (where a new conversation waits). Appends what must be persisted to
-  // `out`; on kDuplicate nothing is appended.
+  // `out`; on kDuplicate nothing is appended. A new conversation is
+  // acknowledged with `auto_reply` (the channel's), unless it is empty.
   IngestOutcome ingest(const proto::InboundEvent& e, const std::string& queue,
                        routing::ChannelKind kind, proto::TimeMs now,
-                       std::vector<proto::Change>& out);
+                       std::vector<proto::Change>& out, const std::string& auto_reply = {});
 
   // An operator's reply to the customer (direction "out"), queued in the
   // outbox for delivery on the conversation's channel. NotFound for an
@@ -73,6 +74,12 @@ class TenantState {
   Result<proto::Message> reply(const std::string& conversation, const std::string& op,
                                const std::string& text, proto::TimeMs now,
                                std::vector<proto::Change>& out);
+  // The channel's automatic acknowledgement of a new conversation: an "out"
+  // message with an empty author, queued in the outbox like a reply. It does
+  // not set first_response_at; skipped when the channel's replies are at
+  // their limit.
+  void acknowledge(const std::string& conversation, const std::string& text, proto::TimeMs now,
+                   std::vector<proto::Change>& out);
   // An internal note (never sent to the customer). Every "@id" naming a known
   // operator becomes a note.mention frame for that operator. `author` is an
   // operator id, or "" for an admin.
@@ -173,6 +180,11 @@ class TenantState {
   // The seq of the contact behind the event's identity, created if new.
   std::uint64_t resolve_contact(const proto::InboundEvent& e, proto::TimeMs now,
                                 std::vector<proto::Change>& out);
+  // Stores an "out" message of `conv` (author `op`, "" for the daemon) with
+  // its frame and its outbox item, counted against the channel's limit.
+  Result<proto::Message> send_out(proto::Conversation& conv, const std::string& op,
+                                  const std::string& text, proto::TimeMs now,
+                                  std::vector<proto::Change>& out);
   // Stores a changed contact with its contact.updated frame.
   void store_updated_contact(const proto::Contact& c, proto::TimeMs now,
                              std::vector<proto::Change>& out);

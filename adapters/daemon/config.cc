@@ -141,6 +141,7 @@ Config load_config_file(const std::string& path) {
           take(*ct, "type", ch.type);
           take(*ct, "secret", ch.secret);
           take(*ct, "verify_token", ch.verify_token);
+          take(*ct, "auto_reply", ch.auto_reply);
           take(*ct, "queue", ch.queue);
           if (auto* ob = (*ct)["outbound"].as_table()) {
             take(*ob, "base_url", ch.outbound_base_url);

@@ -217,6 +217,7 @@ void ApiHandler::submit_ingest(const std::string& tenant, const proto::ChannelCo
   cmd.tenant = tenant;
   cmd.queue = channel.queue.empty() ? "default" : channel.queue;
   cmd.kind = router::routing::channel_kind_of_type(channel.type);
+  cmd.auto_reply = channel.auto_reply;
   cmd.events = std::move(events);
   // The shard calls this after the batch holding these events is on disk.
   auto shared_respond = std::make_shared<Responder>(std::move(respond));
@@ -286,6 +287,7 @@ void ApiHandler::list_channels(const std::string& tenant, Responder respond) {
     for (const auto& [name, c] : t->channels) {
       w.begin_object().field("name", name).field("type", c.type).field("queue", c.queue);
       w.field("has_secret", !c.secret.empty()).field("outbound_base_url", c.outbound_base_url);
+      if (!c.auto_reply.empty()) w.field("auto_reply", c.auto_reply);
       w.field("webhook_path", "/webhooks/" + tenant + "/" + name).end_object();
     }
   }

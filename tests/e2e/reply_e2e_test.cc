@@ -167,3 +167,38 @@ TEST_F(ReplyE2E, AChatThatBlockedTheBotFailsWithoutRetrying) {
 
 }  // namespace
 }  // namespace sb::test
+
+namespace sb::test {
+namespace {
+
+TEST_F(ReplyE2E, AChannelsAutoReplyAcknowledgesEachNewConversationOnce) {
+  ASSERT_EQ(daemon_.put("/v1/channels/tg-ack",
+                        R"({"type":"telegram","secret":")" + std::string(kSecret) +
+                            R"(","queue":"support","auto_reply":"Thanks! An operator will answer shortly.",)"
+                            R"("outbound":{"base_url":")" + fake_.base_url() + R"(","token":"123:ABC"}})",
+                        daemon_.admin()).status, 200);
+  auto list = daemon_.get("/v1/channels", daemon_.admin());
+  EXPECT_NE(list.body.find(R"("auto_reply":"Thanks! An operator will answer shortly.")"), std::string::npos);
+  const Headers tg{{"X-Telegram-Bot-Api-Secret-Token", kSecret}};
+  auto first = daemon_.post("/webhooks/demo/tg-ack", telegram_text_update(1, 611122334, "hello"), tg);
+  ASSERT_EQ(first.status, 200);
+  ASSERT_TRUE(fake_.wait_for_requests(1, std::chrono::seconds(10)));
+  EXPECT_NE(fake_.requests().front().body.find("Thanks! An operator will answer shortly."), std::string::npos);
+  EXPECT_NE(fake_.requests().front().body.find(R"("chat_id":611122334)"), std::string::npos);
+  const auto conv = json_peek(first.body, "conversation");
+  auto view = daemon_.get("/v1/conversations/" + conv, daemon_.admin());
+  EXPECT_NE(view.body.find(R"("first_response_at":null)"), std::string::npos) << view.body;
+
+  // A follow-up in the same conversation gets none; the operator's reply is
+  // the next thing to leave.
+  ASSERT_EQ(daemon_.post("/webhooks/demo/tg-ack", telegram_text_update(2, 611122334, "still there?"), tg).status, 200);
+  ASSERT_EQ(daemon_.post("/v1/conversations/" + conv + "/accept", "{}", auth(olena_)).status, 200);
+  ASSERT_EQ(daemon_.post("/v1/conversations/" + conv + "/messages", R"({"text":"Yes, here"})", auth(olena_)).status, 201);
+  ASSERT_TRUE(fake_.wait_for_requests(2, std::chrono::seconds(10)));
+  const auto sent = fake_.requests();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_NE(sent[1].body.find("Yes, here"), std::string::npos) << sent[1].body;
+}
+
+}  // namespace
+}  // namespace sb::test

@@ -31,7 +31,7 @@ std::future<IngestReply> ingest(ShardSet& set, const std::string& tenant,
   auto promise = std::make_shared<std::promise<IngestReply>>();
   auto fut = promise->get_future();
   IngestCommand cmd{tenant, "default", routing::ChannelKind::kChat, std::move(events),
-                    [promise](IngestReply r) { promise->set_value(std::move(r)); }};
+                    [promise](IngestReply r) { promise->set_value(std::move(r)); }, ""};
   EXPECT_TRUE(set.submit(tenant, std::move(cmd)));
   return fut;
 }
@@ -95,7 +95,7 @@ TEST(ShardSet, ChannelChangesArePublishedOnlyAfterCommit) {
   ASSERT_TRUE(set.recover().is_ok());
   set.start();
   std::promise<Status> done;
-  proto::ChannelConfig ch{"tg", "telegram", "s", "", "support", "", ""};
+  proto::ChannelConfig ch{"tg", "telegram", "s", "", "support", "", "", ""};
   ASSERT_TRUE(set.submit("acme", PutChannelCommand{"acme", ch, [&](Status s) {
                            // By the time we are told, readers must already see it.
                            EXPECT_NE(directory.snapshot()->channel("acme", "tg"), nullptr);

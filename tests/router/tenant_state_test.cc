@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace sb::router {
 namespace {
 
@@ -458,6 +460,58 @@ TEST(TenantState, LinkedIdentitiesThreadIntoTheContactsConversation) {
   auto via_api = restored.ingest(msg("api-1", "e-9", "crm-42", "after restart"), "q",
                                  routing::ChannelKind::kChat, 2000, later);
   EXPECT_EQ(via_api.conversation_id, tg2.conversation_id);
+}
+
+}  // namespace
+}  // namespace sb::router
+
+namespace sb::router {
+namespace {
+
+// The channel's automatic acknowledgement: one per new conversation, an "out"
+// message without an author, queued for delivery; it is not a response.
+TEST(TenantState, ANewConversationIsAcknowledgedOnceWhenTheChannelSaysSo) {
+  TenantState t("acme", {});
+  std::vector<proto::Change> out;
+  const std::string ack = "Thanks! An operator will answer shortly.";
+  const auto first = t.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat, 1000, out, ack);
+  ASSERT_EQ(count<proto::OutboxItem>(out), 1u);
+  const auto& item = *std::find_if(out.begin(), out.end(), [](const auto& c) {
+    return std::holds_alternative<proto::OutboxItem>(c);
+  });
+  EXPECT_EQ(std::get<proto::OutboxItem>(item).text, ack);
+  EXPECT_EQ(std::get<proto::OutboxItem>(item).reply_address, "42");
+  const auto conv = t.conversation(first.conversation_id);
+  EXPECT_EQ(conv->first_response_at, 0) << "an acknowledgement is not a response";
+  EXPECT_EQ(conv->message_count, 2u);
+  EXPECT_EQ(t.outbound_pending("tg"), 1u);
+  bool authorless_out = false;
+  for (const auto& c : out) {
+    if (const auto* m = std::get_if<proto::Message>(&c)) {
+      authorless_out = authorless_out || (m->direction == proto::Direction::kOut && m->author.empty());
+    }
+  }
+  EXPECT_TRUE(authorless_out);
+
+  std::vector<proto::Change> more;
+  t.ingest(msg("tg", "2", "42", "hello?"), "support", routing::ChannelKind::kChat, 2000, more, ack);
+  EXPECT_EQ(count<proto::OutboxItem>(more), 0u) << "a follow-up in the open conversation";
+  std::vector<proto::Change> quiet;
+  t.ingest(msg("tg", "3", "43", "hi"), "support", routing::ChannelKind::kChat, 2000, quiet);
+  EXPECT_EQ(count<proto::OutboxItem>(quiet), 0u) << "a channel without auto_reply";
+}
+
+TEST(TenantState, AcknowledgementsAreSkippedWhenTheChannelsRepliesPileUp) {
+  TenantOptions o;
+  o.max_pending_outbound_per_channel = 1;
+  TenantState t("acme", o);
+  std::vector<proto::Change> out;
+  t.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat, 1000, out, "ack");
+  std::vector<proto::Change> second;
+  const auto r = t.ingest(msg("tg", "2", "43", "hi"), "support", routing::ChannelKind::kChat, 1000, second, "ack");
+  EXPECT_EQ(r.kind, IngestOutcome::Kind::kStored) << "the customer's message is still taken";
+  EXPECT_EQ(count<proto::OutboxItem>(second), 0u);
+  EXPECT_EQ(t.outbound_pending("tg"), 1u);
 }
 
 }  // namespace
