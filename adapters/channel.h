@@ -71,6 +71,14 @@ class ChannelAdapter {
   }
 };
 
+// Building blocks of interpret_send, shared by the senders.
+DeliveryResult delivery(DeliveryResult::Kind kind, int http_status, std::string error);
+// No response: kUnavailable (DNS, connect, TLS, timeout, hang-up) is
+// retried; anything else (a bad URL, a body too large) fails.
+DeliveryResult transport_failure(const Status& st);
+// A short, printable excerpt of a body that is not the platform's answer.
+std::string body_excerpt(std::string_view body);
+
 // The registry of built-in channels (adapters/builtin_channels.cc).
 const ChannelAdapter* find_channel(std::string_view type);
 std::vector<std::string_view> channel_types();

@@ -58,13 +58,8 @@ class ApiChannel final : public ChannelAdapter {
   bool idempotent_send() const override { return true; }
 
   DeliveryResult interpret_send(const Result<outbound::OutboundResponse>& r) const override {
+    if (!r) return transport_failure(r.status());
     DeliveryResult d;
-    if (!r) {
-      d.kind = r.status().code() == Code::kUnavailable ? DeliveryResult::Kind::kRetry
-                                                        : DeliveryResult::Kind::kFailed;
-      d.error = r.status().message();
-      return d;
-    }
     d.http_status = r->status;
     if (r->status >= 200 && r->status < 300) {
       d.kind = DeliveryResult::Kind::kDelivered;

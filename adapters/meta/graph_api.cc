@@ -83,22 +83,6 @@ Status parse_reply(std::string_view body, GraphReply& out) {
   return proto::json::finish(doc);
 }
 
-std::string excerpt(std::string_view body) {
-  std::string out(body.substr(0, 120));
-  for (auto& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  return body.size() > out.size() ? out + "..." : out;
-}
-
-DeliveryResult decision(Kind kind, int status, std::string error) {
-  DeliveryResult d;
-  d.kind = kind;
-  d.http_status = status;
-  d.error = std::move(error);
-  return d;
-}
-
 std::chrono::milliseconds retry_after(const outbound::OutboundResponse& res) {
   const std::string v = res.header("retry-after");
   std::int64_t n = 0;
@@ -168,33 +152,30 @@ outbound::OutboundRequest graph_post(const proto::ChannelConfig& cfg, std::strin
 }
 
 DeliveryResult interpret_graph_response(const Result<outbound::OutboundResponse>& r) {
-  if (!r.is_ok()) {
-    const auto kind = r.status().code() == Code::kUnavailable ? Kind::kRetry : Kind::kFailed;
-    return decision(kind, 0, r.status().message());
-  }
+  if (!r.is_ok()) return transport_failure(r.status());
   const auto& res = r.value();
   GraphReply reply;
   const Status parsed = parse_reply(res.body, reply);
   if (res.status >= 200 && res.status < 300) {
     if (!parsed.is_ok() || reply.has_error || reply.message_id.empty()) {
-      return decision(Kind::kRetry, res.status,
+      return delivery(Kind::kRetry, res.status,
                       "HTTP " + std::to_string(res.status) + " is not a Graph API send answer: " +
-                          (parsed.is_ok() ? excerpt(res.body) : parsed.message()));
+                          (parsed.is_ok() ? body_excerpt(res.body) : parsed.message()));
     }
-    auto d = decision(Kind::kDelivered, res.status, "");
+    auto d = delivery(Kind::kDelivered, res.status, "");
     d.platform_message_id = std::move(reply.message_id);
     return d;
   }
   std::string error = parsed.is_ok() && reply.has_error && !reply.error_message.empty()
                           ? reply.error_message + " (code " + std::to_string(reply.error_code) + ")"
-                          : "HTTP " + std::to_string(res.status) + ": " + excerpt(res.body);
+                          : "HTTP " + std::to_string(res.status) + ": " + body_excerpt(res.body);
   const bool transient = parsed.is_ok() && (reply.is_transient || transient_code(reply.error_code));
   if (res.status == 429 || res.status >= 500 || transient) {
-    auto d = decision(Kind::kRetry, res.status, std::move(error));
+    auto d = delivery(Kind::kRetry, res.status, std::move(error));
     d.retry_after = retry_after(res);
     return d;
   }
-  return decision(Kind::kFailed, res.status, std::move(error));
+  return delivery(Kind::kFailed, res.status, std::move(error));
 }
 
 bool valid_unix_ms(std::int64_t ms) { return ms >= 0 && ms <= 253402300799999; }

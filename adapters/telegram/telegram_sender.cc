@@ -75,23 +75,6 @@ std::int64_t header_retry_after(const outbound::OutboundResponse& res) {
   return ec == std::errc() && end == v.data() + v.size() ? n : -1;
 }
 
-// A short, printable excerpt of a body that is not a Bot API answer.
-std::string excerpt(std::string_view body) {
-  std::string out(body.substr(0, 120));
-  for (auto& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  return body.size() > out.size() ? out + "..." : out;
-}
-
-DeliveryResult decision(Kind kind, int status, std::string error) {
-  DeliveryResult d;
-  d.kind = kind;
-  d.http_status = status;
-  d.error = std::move(error);
-  return d;
-}
-
 }  // namespace
 
 outbound::OutboundRequest telegram_send_message(const proto::ChannelConfig& channel,
@@ -119,36 +102,33 @@ outbound::OutboundRequest telegram_send_message(const proto::ChannelConfig& chan
 }
 
 DeliveryResult interpret_telegram_response(const Result<outbound::OutboundResponse>& r) {
-  if (!r.is_ok()) {
-    const auto kind = r.status().code() == Code::kUnavailable ? Kind::kRetry : Kind::kFailed;
-    return decision(kind, 0, r.status().message());
-  }
+  if (!r.is_ok()) return transport_failure(r.status());
   const auto& res = r.value();
   BotReply reply;
   const Status parsed = parse_reply(res.body, reply);
 
   if (res.status >= 200 && res.status < 300) {
     if (!parsed.is_ok() || !reply.ok) {
-      return decision(Kind::kRetry, res.status,
+      return delivery(Kind::kRetry, res.status,
                       "HTTP " + std::to_string(res.status) + " is not a Bot API answer: " +
-                          (parsed.is_ok() ? excerpt(res.body) : parsed.message()));
+                          (parsed.is_ok() ? body_excerpt(res.body) : parsed.message()));
     }
-    auto d = decision(Kind::kDelivered, res.status, "");
+    auto d = delivery(Kind::kDelivered, res.status, "");
     d.platform_message_id = std::move(reply.message_id);
     return d;
   }
 
   std::string error = parsed.is_ok() && !reply.description.empty()
                           ? reply.description
-                          : "HTTP " + std::to_string(res.status) + ": " + excerpt(res.body);
+                          : "HTTP " + std::to_string(res.status) + ": " + body_excerpt(res.body);
   if (res.status == 429 || res.status >= 500) {
-    auto d = decision(Kind::kRetry, res.status, std::move(error));
+    auto d = delivery(Kind::kRetry, res.status, std::move(error));
     std::int64_t s = parsed.is_ok() ? reply.retry_after : -1;
     if (s < 0) s = header_retry_after(res);
     d.retry_after = std::chrono::seconds(std::clamp<std::int64_t>(s, 0, kMaxRetryAfterS));
     return d;
   }
-  return decision(Kind::kFailed, res.status, std::move(error));
+  return delivery(Kind::kFailed, res.status, std::move(error));
 }
 
 }  // namespace sb::adapters

@@ -103,14 +103,6 @@ Status parse_reply(std::string_view body, SendReply& out) {
   return proto::json::finish(doc);
 }
 
-DeliveryResult decision(Kind kind, int status, std::string error) {
-  DeliveryResult d;
-  d.kind = kind;
-  d.http_status = status;
-  d.error = std::move(error);
-  return d;
-}
-
 class ViberChannel final : public ChannelAdapter {
  public:
   std::string_view type() const override { return "viber"; }
@@ -150,19 +142,16 @@ class ViberChannel final : public ChannelAdapter {
   }
 
   DeliveryResult interpret_send(const Result<outbound::OutboundResponse>& r) const override {
-    if (!r.is_ok()) {
-      return decision(r.status().code() == Code::kUnavailable ? Kind::kRetry : Kind::kFailed, 0,
-                      r.status().message());
-    }
+    if (!r.is_ok()) return transport_failure(r.status());
     const auto& res = r.value();
-    if (res.status == 429 || res.status >= 500) return decision(Kind::kRetry, res.status, "HTTP " + std::to_string(res.status));
-    if (res.status < 200 || res.status >= 300) return decision(Kind::kFailed, res.status, "HTTP " + std::to_string(res.status));
+    if (res.status == 429 || res.status >= 500) return delivery(Kind::kRetry, res.status, "HTTP " + std::to_string(res.status));
+    if (res.status < 200 || res.status >= 300) return delivery(Kind::kFailed, res.status, "HTTP " + std::to_string(res.status));
     SendReply reply;
     if (auto st = parse_reply(res.body, reply); !st.is_ok() || reply.status < 0) {
-      return decision(Kind::kRetry, res.status, "not a Viber API answer");
+      return delivery(Kind::kRetry, res.status, "not a Viber API answer");
     }
     if (reply.status == 0) {
-      auto d = decision(Kind::kDelivered, res.status, "");
+      auto d = delivery(Kind::kDelivered, res.status, "");
       d.platform_message_id = std::move(reply.message_token);
       return d;
     }
@@ -171,7 +160,7 @@ class ViberChannel final : public ChannelAdapter {
     // 1..11, 13, 14: the request, token, account or receiver is wrong; 12:
     // too many requests; anything else is Viber's "general error".
     const bool permanent = reply.status >= 1 && reply.status <= 14 && reply.status != 12;
-    return decision(permanent ? Kind::kFailed : Kind::kRetry, res.status, std::move(error));
+    return delivery(permanent ? Kind::kFailed : Kind::kRetry, res.status, std::move(error));
   }
 };
 

@@ -141,13 +141,7 @@ TEST_F(MetaE2E, ReplyLeavesFromTheBusinessNumberTheCustomerWroteTo) {
   auto sent = daemon_.post("/v1/conversations/" + conv + "/messages", R"({"text":"Ships today"})", olena);
   ASSERT_EQ(sent.status, 201) << sent.body;
 
-  bool delivered = false;
-  for (int i = 0; i < 50 && !delivered; ++i) {
-    auto f = ws.read();
-    if (!f) break;
-    delivered = json_peek(*f, "type") == "message.delivered";
-  }
-  ASSERT_TRUE(delivered);
+  ASSERT_FALSE(read_until_type(ws, "message.delivered").empty());
   ASSERT_EQ(fake_.count("/v19.0/106540352242922/messages"), 1u);
   const auto req = fake_.requests().front();
   EXPECT_EQ(req.header("authorization"), "Bearer EAAG-sys");

@@ -78,13 +78,7 @@ TEST_F(ViberE2E, ReplyGoesOutWithTheAuthToken) {
   const auto conv = json_peek(in.body, "conversation");
   ASSERT_EQ(daemon_.post("/v1/conversations/" + conv + "/accept", "{}", olena).status, 200);
   ASSERT_EQ(daemon_.post("/v1/conversations/" + conv + "/messages", R"({"text":"Yes, free"})", olena).status, 201);
-  bool delivered = false;
-  for (int i = 0; i < 50 && !delivered; ++i) {
-    auto f = ws.read();
-    if (!f) break;
-    delivered = json_peek(*f, "type") == "message.delivered";
-  }
-  ASSERT_TRUE(delivered);
+  ASSERT_FALSE(read_until_type(ws, "message.delivered").empty());
   ASSERT_EQ(fake_.count("/pa/send_message"), 1u);
   const auto req = fake_.requests().front();
   EXPECT_EQ(req.header("x-viber-auth-token"), kAuthToken);

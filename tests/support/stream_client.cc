@@ -219,4 +219,14 @@ void SseClient::close() {
   fd_ = -1;
 }
 
+std::string read_until_type(WsClient& ws, const std::string& type, int max_frames) {
+  const std::string needle = R"("type":")" + type + '"';
+  for (int i = 0; i < max_frames; ++i) {
+    auto f = ws.read();
+    if (!f) return {};
+    if (f->find(needle) != std::string::npos) return *f;
+  }
+  return {};
+}
+
 }  // namespace sb::test

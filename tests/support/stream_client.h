@@ -35,6 +35,10 @@ class WsClient {
   std::unique_ptr<Impl> impl_;
 };
 
+// Reads frames until one of `type` ("message.delivered", ...); that frame, or
+// "" when the stream ended, timed out or `max_frames` others came first.
+std::string read_until_type(WsClient& ws, const std::string& type, int max_frames = 50);
+
 struct SseEvent {
   std::string id;
   std::string data;
