@@ -88,8 +88,10 @@ TimeMs frame_time(std::string_view frame_json) {
 
 bool OperatorAnalytics::add(const proto::LogEntry& e) {
   const TimeMs at = frame_time(e.json);
-  if (at > to_) return false;
-  if (at < from_ || !counted(e.json)) return true;
+  // Frames are written in time order, give or take a wall-clock step: read a
+  // little past `to` before stopping.
+  if (at > to_ + kClockSlackMs) return false;
+  if (at < from_ || at > to_ || !counted(e.json)) return true;
   Frame f;
   if (!parse(e.json, f).is_ok()) return true;
   ++frames_;

@@ -46,10 +46,12 @@ class OperatorAnalytics {
  public:
   OperatorAnalytics(proto::TimeMs from, proto::TimeMs to) : from_(from), to_(to) {}
 
-  // Takes the next log entry. False once an entry lies after `to` (the log is
-  // in time order, so the caller may stop reading). Entries that are not
-  // frames it counts, or do not parse, are skipped.
+  // Takes the next log entry. False once an entry lies more than
+  // kClockSlackMs after `to` (the log is in time order but for steps of the
+  // wall clock, so the caller may stop reading). Entries that are not frames
+  // it counts, or do not parse, are skipped.
   bool add(const proto::LogEntry& e);
+  static constexpr proto::TimeMs kClockSlackMs = 5 * 60 * 1000;
 
   // Keyed by operator id, sorted.
   const std::map<std::string, OperatorFigures>& figures() const { return ops_; }

@@ -1,11 +1,13 @@
 // First-response SLA timers of a tenant's conversations.
 //
 // A conversation that opens in a queue with first_response_sla_ms > 0 gets a
-// target, first_response_due_at = created_at + that. Until its first reply
-// (or its resolve), one sla.warning frame is written at 80% of the target and
-// one sla.breached frame at 100%; the stage reached is kept on the
-// conversation, so a restart neither repeats a frame nor loses one that fell
-// due while the daemon was down (it is written at the first advance()).
+// target, first_response_due_at = created_at + that. Until its first reply,
+// one sla.warning frame is written at 80% of the target and one sla.breached
+// frame at 100%, while it is open: a resolve pauses the clock and a reopen of
+// a still unanswered conversation resumes it (a target passed meanwhile
+// breaches at once). The stage reached is kept on the conversation, so a
+// restart neither repeats a frame nor loses one that fell due while the
+// daemon was down (it is written at the first advance()).
 // Frames reach the conversation's operator (owner or offer holder) and admins.
 #include "proto/json_writer.h"
 #include "proto/time.h"
@@ -39,16 +41,18 @@ void TenantState::start_sla(proto::Conversation& conv, TimeMs now) {
   sla_timers_.push({warning_at(conv.created_at, conv.first_response_due_at), seq});
 }
 
+void TenantState::rearm_sla(std::uint64_t seq, const PackedConversation& row) {
+  if (row.first_response_due_at == 0 || row.first_response_at != 0 ||
+      row.status == proto::ConversationStatus::kResolved || row.sla_stage == SlaStage::kBreached) {
+    return;
+  }
+  const auto at = row.sla_stage == SlaStage::kWarned ? row.first_response_due_at
+                                                     : warning_at(row.created_at, row.first_response_due_at);
+  sla_timers_.push({at, seq});
+}
+
 void TenantState::restore_sla_timers() {
-  conversations_.for_each([&](std::uint64_t seq, const PackedConversation& row) {
-    if (row.first_response_due_at == 0 || row.first_response_at != 0 ||
-        row.status == proto::ConversationStatus::kResolved || row.sla_stage == SlaStage::kBreached) {
-      return;
-    }
-    const auto at = row.sla_stage == SlaStage::kWarned ? row.first_response_due_at
-                                                       : warning_at(row.created_at, row.first_response_due_at);
-    sla_timers_.push({at, seq});
-  });
+  conversations_.for_each([&](std::uint64_t seq, const PackedConversation& row) { rearm_sla(seq, row); });
 }
 
 void TenantState::fire_sla(TimeMs now, std::vector<Change>& out) {

@@ -134,7 +134,11 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
     conversations_.put(conv);  // routing decisions update the stored conversation
     route_arrival(conv, e, kind, queue, last_operator, last_served_at, now, out);
     conv = *conversations_.get(conv.id);
-    if (route == Route::kNew) start_sla(conv, now);
+    if (route == Route::kNew) {
+      start_sla(conv, now);
+    } else if (const auto seq = seq_of_id(conv.id, "cv"); const auto* row = conversations_.find(seq)) {
+      rearm_sla(seq, *row);  // reopened: an unanswered conversation's clock runs again
+    }
   }
 
   proto::Message m = new_message(conv, proto::Direction::kIn, contact_id, e.text, now);

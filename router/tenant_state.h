@@ -76,8 +76,9 @@ class TenantState {
                                std::vector<proto::Change>& out);
   // The channel's automatic acknowledgement of a new conversation: an "out"
   // message with an empty author, queued in the outbox like a reply. It does
-  // not set first_response_at; skipped when the channel's replies are at
-  // their limit.
+  // not set first_response_at; skipped once the channel has half of
+  // max_pending_outbound_per_channel replies pending, so that operators'
+  // replies always find room.
   void acknowledge(const std::string& conversation, const std::string& text, proto::TimeMs now,
                    std::vector<proto::Change>& out);
   // An internal note (never sent to the customer). Every "@id" naming a known
@@ -222,6 +223,9 @@ class TenantState {
   void start_sla(proto::Conversation& conv, proto::TimeMs now);
   void fire_sla(proto::TimeMs now, std::vector<proto::Change>& out);
   void restore_sla_timers();
+  // Arms the conversation's next SLA timer if it is open, unanswered and not
+  // yet breached (restore, reopen).
+  void rearm_sla(std::uint64_t seq, const PackedConversation& row);
   void apply_routing(proto::TimeMs now, std::vector<proto::Change>& out);
   void route_arrival(proto::Conversation& conv, const proto::InboundEvent& e,
                      routing::ChannelKind kind, const std::string& channel_queue,

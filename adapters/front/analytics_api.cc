@@ -1,5 +1,6 @@
 #include "adapters/front/analytics_api.h"
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <set>
@@ -20,6 +21,11 @@ namespace {
 constexpr TimeMs kDay = 24LL * 3600 * 1000;
 constexpr TimeMs kMaxRange = 92 * kDay;
 constexpr std::size_t kChunk = 1024;  // log entries per read
+// A range is read in one go on the blocking pool, which also serves stream
+// replays and history reads: one scan at a time in the process, and at most
+// this many entries per scan.
+constexpr std::uint64_t kMaxScanned = 20'000'000;
+std::atomic<bool> scan_running{false};
 
 struct OperatorNow {
   std::string id, name, status;
@@ -140,13 +146,20 @@ void AnalyticsApi::operators(const http::HttpRequest& req, const Caller& caller,
   if (from > to) return respond(json_error(400, "invalid_query", "from is after to"));
   if (to - from > kMaxRange) return respond(json_error(400, "invalid_query", "at most 92 days from from to to"));
 
+  if (scan_running.exchange(true, std::memory_order_acq_rel)) {
+    auto r = json_error(503, "busy", "another analytics request is being computed; retry");
+    r.headers.emplace_back("Retry-After", "1");
+    return respond(std::move(r));
+  }
+  // Released when the last copy of the completion is gone, however it ends.
+  auto slot = std::shared_ptr<void>(nullptr, [](void*) { scan_running.store(false, std::memory_order_release); });
   // Status and load now, from the shard; then the log, on the blocking pool.
   auto live = std::make_shared<std::vector<OperatorNow>>();
   router::TenantCommand cmd{
       caller.tenant,
       [live](router::TenantState& t, TimeMs, std::vector<proto::Change>&) {
         const auto& d = t.dispatcher();
-        for (const auto& op : d.snapshot().operators) {
+        for (const auto& op : d.operators()) {
           const auto rt = d.operator_runtime(op.id);
           live->push_back({op.id, op.name,
                            std::string(router::routing::to_string(rt ? rt->status : router::routing::OperatorStatus::kOffline)),
@@ -155,15 +168,19 @@ void AnalyticsApi::operators(const http::HttpRequest& req, const Caller& caller,
         }
         return Status::ok();
       },
-      [this, tenant = caller.tenant, from, to, live, respond](Status st) {
+      [this, tenant = caller.tenant, from, to, live, respond, slot](Status st) {
         if (!st.is_ok()) return respond(json_error(503, "unavailable", st.message()));
-        pool_.run([this, tenant, from, to, live, respond] {
+        pool_.run([this, tenant, from, to, live, respond, slot] {
           router::OperatorAnalytics an(from, to);
           auto after = start_after(db_, tenant, from);
           if (!after) return respond(json_error(503, "storage_unavailable", after.status().message()));
-          std::uint64_t next = *after;
+          std::uint64_t next = *after, scanned = 0;
           std::vector<proto::LogEntry> chunk;
           for (bool more = true; more;) {
+            if (scanned > kMaxScanned) {
+              return respond(json_error(413, "range_too_large",
+                                        "the range holds more than 20,000,000 events; narrow from and to"));
+            }
             chunk.clear();
             if (auto rs = db_.read_log(tenant, next, kChunk, chunk); !rs.is_ok()) {
               return respond(json_error(503, "storage_unavailable", rs.message()));
@@ -174,13 +191,14 @@ void AnalyticsApi::operators(const http::HttpRequest& req, const Caller& caller,
                 break;
               }
             }
+            scanned += chunk.size();
             if (chunk.size() < kChunk) more = false;
             if (!chunk.empty()) next = chunk.back().seq;
           }
           respond(http::json_ok(report(from, to, *live, an)));
         });
       }};
-  if (!shards_.submit(caller.tenant, std::move(cmd))) {
+  if (!shards_.submit(caller.tenant, std::move(cmd))) {  // `cmd` and its slot are dropped
     auto r = json_error(503, "overloaded", "queue is full; retry");
     r.headers.emplace_back("Retry-After", "1");
     respond(std::move(r));

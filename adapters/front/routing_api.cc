@@ -227,10 +227,9 @@ void RoutingApi::put_operator(const HttpRequest& req, const std::string& id, con
 void RoutingApi::list_operators(const Caller& caller, const Responder& respond) {
   if (auto st = admin_only(caller); !st.is_ok()) return respond(json_error(403, "forbidden", st.message()));
   run(caller, [](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&, std::string& body) {
-    auto snap = t.dispatcher().snapshot();
     proto::JsonWriter w(body);
     w.begin_object().key("operators").begin_array();
-    for (const auto& op : snap.operators) write_operator(w, op, t);
+    for (const auto& op : t.dispatcher().operators()) write_operator(w, op, t);
     w.end_array().end_object();
     return Status::ok();
   }, respond);

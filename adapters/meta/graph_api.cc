@@ -157,7 +157,7 @@ DeliveryResult interpret_graph_response(const Result<outbound::OutboundResponse>
   GraphReply reply;
   const Status parsed = parse_reply(res.body, reply);
   if (res.status >= 200 && res.status < 300) {
-    if (!parsed.is_ok() || reply.has_error || reply.message_id.empty()) {
+    if (!parsed.is_ok() || reply.has_error) {
       return delivery(Kind::kRetry, res.status,
                       "HTTP " + std::to_string(res.status) + " is not a Graph API send answer: " +
                           (parsed.is_ok() ? body_excerpt(res.body) : parsed.message()));

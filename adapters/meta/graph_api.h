@@ -13,9 +13,10 @@
 //   else is reflected into a response.
 //
 // Send answers (interpret_graph_response):
-//   2xx with a message id (`message_id`, or `messages[0].id` from
-//     WhatsApp)                                   -> kDelivered
-//   2xx without one, or not JSON                  -> kRetry (not a Graph answer)
+//   2xx with a Graph answer (JSON without `error`) -> kDelivered, with the
+//     message id (`message_id`, or WhatsApp's `messages[0].id`) if given:
+//     Meta took it, so it is never sent again
+//   2xx that is not JSON, or carries an `error`    -> kRetry (not a working Graph API)
 //   429, 5xx, or {"error":{...}} with is_transient:true or a rate-limit /
 //     temporarily-unavailable code (1, 2, 4, 17, 32, 341, 613, 80007,
 //     130429, 131016, 131056)                     -> kRetry, Retry-After if given

@@ -157,9 +157,10 @@ class ViberChannel final : public ChannelAdapter {
     }
     std::string error = (reply.status_message.empty() ? "error" : reply.status_message) + " (status " +
                         std::to_string(reply.status) + ")";
-    // 1..11, 13, 14: the request, token, account or receiver is wrong; 12:
-    // too many requests; anything else is Viber's "general error".
-    const bool permanent = reply.status >= 1 && reply.status <= 14 && reply.status != 12;
+    // 1..24 but 12: the request, token, account, receiver or country is
+    // wrong, or the account's messages or balance are used up; 12: too many
+    // requests; anything else is Viber's "general error".
+    const bool permanent = reply.status >= 1 && reply.status <= 24 && reply.status != 12;
     return delivery(permanent ? Kind::kFailed : Kind::kRetry, res.status, std::move(error));
   }
 };

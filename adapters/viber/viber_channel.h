@@ -15,7 +15,8 @@
 // channel's name as the sender's display name (Viber requires one, at most
 // 28 characters). Viber answers HTTP 200 with a `status`: 0 is delivered,
 // 12 (too many requests) and unknown codes are retried, the documented
-// others (not subscribed, blocked, bad token...) fail.
+// others, 1 to 24 (not subscribed, blocked, bad token, unsupported country,
+// no balance...), fail.
 #pragma once
 
 #include <string_view>

@@ -104,6 +104,8 @@ class Dispatcher {
 
   // ---- persistence
   Snapshot snapshot() const;
+  // The operators' configurations, in creation order (no conversations copied).
+  std::vector<OperatorConfig> operators() const;
   // Recovery, on a fresh Dispatcher and before any input: feed every stored
   // record in any order, then finish_restore() once. It rebuilds the indexes
   // and re-arms the timers (an offer whose deadline passed meanwhile expires

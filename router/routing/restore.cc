@@ -28,6 +28,13 @@ Snapshot Dispatcher::snapshot() const {
   return s;
 }
 
+std::vector<OperatorConfig> Dispatcher::operators() const {
+  std::vector<OperatorConfig> out;
+  out.reserve(impl_->ops_.size());
+  for (const Operator& o : impl_->ops_) out.push_back(o.config);  // handles are in seq order
+  return out;
+}
+
 void Dispatcher::restore(const QueueConfig& queue) { impl_->staged_queues_.push_back(queue); }
 void Dispatcher::restore(const OperatorConfig& op) { impl_->staged_ops_.push_back(op); }
 void Dispatcher::restore(const OperatorRuntime& rt) { impl_->staged_runtimes_.push_back(rt); }

@@ -235,7 +235,9 @@ TEST(MetaSend, GraphAnswersMapToDeliveredRetryOrFailed) {
   EXPECT_EQ(wa.kind, Kind::kDelivered);
   EXPECT_EQ(wa.platform_message_id, "wamid.X");
   EXPECT_EQ(meta::interpret_graph_response(answer(200, "<html>proxy</html>")).kind, Kind::kRetry);
-  EXPECT_EQ(meta::interpret_graph_response(answer(200, "{}")).kind, Kind::kRetry);
+  EXPECT_EQ(meta::interpret_graph_response(answer(200, "{}")).kind, Kind::kDelivered)
+      << "Meta took it: never sent again, even without an id";
+  EXPECT_EQ(meta::interpret_graph_response(answer(200, R"({"error":{"message":"x","code":2}})")).kind, Kind::kRetry);
 
   auto limited = meta::interpret_graph_response(
       answer(400, R"({"error":{"message":"(#613) Calls to this api have exceeded the rate limit.","type":"OAuthException","code":613}})", "7"));

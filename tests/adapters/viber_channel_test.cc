@@ -107,6 +107,7 @@ TEST(ViberSend, StatusCodesMapToDeliveredRetryOrFailed) {
   EXPECT_EQ(unsubscribed.error, "notSubscribed (status 6)");
   EXPECT_EQ(v.interpret_send(answer(200, R"({"status":12,"status_message":"tooManyRequests"})")).kind, Kind::kRetry);
   EXPECT_EQ(v.interpret_send(answer(200, R"({"status":99,"status_message":"generalError"})")).kind, Kind::kRetry);
+  EXPECT_EQ(v.interpret_send(answer(200, R"({"status":24,"status_message":"noBalance"})")).kind, Kind::kFailed);
   EXPECT_EQ(v.interpret_send(answer(200, "<html>")).kind, Kind::kRetry);
   EXPECT_EQ(v.interpret_send(answer(502, "")).kind, Kind::kRetry);
   EXPECT_EQ(v.interpret_send(answer(404, "")).kind, Kind::kFailed);

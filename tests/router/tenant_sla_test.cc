@@ -107,6 +107,22 @@ TEST(TenantSla, AQueueWithoutATargetSetsNone) {
   EXPECT_TRUE(advance(t, 10 * kTarget).empty());
 }
 
+// A resolve pauses an unanswered conversation's clock and a reopen resumes
+// it, live as after a restart: the target that passed meanwhile breaches at
+// the first advance() after the reopen.
+TEST(TenantSla, AReopenedUnansweredConversationResumesItsClock) {
+  TenantState t("acme", {});
+  put_queue(t, kTarget);
+  std::vector<proto::Change> out;
+  const auto in = t.ingest(msg("1", "42"), "support", routing::ChannelKind::kChat, 1000, out);
+  ASSERT_TRUE(t.route(2000, out, [&](auto& d, auto& o) { return d.resolve(in.conversation_id, "", 2000, o); }).is_ok());
+  EXPECT_TRUE(advance(t, 1000 + kTarget).empty()) << "resolved: nothing is late";
+  const auto back = t.ingest(msg("2", "42"), "support", routing::ChannelKind::kChat, 1000 + kTarget + 10, out);
+  ASSERT_EQ(back.conversation_id, in.conversation_id) << "reopened within the window";
+  EXPECT_EQ(advance(t, 1000 + kTarget + 10), std::vector<std::string>{"sla.breached"});
+  EXPECT_TRUE(advance(t, 10 * kTarget).empty());
+}
+
 // What recovery rebuilds from the stored conversations.
 std::unique_ptr<TenantState> restored(const std::vector<proto::Change>& stored, proto::TimeMs now) {
   auto t = std::make_unique<TenantState>("acme", TenantOptions{});

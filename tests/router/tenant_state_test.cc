@@ -501,6 +501,19 @@ TEST(TenantState, ANewConversationIsAcknowledgedOnceWhenTheChannelSaysSo) {
   EXPECT_EQ(count<proto::OutboxItem>(quiet), 0u) << "a channel without auto_reply";
 }
 
+TEST(TenantState, AcknowledgementsLeaveHalfTheReplyBudgetToOperators) {
+  TenantOptions o;
+  o.max_pending_outbound_per_channel = 4;
+  TenantState t("acme", o);
+  std::vector<proto::Change> out;
+  for (int i = 0; i < 5; ++i) {
+    t.ingest(msg("tg", std::to_string(i), std::to_string(40 + i), "hi"), "support", routing::ChannelKind::kChat,
+             1000, out, "ack");
+  }
+  EXPECT_EQ(count<proto::OutboxItem>(out), 2u);
+  EXPECT_EQ(t.outbound_pending("tg"), 2u) << "two acknowledgements, two slots left for replies";
+}
+
 TEST(TenantState, AcknowledgementsAreSkippedWhenTheChannelsRepliesPileUp) {
   TenantOptions o;
   o.max_pending_outbound_per_channel = 1;
