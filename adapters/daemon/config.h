@@ -12,10 +12,20 @@
 
 namespace sb::daemon {
 
+// A queue or an operator declared in the file: its name and its fields as
+// the JSON body PUT /v1/queues/{name} or PUT /v1/operators/{id} takes, so the
+// API's own parser validates it (daemon.cc, at start-up).
+struct RoutingDecl {
+  std::string name;
+  std::string json;
+  std::string token_sha256;  // operators: hex SHA-256 of the operator's token, or ""
+};
+
 struct TenantDecl {
   std::string id;
   std::vector<std::string> admin_keys;  // plain keys from the file; hashed at load
   std::vector<proto::ChannelConfig> channels;
+  std::vector<RoutingDecl> queues, operators;
 };
 
 struct Config {

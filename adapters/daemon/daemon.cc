@@ -11,6 +11,7 @@
 
 #include "adapters/blocking_pool.h"
 #include "adapters/daemon/allocator.h"
+#include "adapters/daemon/declared_routing.h"
 #include "adapters/crypto.h"
 #include "adapters/outbound/http_client.h"
 #include "adapters/outbound/outbox.h"
@@ -66,6 +67,7 @@ void configure_logging(const std::string& level) {
 
 int run_daemon(const Config& config) {
   configure_logging(config.log_level);
+  const auto declared = validate_declared_routing(config);  // throws before anything starts
   const std::filesystem::path data_dir(config.data_dir);
   std::filesystem::create_directories(data_dir);
 
@@ -191,6 +193,10 @@ int run_daemon(const Config& config) {
       for (const auto& [tenant, seq] : shard->last_seqs()) hub.seed_last_seq(tenant, seq);
     }
     shards.start();
+    if (auto st = apply_declared_routing(declared, shards, directory); !st.is_ok()) {
+      spdlog::critical("msg=\"queues and operators of the config file\" error=\"{}\"", st.to_string());
+      std::_Exit(1);
+    }
     for (auto& [tenant, item] : shards.take_pending_outbox()) outbox.resume(tenant, std::move(item));
     api.set_ready(true);
     const std::chrono::duration<double> d = std::chrono::steady_clock::now() - t0;

@@ -40,6 +40,44 @@ queue = "support"
   EXPECT_EQ(c.tenants[0].channels[0].queue, "support");
 }
 
+// Queues and operators of the file become the JSON bodies of their PUTs.
+TEST(Config, QueuesAndOperatorsAreDeclaredAsTheirApiBodies) {
+  sb::test::TempDir dir;
+  auto c = load_config_file(write(dir, R"(
+[[tenants]]
+id = "acme"
+admin_keys = ["a-long-random-key"]
+[[tenants.queues]]
+name = "support"
+offer_timeout_s = 45
+first_response_sla_s = 120
+overflow = { after_s = 300, queue = "general" }
+[[tenants.operators]]
+id = "olena"
+name = "Olena"
+queues = ["support"]
+capacity = { chat = 5 }
+token_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+)"));
+  ASSERT_EQ(c.tenants.size(), 1u);
+  ASSERT_EQ(c.tenants[0].queues.size(), 1u);
+  EXPECT_EQ(c.tenants[0].queues[0].name, "support");
+  const auto& q = c.tenants[0].queues[0].json;
+  EXPECT_NE(q.find(R"("offer_timeout_s" : 45)"), std::string::npos) << q;
+  EXPECT_NE(q.find(R"("after_s" : 300)"), std::string::npos) << q;
+  EXPECT_EQ(q.find("\"name\""), std::string::npos) << "the name is the URL's part, not the body's";
+  ASSERT_EQ(c.tenants[0].operators.size(), 1u);
+  EXPECT_EQ(c.tenants[0].operators[0].name, "olena");
+  EXPECT_EQ(c.tenants[0].operators[0].token_sha256.size(), 64u);
+  EXPECT_EQ(c.tenants[0].operators[0].json.find("token_sha256"), std::string::npos);
+
+  EXPECT_THROW(load_config_file(write(dir, "[[tenants]]\nid = \"a\"\n[[tenants.queues]]\noffer_timeout_s = 1\n")),
+               std::runtime_error) << "a queue needs a name";
+  EXPECT_THROW(load_config_file(write(dir, "[[tenants]]\nid = \"a\"\n[[tenants.operators]]\nid = \"o\"\n"
+                                           "token_sha256 = \"secret\"\n")),
+               std::runtime_error) << "token_sha256 is a hash, never the token";
+}
+
 TEST(Config, DefaultsAreTheEmbeddedDefault) {
   Config c;
   EXPECT_EQ(c.listen, "127.0.0.1:8080");

@@ -10,5 +10,7 @@ namespace sb::test {
 
 // Lower-case hex of HMAC-SHA256(key, data).
 std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+// Lower-case hex of SHA-256(data) (what `sha256sum` prints).
+std::string sha256_hex(std::string_view data);
 
 }  // namespace sb::test
