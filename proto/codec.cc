@@ -179,6 +179,7 @@ std::string encode(const ChannelConfig& c) {
       .field("token", c.outbound_token)
       .end_object();
   if (!c.auto_reply.empty()) w.field("auto_reply", c.auto_reply);
+  if (!c.account_id.empty()) w.field("account_id", c.account_id);
   w.end_object();
   return out;
 }
@@ -323,6 +324,7 @@ Result<ChannelConfig> decode_channel_config(std::string_view json) {
     if (k == "verify_token") return read_string(v, c.verify_token, k);
     if (k == "queue") return read_string(v, c.queue, k);
     if (k == "auto_reply") return read_string(v, c.auto_reply, k);
+    if (k == "account_id") return read_string(v, c.account_id, k);
     if (k == "outbound") {
       return for_each_field(v, "outbound", [&](std::string_view ok, od::value ov) {
         if (ok == "base_url") return read_string(ov, c.outbound_base_url, ok);

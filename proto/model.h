@@ -122,6 +122,10 @@ struct ChannelConfig {
   std::string outbound_base_url;
   std::string outbound_token;
   std::string auto_reply;  // sent back when a customer opens a conversation; "" = none
+  // The platform account this channel serves, when one app's webhook carries
+  // several (Meta: the page or Instagram account id, WhatsApp's
+  // phone_number_id); events for other accounts are ignored. "" = any.
+  std::string account_id;
   bool operator==(const ChannelConfig&) const = default;
 };
 

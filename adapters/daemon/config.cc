@@ -173,6 +173,7 @@ Config load_config_file(const std::string& path) {
           take(*ct, "secret", ch.secret);
           take(*ct, "verify_token", ch.verify_token);
           take(*ct, "auto_reply", ch.auto_reply);
+          take(*ct, "account_id", ch.account_id);
           take(*ct, "queue", ch.queue);
           if (auto* ob = (*ct)["outbound"].as_table()) {
             take(*ob, "base_url", ch.outbound_base_url);

@@ -107,6 +107,7 @@ Result<proto::ChannelConfig> parse_channel_body(std::string_view body, const std
         if (k == "verify_token") return read_string(v, c.verify_token, "verify_token");
         if (k == "queue") return read_string(v, c.queue, "queue");
         if (k == "auto_reply") return read_string(v, c.auto_reply, "auto_reply");
+        if (k == "account_id") return proto::json::read_id(v, c.account_id, "account_id");
         if (k == "outbound") {
           return proto::json::for_each_field(v, "outbound", [&](std::string_view ok, od::value ov) {
             if (ok == "base_url") return read_string(ov, c.outbound_base_url, "outbound.base_url");
@@ -128,6 +129,7 @@ Result<proto::ChannelConfig> parse_channel_body(std::string_view body, const std
   if (!proto::is_valid_name(c.queue)) return Status::invalid("queue: invalid name");
   if (c.secret.size() > 4096 || c.verify_token.size() > 4096) return Status::invalid("secret too long");
   if (c.auto_reply.size() > 4096) return Status::invalid("auto_reply: at most 4096 bytes");
+  if (c.account_id.size() > 256) return Status::invalid("account_id: at most 256 bytes");
   return c;
 }
 

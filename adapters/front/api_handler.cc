@@ -288,6 +288,7 @@ void ApiHandler::list_channels(const std::string& tenant, Responder respond) {
       w.begin_object().field("name", name).field("type", c.type).field("queue", c.queue);
       w.field("has_secret", !c.secret.empty()).field("outbound_base_url", c.outbound_base_url);
       if (!c.auto_reply.empty()) w.field("auto_reply", c.auto_reply);
+      if (!c.account_id.empty()) w.field("account_id", c.account_id);
       w.field("webhook_path", "/webhooks/" + tenant + "/" + name).end_object();
     }
   }

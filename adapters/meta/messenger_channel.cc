@@ -162,8 +162,8 @@ class MetaMessagingChannel final : public ChannelAdapter {
     return meta::verify_hub_signature(req, cfg);
   }
 
-  Result<ParsedWebhook> parse(const http::HttpRequest& req, const proto::ChannelConfig&) const override {
-    return parse_meta_messaging(req.body, object_);
+  Result<ParsedWebhook> parse(const http::HttpRequest& req, const proto::ChannelConfig& cfg) const override {
+    return parse_meta_messaging(req.body, object_, cfg.account_id);
   }
 
   std::optional<outbound::OutboundRequest> build_send(const proto::ChannelConfig& cfg,
@@ -192,7 +192,8 @@ class MetaMessagingChannel final : public ChannelAdapter {
 
 }  // namespace
 
-Result<ParsedWebhook> parse_meta_messaging(std::string_view body, std::string_view expected_object) {
+Result<ParsedWebhook> parse_meta_messaging(std::string_view body, std::string_view expected_object,
+                                           std::string_view account_id) {
   simdjson::padded_string storage;
   od::document doc;
   if (auto st = proto::json::begin(body, storage, doc); !st.is_ok()) return st;
@@ -206,10 +207,15 @@ Result<ParsedWebhook> parse_meta_messaging(std::string_view body, std::string_vi
     if (k != "entry") return Status::ok();
     has_entry = true;
     return for_each_element(v, "entry", [&](od::value entry) {
-      return for_each_field(entry, "entry[]", [&](std::string_view ek, od::value ev) -> Status {
+      // An entry's id (the page or account) may come after its events.
+      std::string entry_id;
+      std::vector<proto::InboundEvent> events;
+      std::size_t ignored = 0;
+      auto es = for_each_field(entry, "entry[]", [&](std::string_view ek, od::value ev) -> Status {
+        if (ek == "id") return read_id(ev, entry_id, "entry[].id");
         if (ek == "standby" || ek == "changes") {  // another app's thread, or feed changes
           return for_each_element(ev, ek, [&](od::value) {
-            ++out.ignored;
+            ++ignored;
             return Status::ok();
           });
         }
@@ -219,13 +225,21 @@ Result<ParsedWebhook> parse_meta_messaging(std::string_view body, std::string_vi
           if (auto s = parse_item(item, it); !s.is_ok()) return s;
           proto::InboundEvent e;
           if (to_event(it, e)) {
-            out.events.push_back(std::move(e));
+            events.push_back(std::move(e));
           } else {
-            ++out.ignored;
+            ++ignored;
           }
           return Status::ok();
         });
       });
+      if (!es.is_ok()) return es;
+      if (!account_id.empty() && entry_id != account_id) {
+        out.ignored += ignored + events.size();  // another page's or account's
+        return Status::ok();
+      }
+      out.ignored += ignored;
+      for (auto& e : events) out.events.push_back(std::move(e));
+      return Status::ok();
     });
   });
   if (!st.is_ok()) return st;

@@ -168,8 +168,12 @@ std::int64_t unix_ms(const std::string& seconds) {
   return s * 1000;
 }
 
-void to_events(Value& v, ParsedWebhook& out) {
+void to_events(Value& v, std::string_view account_id, ParsedWebhook& out) {
   out.ignored += v.ignored;
+  if (!account_id.empty() && v.phone_number_id != account_id) {  // another business number's
+    out.ignored += v.messages.size();
+    return;
+  }
   for (auto& m : v.messages) {
     const bool showable = !m.text.empty() || !m.attachments.empty();
     if (m.id.empty() || m.from.empty() || !showable || m.type == "reaction" || m.type == "unsupported" ||
@@ -201,8 +205,8 @@ class WhatsAppChannel final : public ChannelAdapter {
     return meta::verify_hub_signature(req, cfg);
   }
 
-  Result<ParsedWebhook> parse(const http::HttpRequest& req, const proto::ChannelConfig&) const override {
-    return parse_whatsapp_notification(req.body);
+  Result<ParsedWebhook> parse(const http::HttpRequest& req, const proto::ChannelConfig& cfg) const override {
+    return parse_whatsapp_notification(req.body, cfg.account_id);
   }
 
   // address: "<phone_number_id>:<wa_id>" (see the header).
@@ -232,7 +236,7 @@ class WhatsAppChannel final : public ChannelAdapter {
 
 }  // namespace
 
-Result<ParsedWebhook> parse_whatsapp_notification(std::string_view body) {
+Result<ParsedWebhook> parse_whatsapp_notification(std::string_view body, std::string_view account_id) {
   simdjson::padded_string storage;
   od::document doc;
   if (auto st = proto::json::begin(body, storage, doc); !st.is_ok()) return st;
@@ -261,7 +265,7 @@ Result<ParsedWebhook> parse_whatsapp_notification(std::string_view body) {
             ++out.ignored;
             return Status::ok();
           }
-          to_events(value, out);
+          to_events(value, account_id, out);
           return Status::ok();
         });
       });

@@ -28,7 +28,9 @@ namespace sb::adapters {
 
 const ChannelAdapter& whatsapp_channel();
 
-// Exposed for tests, fuzzers and benchmarks.
-Result<ParsedWebhook> parse_whatsapp_notification(std::string_view body);
+// Exposed for tests, fuzzers and benchmarks. With an `account_id` (the
+// channel's), messages to another business number (metadata.phone_number_id)
+// are ignored.
+Result<ParsedWebhook> parse_whatsapp_notification(std::string_view body, std::string_view account_id = {});
 
 }  // namespace sb::adapters

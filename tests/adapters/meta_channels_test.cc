@@ -138,6 +138,32 @@ TEST(MessengerParse, TheObjectMustBeTheChannels) {
             Code::kInvalidArgument);
 }
 
+// One Meta app's webhook may carry several pages and numbers: a channel
+// with an account_id takes only its own.
+TEST(MetaParse, AnAccountIdKeepsOnlyThatAccountsEvents) {
+  const auto batch = fixture("messenger/batch_mixed.json");  // both entries are page 104532198765432
+  auto mine = parse_meta_messaging(batch, "page", "104532198765432");
+  ASSERT_TRUE(mine.is_ok());
+  EXPECT_EQ(mine->events.size(), 3u);
+  auto other = parse_meta_messaging(batch, "page", "999");
+  ASSERT_TRUE(other.is_ok());
+  EXPECT_TRUE(other->events.empty());
+  EXPECT_EQ(other->ignored, 7u) << "every item of another page's entries";
+  // The entry's id may come after its events.
+  const std::string late_id =
+      R"({"object":"page","entry":[{"messaging":[{"sender":{"id":"6843"},"recipient":{"id":"1045"},)"
+      R"("timestamp":1,"message":{"mid":"m_1","text":"hi"}}],"id":"1045","time":1}]})";
+  EXPECT_EQ(parse_meta_messaging(late_id, "page", "1045")->events.size(), 1u);
+  EXPECT_TRUE(parse_meta_messaging(late_id, "page", "2090")->events.empty());
+
+  const auto wa = fixture("whatsapp/text_message.json");  // phone_number_id 106540352242922
+  EXPECT_EQ(parse_whatsapp_notification(wa, "106540352242922")->events.size(), 1u);
+  auto other_number = parse_whatsapp_notification(wa, "555");
+  ASSERT_TRUE(other_number.is_ok());
+  EXPECT_TRUE(other_number->events.empty());
+  EXPECT_EQ(other_number->ignored, 1u);
+}
+
 TEST(InstagramParse, TextMessage) {
   auto r = parse_meta_messaging(fixture("instagram/text_message.json"), "instagram");
   ASSERT_TRUE(r.is_ok());

@@ -125,6 +125,23 @@ TEST_F(MetaE2E, MessengerBatchThreadsEachPersonAndSkipsEchoes) {
   EXPECT_EQ(conversations(), 2u);
 }
 
+TEST_F(MetaE2E, AChannelWithAnAccountIdTakesOnlyItsOwnNumber) {
+  ASSERT_EQ(daemon_.put("/v1/channels/wa-one",
+                        std::string(R"({"type":"whatsapp","secret":")") + kAppSecret +
+                            R"(","queue":"support","account_id":"106540352242922"})",
+                        daemon_.admin()).status, 200);
+  auto listed = daemon_.get("/v1/channels", daemon_.admin());
+  EXPECT_NE(listed.body.find(R"("account_id":"106540352242922")"), std::string::npos) << listed.body;
+  auto mine = signed_post("wa-one", whatsapp_text("wamid.MINE", "16505551234", "mine"));
+  EXPECT_NE(mine.body.find(R"("accepted":1)"), std::string::npos) << mine.body;
+  std::string other = whatsapp_text("wamid.OTHER", "16505559999", "not mine");
+  other.replace(other.find("106540352242922"), 15, "222222222222222");
+  auto theirs = signed_post("wa-one", other);
+  ASSERT_EQ(theirs.status, 200);
+  EXPECT_NE(theirs.body.find(R"("accepted":0,"duplicates":0,"ignored":1)"), std::string::npos) << theirs.body;
+  EXPECT_EQ(conversations(), 1u);
+}
+
 TEST_F(MetaE2E, ReplyLeavesFromTheBusinessNumberTheCustomerWroteTo) {
   ASSERT_EQ(daemon_.put("/v1/queues/support", R"({"offer_timeout_s":60})", daemon_.admin()).status, 200);
   auto op = daemon_.put("/v1/operators/olena", R"({"queues":["support"],"capacity":{"chat":2}})", daemon_.admin());

@@ -92,7 +92,7 @@ TEST(Codec, MessageRoundTrip) {
 }
 
 TEST(Codec, ChannelConfigRoundTrip) {
-  ChannelConfig c{"tg", "telegram", "sec", "vt", "support", "http://127.0.0.1:1", "tok", "Thanks, we got it!"};
+  ChannelConfig c{"tg", "telegram", "sec", "vt", "support", "http://127.0.0.1:1", "tok", "Thanks, we got it!", "1045"};
   auto back = decode_channel_config(encode(c));
   ASSERT_TRUE(back.is_ok());
   EXPECT_EQ(*back, c);

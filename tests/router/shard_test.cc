@@ -95,7 +95,7 @@ TEST(ShardSet, ChannelChangesArePublishedOnlyAfterCommit) {
   ASSERT_TRUE(set.recover().is_ok());
   set.start();
   std::promise<Status> done;
-  proto::ChannelConfig ch{"tg", "telegram", "s", "", "support", "", "", ""};
+  proto::ChannelConfig ch{"tg", "telegram", "s", "", "support", "", "", "", ""};
   ASSERT_TRUE(set.submit("acme", PutChannelCommand{"acme", ch, [&](Status s) {
                            // By the time we are told, readers must already see it.
                            EXPECT_NE(directory.snapshot()->channel("acme", "tg"), nullptr);

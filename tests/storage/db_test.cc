@@ -60,7 +60,7 @@ TEST(Db, CommitThenRecoverInAnotherInstance) {
     auto db = Db::open(dir.path());
     ASSERT_TRUE(db.is_ok()) << db.status().to_string();
     auto a = sample("acme", 3, 1000), b = sample("beta", 9, 2000);
-    proto::ChannelConfig ch{"tg", "telegram", "s", "", "support", "", "", ""};
+    proto::ChannelConfig ch{"tg", "telegram", "s", "", "support", "", "", "", ""};
     a.changes.emplace_back(ch);
     const proto::ChangeSet* sets[] = {&a, &b};
     ASSERT_TRUE((*db)->commit(sets).is_ok());
