@@ -1,5 +1,7 @@
 #include "adapters/channel.h"
 
+#include <charconv>
+
 namespace sb::adapters {
 
 DeliveryResult delivery(DeliveryResult::Kind kind, int http_status, std::string error) {
@@ -13,6 +15,21 @@ DeliveryResult delivery(DeliveryResult::Kind kind, int http_status, std::string 
 DeliveryResult transport_failure(const Status& st) {
   return delivery(st.code() == Code::kUnavailable ? DeliveryResult::Kind::kRetry : DeliveryResult::Kind::kFailed,
                   0, st.message());
+}
+
+std::optional<std::int64_t> retry_after_header(const outbound::OutboundResponse& res) {
+  const std::string v = res.header("retry-after");
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
+  return n;
+}
+
+std::string base_url(const proto::ChannelConfig& cfg, std::string_view platform_default) {
+  std::string_view base = cfg.outbound_base_url;
+  if (base.empty()) base = platform_default;
+  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+  return std::string(base);
 }
 
 std::string body_excerpt(std::string_view body) {

@@ -78,6 +78,12 @@ DeliveryResult delivery(DeliveryResult::Kind kind, int http_status, std::string 
 DeliveryResult transport_failure(const Status& st);
 // A short, printable excerpt of a body that is not the platform's answer.
 std::string body_excerpt(std::string_view body);
+// The Retry-After header in delta-seconds (platforms do not send the
+// HTTP-date form); nullopt when absent or not a number.
+std::optional<std::int64_t> retry_after_header(const outbound::OutboundResponse& res);
+// The channel's outbound.base_url, or `platform_default` when it has none,
+// without a trailing slash.
+std::string base_url(const proto::ChannelConfig& cfg, std::string_view platform_default);
 
 // The registry of built-in channels (adapters/builtin_channels.cc).
 const ChannelAdapter* find_channel(std::string_view type);

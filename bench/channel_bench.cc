@@ -30,30 +30,37 @@ Case make(std::string_view type, const std::string& secret) {
   c.type = std::string(type);
   const std::string text(kText);
   if (type == "telegram") {
-    c.body = R"({"update_id":1763877600001,"message":{"message_id":2,"from":{"id":1000000017,"is_bot":false,)"
-             R"("first_name":"Customer","last_name":"17","language_code":"uk"},"chat":{"id":1000000017,)"
-             R"("first_name":"Customer","last_name":"17","type":"private"},"date":1763877600,"text":")" + text + R"("}})";
+    c.body =
+        R"({"update_id":1763877600001,"message":{"message_id":2,"from":{"id":1000000017,"is_bot":false,)"
+        R"("first_name":"Customer","last_name":"17","language_code":"uk"},"chat":{"id":1000000017,)"
+        R"("first_name":"Customer","last_name":"17","type":"private"},"date":1763877600,"text":")" +
+        text + R"("}})";
     c.header = "x-telegram-bot-api-secret-token";
     c.header_value = secret;
   } else if (type == "whatsapp") {
-    c.body = R"({"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":)"
-             R"({"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881",)"
-             R"("phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Customer 17"},"wa_id":"16505551234"}],)"
-             R"("messages":[{"from":"16505551234","id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFF","timestamp":"1763877800",)"
-             R"("text":{"body":")" + text + R"("},"type":"text"}]},"field":"messages"}]}]})";
+    c.body =
+        R"({"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":)"
+        R"({"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881",)"
+        R"("phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Customer 17"},"wa_id":"16505551234"}],)"
+        R"("messages":[{"from":"16505551234","id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFF","timestamp":"1763877800",)"
+        R"("text":{"body":")" +
+        text + R"("},"type":"text"}]},"field":"messages"}]}]})";
     c.header = "x-hub-signature-256";
     c.header_value = "sha256=" + sb::adapters::hmac_sha256_hex(secret, c.body);
   } else if (type == "messenger") {
-    c.body = R"({"object":"page","entry":[{"id":"104532198765432","time":1763877600512,"messaging":[{"sender":)"
-             R"({"id":"6843297123456789"},"recipient":{"id":"104532198765432"},"timestamp":1763877600123,)"
-             R"("message":{"mid":"m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fp","text":")" + text +
-             R"("}}]}]})";
+    c.body =
+        R"({"object":"page","entry":[{"id":"104532198765432","time":1763877600512,"messaging":[{"sender":)"
+        R"({"id":"6843297123456789"},"recipient":{"id":"104532198765432"},"timestamp":1763877600123,)"
+        R"("message":{"mid":"m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fp","text":")" +
+        text + R"("}}]}]})";
     c.header = "x-hub-signature-256";
     c.header_value = "sha256=" + sb::adapters::hmac_sha256_hex(secret, c.body);
   } else {  // viber
-    c.body = R"({"event":"message","timestamp":1763878000123,"chat_hostname":"SN-CHAT-03_","message_token":5741311803571721087,)"
-             R"("sender":{"id":"01234567890A=","name":"Customer 17","language":"uk","country":"UA","api_version":10},)"
-             R"("message":{"text":")" + text + R"(","type":"text"},"silent":false})";
+    c.body =
+        R"({"event":"message","timestamp":1763878000123,"chat_hostname":"SN-CHAT-03_","message_token":5741311803571721087,)"
+        R"("sender":{"id":"01234567890A=","name":"Customer 17","language":"uk","country":"UA","api_version":10},)"
+        R"("message":{"text":")" +
+        text + R"(","type":"text"},"silent":false})";
     c.header = "x-viber-content-signature";
     c.header_value = sb::adapters::hmac_sha256_hex(secret, c.body);
   }
@@ -71,7 +78,8 @@ void verify_and_parse(benchmark::State& state, std::string_view type) {
   req.method = "POST";
   req.body = c.body;
   req.headers.emplace_back(c.header, c.header_value);
-  auto check = adapter ? adapter->parse(req, cfg) : sb::Result<sb::adapters::ParsedWebhook>(sb::Status::invalid("no adapter"));
+  auto check = adapter ? adapter->parse(req, cfg)
+                       : sb::Result<sb::adapters::ParsedWebhook>(sb::Status::invalid("no adapter"));
   if (!adapter || !adapter->verify(req, cfg).is_ok() || !check || check->events.size() != 1) {
     state.SkipWithError("the payload does not verify and parse into one event");
     return;

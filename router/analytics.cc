@@ -36,39 +36,35 @@ Status read_time(od::value v, TimeMs& out, std::string_view what) {
   return Status::ok();
 }
 
-Status parse(std::string_view json, Frame& f) {
-  simdjson::padded_string storage;
-  od::document doc;
-  if (auto st = proto::json::begin(json, storage, doc); !st.is_ok()) return st;
-  od::object root;
-  if (auto e = doc.get_object().get(root)) return proto::json::to_status(e, "frame");
-  return for_each_field(root, [&](std::string_view k, od::value v) -> Status {
-    if (k == "type") return read_string(v, f.type, k);
-    if (k == "at") return read_time(v, f.at, k);
-    if (k == "operator") return v.is_null() ? Status::ok() : read_string(v, f.op, k);
-    if (k == "conversation") {
-      return for_each_field(v, k, [&](std::string_view ck, od::value cv) -> Status {
-        if (ck == "id") return read_string(cv, f.conversation, ck);
-        if (ck == "created_at") return read_time(cv, f.created_at, ck);
-        if (ck == "first_response_at") return read_time(cv, f.first_response_at, ck);
+Result<Frame> parse(std::string_view json) {
+  return proto::json::decode_object<Frame>(
+      json, "frame", [](Frame& f, std::string_view k, od::value v) -> Status {
+        if (k == "type") return read_string(v, f.type, k);
+        if (k == "at") return read_time(v, f.at, k);
+        if (k == "operator") return v.is_null() ? Status::ok() : read_string(v, f.op, k);
+        if (k == "conversation") {
+          return for_each_field(v, k, [&](std::string_view ck, od::value cv) -> Status {
+            if (ck == "id") return read_string(cv, f.conversation, ck);
+            if (ck == "created_at") return read_time(cv, f.created_at, ck);
+            if (ck == "first_response_at") return read_time(cv, f.first_response_at, ck);
+            return Status::ok();
+          });
+        }
+        if (k == "message") {
+          return for_each_field(v, k, [&](std::string_view mk, od::value mv) -> Status {
+            if (mk == "direction") return read_string(mv, f.direction, mk);
+            if (mk == "author") return read_string(mv, f.author, mk);
+            if (mk == "created_at") return read_time(mv, f.message_at, mk);
+            return Status::ok();
+          });
+        }
         return Status::ok();
       });
-    }
-    if (k == "message") {
-      return for_each_field(v, k, [&](std::string_view mk, od::value mv) -> Status {
-        if (mk == "direction") return read_string(mv, f.direction, mk);
-        if (mk == "author") return read_string(mv, f.author, mk);
-        if (mk == "created_at") return read_time(mv, f.message_at, mk);
-        return Status::ok();
-      });
-    }
-    return Status::ok();
-  });
 }
 
 bool counted(std::string_view json) {
-  for (std::string_view t : {R"("type":"conversation.assigned")", R"("type":"conversation.resolved")",
-                             R"("type":"message.created")"}) {
+  for (std::string_view t : {R"("type":"conversation.assigned")",
+                             R"("type":"conversation.resolved")", R"("type":"message.created")"}) {
     if (json.find(t) != std::string_view::npos) return true;
   }
   return false;
@@ -92,8 +88,9 @@ bool OperatorAnalytics::add(const proto::LogEntry& e) {
   // little past `to` before stopping.
   if (at > to_ + kClockSlackMs) return false;
   if (at < from_ || at > to_ || !counted(e.json)) return true;
-  Frame f;
-  if (!parse(e.json, f).is_ok()) return true;
+  auto parsed = parse(e.json);
+  if (!parsed) return true;
+  const Frame& f = parsed.value();
   ++frames_;
   if (f.type == "conversation.assigned" && !f.op.empty()) {
     ops_[f.op].assigned += 1;
@@ -103,7 +100,8 @@ bool OperatorAnalytics::add(const proto::LogEntry& e) {
     o.handled += 1;
     if (f.created_at != 0 && f.at >= f.created_at) o.resolution_time.push_back(f.at - f.created_at);
     if (auto it = assigned_at_.find(f.conversation); it != assigned_at_.end()) {
-      if (it->second.first == f.op && f.at >= it->second.second) o.handle_time.push_back(f.at - it->second.second);
+      if (it->second.first == f.op && f.at >= it->second.second)
+        o.handle_time.push_back(f.at - it->second.second);
       assigned_at_.erase(it);
     }
   } else if (f.type == "message.created" && f.direction == "out" && !f.author.empty()) {

@@ -61,16 +61,14 @@ Result<proto::Message> TenantState::reply(const std::string& conversation, const
   return send_out(conv, op, text, now, out);
 }
 
-void TenantState::acknowledge(const std::string& conversation, const std::string& text, TimeMs now,
+bool TenantState::acknowledge(proto::Conversation& conv, const std::string& text, TimeMs now,
                               std::vector<Change>& out) {
-  auto conv = conversations_.get(conversation);
-  if (!conv) return;
   // A courtesy must never crowd out operators' replies: acknowledgements stop
   // once half of the channel's pending-reply budget is in use (the customer's
   // own message is stored either way).
   const auto limit = options_.max_pending_outbound_per_channel;
-  if (limit != 0 && outbound_pending(conv->channel) >= (limit + 1) / 2) return;
-  (void)send_out(*conv, "", text, now, out);
+  if (limit != 0 && outbound_pending(conv.channel) >= (limit + 1) / 2) return false;
+  return send_out(conv, "", text, now, out).is_ok();
 }
 
 Result<proto::Message> TenantState::send_out(proto::Conversation& conv, const std::string& op,

@@ -22,7 +22,9 @@ using proto::TimeMs;
 
 namespace {
 
-TimeMs warning_at(TimeMs created_at, TimeMs due_at) { return created_at + (due_at - created_at) * 4 / 5; }
+TimeMs warning_at(TimeMs created_at, TimeMs due_at) {
+  return created_at + (due_at - created_at) * 4 / 5;
+}
 
 }  // namespace
 
@@ -46,13 +48,15 @@ void TenantState::rearm_sla(std::uint64_t seq, const PackedConversation& row) {
       row.status == proto::ConversationStatus::kResolved || row.sla_stage == SlaStage::kBreached) {
     return;
   }
-  const auto at = row.sla_stage == SlaStage::kWarned ? row.first_response_due_at
-                                                     : warning_at(row.created_at, row.first_response_due_at);
+  const auto at = row.sla_stage == SlaStage::kWarned
+                      ? row.first_response_due_at
+                      : warning_at(row.created_at, row.first_response_due_at);
   sla_timers_.push({at, seq});
 }
 
 void TenantState::restore_sla_timers() {
-  conversations_.for_each([&](std::uint64_t seq, const PackedConversation& row) { rearm_sla(seq, row); });
+  conversations_.for_each(
+      [&](std::uint64_t seq, const PackedConversation& row) { rearm_sla(seq, row); });
 }
 
 void TenantState::fire_sla(TimeMs now, std::vector<Change>& out) {
@@ -61,7 +65,8 @@ void TenantState::fire_sla(TimeMs now, std::vector<Change>& out) {
     sla_timers_.pop();
     auto conv = conversations_.get(seq);
     if (!conv || conv->first_response_due_at == 0 || conv->first_response_at != 0 ||
-        conv->status == proto::ConversationStatus::kResolved || conv->sla_stage == SlaStage::kBreached) {
+        conv->status == proto::ConversationStatus::kResolved ||
+        conv->sla_stage == SlaStage::kBreached) {
       continue;  // answered, resolved, or done
     }
     const auto due = conv->first_response_due_at;
@@ -81,11 +86,15 @@ void TenantState::fire_sla(TimeMs now, std::vector<Change>& out) {
     proto::LogEntry entry;
     entry.seq = next_seq();
     proto::JsonWriter w(entry.json);
-    w.begin_object().field("seq", entry.seq).field("type", type).field("at", proto::format_rfc3339(now));
+    w.begin_object()
+        .field("seq", entry.seq)
+        .field("type", type)
+        .field("at", proto::format_rfc3339(now));
     w.key("conversation");
     proto::write_public(w, tenant_, *conv, contact_name(conv->contact_id));
     w.key("sla").begin_object().field("metric", "first_response");
-    w.field("due_at", proto::format_rfc3339(due)).field("target_s", (due - conv->created_at) / 1000);
+    w.field("due_at", proto::format_rfc3339(due))
+        .field("target_s", (due - conv->created_at) / 1000);
     w.end_object().end_object();
     out.emplace_back(std::move(entry));
     conversations_.put(*conv);

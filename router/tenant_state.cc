@@ -157,9 +157,10 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
   outcome.message_id = m.id;
   out.emplace_back(std::move(m));
 
+  // An acknowledgement stores the conversation itself (with its own message).
+  if (route == Route::kNew && !auto_reply.empty() && acknowledge(conv, auto_reply, now, out)) return outcome;
   conversations_.put(conv);
   out.emplace_back(std::move(conv));
-  if (route == Route::kNew && !auto_reply.empty()) acknowledge(outcome.conversation_id, auto_reply, now, out);
   return outcome;
 }
 

@@ -74,13 +74,6 @@ class TenantState {
   Result<proto::Message> reply(const std::string& conversation, const std::string& op,
                                const std::string& text, proto::TimeMs now,
                                std::vector<proto::Change>& out);
-  // The channel's automatic acknowledgement of a new conversation: an "out"
-  // message with an empty author, queued in the outbox like a reply. It does
-  // not set first_response_at; skipped once the channel has half of
-  // max_pending_outbound_per_channel replies pending, so that operators'
-  // replies always find room.
-  void acknowledge(const std::string& conversation, const std::string& text, proto::TimeMs now,
-                   std::vector<proto::Change>& out);
   // An internal note (never sent to the customer). Every "@id" naming a known
   // operator becomes a note.mention frame for that operator. `author` is an
   // operator id, or "" for an admin.
@@ -181,8 +174,17 @@ class TenantState {
   // The seq of the contact behind the event's identity, created if new.
   std::uint64_t resolve_contact(const proto::InboundEvent& e, proto::TimeMs now,
                                 std::vector<proto::Change>& out);
+  // The channel's automatic acknowledgement of a new conversation: an "out"
+  // message with an empty author, queued in the outbox like a reply. It does
+  // not set first_response_at; skipped once the channel has half of
+  // max_pending_outbound_per_channel replies pending, so that operators'
+  // replies always find room. True if sent: `conv` was then stored (and
+  // moved from) with it.
+  bool acknowledge(proto::Conversation& conv, const std::string& text, proto::TimeMs now,
+                   std::vector<proto::Change>& out);
   // Stores an "out" message of `conv` (author `op`, "" for the daemon) with
-  // its frame and its outbox item, counted against the channel's limit.
+  // its frame and its outbox item, counted against the channel's limit; on
+  // success `conv` is stored and moved from.
   Result<proto::Message> send_out(proto::Conversation& conv, const std::string& op,
                                   const std::string& text, proto::TimeMs now,
                                   std::vector<proto::Change>& out);

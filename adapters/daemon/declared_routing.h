@@ -25,14 +25,15 @@ namespace sb::daemon {
 struct DeclaredRouting {
   std::string tenant;
   std::vector<router::routing::QueueConfig> queues;
-  std::vector<std::pair<router::routing::OperatorConfig, std::string>> operators;  // with token_sha256
+  std::vector<std::pair<router::routing::OperatorConfig, std::string>>
+      operators;  // with token_sha256
 };
 
 // Throws std::runtime_error naming the first invalid queue or operator.
 std::vector<DeclaredRouting> validate_declared_routing(const Config& config);
 
 // Creates what is missing; returns once it is durable (or the failure).
-Status apply_declared_routing(const std::vector<DeclaredRouting>& declared, router::ShardSet& shards,
-                              router::Directory& directory);
+Status apply_declared_routing(const std::vector<DeclaredRouting>& declared,
+                              router::ShardSet& shards, router::Directory& directory);
 
 }  // namespace sb::daemon

@@ -82,7 +82,9 @@ std::string report(TimeMs from, TimeMs to, const std::vector<OperatorNow>& now,
                    const router::OperatorAnalytics& an) {
   std::string body;
   proto::JsonWriter w(body);
-  w.begin_object().field("from", proto::format_rfc3339(from)).field("to", proto::format_rfc3339(to));
+  w.begin_object()
+      .field("from", proto::format_rfc3339(from))
+      .field("to", proto::format_rfc3339(to));
   w.field("frames_counted", an.frames_read()).key("operators").begin_array();
   const router::OperatorFigures none;
   auto write_one = [&](const std::string& id, const OperatorNow* live) {
@@ -92,7 +94,11 @@ std::string report(TimeMs from, TimeMs to, const std::vector<OperatorNow>& now,
     w.key("status");
     if (live) {
       w.value(live->status);
-      w.key("load").begin_object().field("chat", live->chat).field("email", live->email).end_object();
+      w.key("load")
+          .begin_object()
+          .field("chat", live->chat)
+          .field("email", live->email)
+          .end_object();
     } else {
       w.null().key("load").null();
     }
@@ -123,13 +129,16 @@ AnalyticsApi::AnalyticsApi(router::ShardSet& shards, BlockingPool& pool, storage
 
 bool AnalyticsApi::handle(const http::HttpRequest& req, const std::vector<std::string_view>& seg,
                           const Caller& caller, const Responder& respond) {
-  if (seg.size() != 3 || seg[1] != "analytics" || seg[2] != "operators" || req.method != "GET") return false;
+  if (seg.size() != 3 || seg[1] != "analytics" || seg[2] != "operators" || req.method != "GET")
+    return false;
   operators(req, caller, respond);
   return true;
 }
 
-void AnalyticsApi::operators(const http::HttpRequest& req, const Caller& caller, const Responder& respond) {
-  if (!caller.is_admin()) return respond(json_error(403, "forbidden", "needs the tenant's admin key"));
+void AnalyticsApi::operators(const http::HttpRequest& req, const Caller& caller,
+                             const Responder& respond) {
+  if (!caller.is_admin())
+    return respond(json_error(403, "forbidden", "needs the tenant's admin key"));
   TimeMs to = clock_(), from = 0;
   std::string s;
   if (req.query_param("to", s) && !s.empty()) {
@@ -144,7 +153,8 @@ void AnalyticsApi::operators(const http::HttpRequest& req, const Caller& caller,
     from = *t;
   }
   if (from > to) return respond(json_error(400, "invalid_query", "from is after to"));
-  if (to - from > kMaxRange) return respond(json_error(400, "invalid_query", "at most 92 days from from to to"));
+  if (to - from > kMaxRange)
+    return respond(json_error(400, "invalid_query", "at most 92 days from from to to"));
 
   if (scan_running.exchange(true, std::memory_order_acq_rel)) {
     auto r = json_error(503, "busy", "another analytics request is being computed; retry");
@@ -152,7 +162,8 @@ void AnalyticsApi::operators(const http::HttpRequest& req, const Caller& caller,
     return respond(std::move(r));
   }
   // Released when the last copy of the completion is gone, however it ends.
-  auto slot = std::shared_ptr<void>(nullptr, [](void*) { scan_running.store(false, std::memory_order_release); });
+  auto slot = std::shared_ptr<void>(
+      nullptr, [](void*) { scan_running.store(false, std::memory_order_release); });
   // Status and load now, from the shard; then the log, on the blocking pool.
   auto live = std::make_shared<std::vector<OperatorNow>>();
   router::TenantCommand cmd{
@@ -162,7 +173,8 @@ void AnalyticsApi::operators(const http::HttpRequest& req, const Caller& caller,
         for (const auto& op : d.operators()) {
           const auto rt = d.operator_runtime(op.id);
           live->push_back({op.id, op.name,
-                           std::string(router::routing::to_string(rt ? rt->status : router::routing::OperatorStatus::kOffline)),
+                           std::string(router::routing::to_string(
+                               rt ? rt->status : router::routing::OperatorStatus::kOffline)),
                            d.load(op.id, router::routing::ChannelKind::kChat),
                            d.load(op.id, router::routing::ChannelKind::kEmail)});
         }
@@ -173,13 +185,15 @@ void AnalyticsApi::operators(const http::HttpRequest& req, const Caller& caller,
         pool_.run([this, tenant, from, to, live, respond, slot] {
           router::OperatorAnalytics an(from, to);
           auto after = start_after(db_, tenant, from);
-          if (!after) return respond(json_error(503, "storage_unavailable", after.status().message()));
+          if (!after)
+            return respond(json_error(503, "storage_unavailable", after.status().message()));
           std::uint64_t next = *after, scanned = 0;
           std::vector<proto::LogEntry> chunk;
           for (bool more = true; more;) {
             if (scanned > kMaxScanned) {
-              return respond(json_error(413, "range_too_large",
-                                        "the range holds more than 20,000,000 events; narrow from and to"));
+              return respond(
+                  json_error(413, "range_too_large",
+                             "the range holds more than 20,000,000 events; narrow from and to"));
             }
             chunk.clear();
             if (auto rs = db_.read_log(tenant, next, kChunk, chunk); !rs.is_ok()) {

@@ -30,7 +30,8 @@ class AnalyticsApi {
               const Caller& caller, const http::Responder& respond);
 
  private:
-  void operators(const http::HttpRequest& req, const Caller& caller, const http::Responder& respond);
+  void operators(const http::HttpRequest& req, const Caller& caller,
+                 const http::Responder& respond);
 
   router::ShardSet& shards_;
   BlockingPool& pool_;

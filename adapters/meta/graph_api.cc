@@ -1,7 +1,6 @@
 #include "adapters/meta/graph_api.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "adapters/crypto.h"
 #include "proto/json_fields.h"
@@ -34,8 +33,17 @@ bool is_challenge(std::string_view s) {
 // Error codes Meta documents as rate limits or temporary unavailability.
 bool transient_code(std::int64_t code) {
   switch (code) {
-    case 1: case 2: case 4: case 17: case 32: case 341: case 613:  // Graph API
-    case 80007: case 130429: case 131016: case 131056:             // WhatsApp Cloud API
+    case 1:
+    case 2:
+    case 4:
+    case 17:
+    case 32:
+    case 341:
+    case 613:  // Graph API
+    case 80007:
+    case 130429:
+    case 131016:
+    case 131056:  // WhatsApp Cloud API
       return true;
     default:
       return false;
@@ -52,43 +60,30 @@ struct GraphReply {
   bool is_transient = false;
 };
 
-Status parse_reply(std::string_view body, GraphReply& out) {
-  simdjson::padded_string storage;
-  od::document doc;
-  if (auto st = proto::json::begin(body, storage, doc); !st.is_ok()) return st;
-  od::object root;
-  if (auto e = doc.get_object().get(root)) return proto::json::to_status(e, "Graph API response");
-  auto st = for_each_field(root, [&](std::string_view k, od::value v) -> Status {
-    if (k == "message_id") return read_id(v, out.message_id, "message_id");
-    if (k == "messages") {
-      return for_each_element(v, "messages", [&](od::value m) {
-        return for_each_field(m, "messages[]", [&](std::string_view mk, od::value mv) {
-          if (mk == "id" && out.message_id.empty()) return read_id(mv, out.message_id, "messages[].id");
-          return Status::ok();
-        });
-      });
-    }
-    if (k == "error") {
-      out.has_error = true;
-      return for_each_field(v, "error", [&](std::string_view ek, od::value ev) {
-        if (ek == "message") return read_string(ev, out.error_message, "error.message");
-        if (ek == "code") return read_int64(ev, out.error_code, "error.code");
-        if (ek == "is_transient") return read_bool(ev, out.is_transient, "error.is_transient");
+Result<GraphReply> parse_reply(std::string_view body) {
+  return proto::json::decode_object<GraphReply>(
+      body, "Graph API response", [](GraphReply& out, std::string_view k, od::value v) -> Status {
+        if (k == "message_id") return read_id(v, out.message_id, "message_id");
+        if (k == "messages") {
+          return for_each_element(v, "messages", [&](od::value m) {
+            return for_each_field(m, "messages[]", [&](std::string_view mk, od::value mv) {
+              if (mk == "id" && out.message_id.empty())
+                return read_id(mv, out.message_id, "messages[].id");
+              return Status::ok();
+            });
+          });
+        }
+        if (k == "error") {
+          out.has_error = true;
+          return for_each_field(v, "error", [&](std::string_view ek, od::value ev) {
+            if (ek == "message") return read_string(ev, out.error_message, "error.message");
+            if (ek == "code") return read_int64(ev, out.error_code, "error.code");
+            if (ek == "is_transient") return read_bool(ev, out.is_transient, "error.is_transient");
+            return Status::ok();
+          });
+        }
         return Status::ok();
       });
-    }
-    return Status::ok();
-  });
-  if (!st.is_ok()) return st;
-  return proto::json::finish(doc);
-}
-
-std::chrono::milliseconds retry_after(const outbound::OutboundResponse& res) {
-  const std::string v = res.header("retry-after");
-  std::int64_t n = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || end != v.data() + v.size()) return std::chrono::milliseconds(0);
-  return std::chrono::seconds(std::clamp<std::int64_t>(n, 0, kMaxRetryAfterS));
 }
 
 }  // namespace
@@ -119,10 +114,12 @@ std::optional<http::HttpResponse> hub_challenge(const http::HttpRequest& req,
   req.query_param("hub.verify_token", token);
   req.query_param("hub.challenge", challenge);
   if (cfg.verify_token.empty()) {
-    return http::json_error(403, "forbidden", "channel has no verify_token to answer Meta's handshake");
+    return http::json_error(403, "forbidden",
+                            "channel has no verify_token to answer Meta's handshake");
   }
   if (mode != "subscribe" || !constant_time_equal(token, cfg.verify_token)) {
-    return http::json_error(403, "forbidden", "hub.mode is not subscribe or hub.verify_token does not match");
+    return http::json_error(403, "forbidden",
+                            "hub.mode is not subscribe or hub.verify_token does not match");
   }
   if (!is_challenge(challenge)) {
     return http::json_error(400, "bad_request", "hub.challenge must be 1..128 of [A-Za-z0-9_-]");
@@ -133,11 +130,35 @@ std::optional<http::HttpResponse> hub_challenge(const http::HttpRequest& req,
   return r;
 }
 
+Result<ParsedWebhook> parse_envelope(
+    std::string_view body, std::string_view expected_object,
+    const std::function<Status(od::value entry, ParsedWebhook& out)>& on_entry) {
+  struct Envelope {
+    std::string object;
+    bool has_entry = false;
+    ParsedWebhook out;
+  };
+  auto decoded = proto::json::decode_object<Envelope>(
+      body, "webhook body", [&](Envelope& e, std::string_view k, od::value v) -> Status {
+        if (k == "object") return read_string(v, e.object, "object");
+        if (k != "entry") return Status::ok();
+        e.has_entry = true;
+        return for_each_element(v, "entry",
+                                [&](od::value entry) { return on_entry(entry, e.out); });
+      });
+  if (!decoded) return decoded.status();
+  Envelope& e = decoded.value();
+  if (e.object != expected_object) {
+    return Status::invalid("object is '" + e.object + "', this channel takes '" +
+                           std::string(expected_object) + "'");
+  }
+  if (!e.has_entry) return Status::invalid("webhook body has no entry");
+  if (e.out.events.empty() && e.out.ignored == 0) e.out.ignored = 1;
+  return std::move(e.out);
+}
+
 std::string graph_base(const proto::ChannelConfig& cfg) {
-  std::string_view base = cfg.outbound_base_url;
-  if (base.empty()) base = kDefaultBaseUrl;
-  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-  return std::string(base) + std::string(kGraphVersion);
+  return base_url(cfg, kDefaultBaseUrl) + std::string(kGraphVersion);
 }
 
 outbound::OutboundRequest graph_post(const proto::ChannelConfig& cfg, std::string url,
@@ -154,8 +175,9 @@ outbound::OutboundRequest graph_post(const proto::ChannelConfig& cfg, std::strin
 DeliveryResult interpret_graph_response(const Result<outbound::OutboundResponse>& r) {
   if (!r.is_ok()) return transport_failure(r.status());
   const auto& res = r.value();
-  GraphReply reply;
-  const Status parsed = parse_reply(res.body, reply);
+  auto decoded = parse_reply(res.body);
+  const Status parsed = decoded.is_ok() ? Status::ok() : decoded.status();
+  const GraphReply reply = decoded.is_ok() ? std::move(decoded).value() : GraphReply{};
   if (res.status >= 200 && res.status < 300) {
     if (!parsed.is_ok() || reply.has_error) {
       return delivery(Kind::kRetry, res.status,
@@ -163,7 +185,7 @@ DeliveryResult interpret_graph_response(const Result<outbound::OutboundResponse>
                           (parsed.is_ok() ? body_excerpt(res.body) : parsed.message()));
     }
     auto d = delivery(Kind::kDelivered, res.status, "");
-    d.platform_message_id = std::move(reply.message_id);
+    d.platform_message_id = reply.message_id;
     return d;
   }
   std::string error = parsed.is_ok() && reply.has_error && !reply.error_message.empty()
@@ -172,7 +194,8 @@ DeliveryResult interpret_graph_response(const Result<outbound::OutboundResponse>
   const bool transient = parsed.is_ok() && (reply.is_transient || transient_code(reply.error_code));
   if (res.status == 429 || res.status >= 500 || transient) {
     auto d = delivery(Kind::kRetry, res.status, std::move(error));
-    d.retry_after = retry_after(res);
+    d.retry_after = std::chrono::seconds(
+        std::clamp<std::int64_t>(retry_after_header(res).value_or(0), 0, kMaxRetryAfterS));
     return d;
   }
   return delivery(Kind::kFailed, res.status, std::move(error));

@@ -25,10 +25,12 @@
 //   transport failure                             -> kRetry
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "adapters/channel.h"
+#include "proto/json_reader.h"
 
 namespace sb::adapters::meta {
 
@@ -36,6 +38,14 @@ Status verify_hub_signature(const http::HttpRequest& req, const proto::ChannelCo
 
 std::optional<http::HttpResponse> hub_challenge(const http::HttpRequest& req,
                                                 const proto::ChannelConfig& cfg);
+
+// Meta's notification envelope, {"object":"...","entry":[...]} (fields in
+// any order): hands each entry to `on_entry`, then checks that `object` is
+// `expected_object` and that there was an entry (kInvalidArgument otherwise).
+// A body that gives no event and ignores nothing counts one ignored.
+Result<ParsedWebhook> parse_envelope(
+    std::string_view body, std::string_view expected_object,
+    const std::function<Status(proto::json::od::value entry, ParsedWebhook& out)>& on_entry);
 
 // "{outbound.base_url or https://graph.facebook.com}/v19.0" without a trailing slash.
 std::string graph_base(const proto::ChannelConfig& cfg);

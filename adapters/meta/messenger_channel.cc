@@ -52,19 +52,23 @@ Status parse_attachment(od::value v, Item& it) {
     od::json_type t;
     if (auto e = f.type().get(t)) return proto::json::to_status(e, "attachments[].payload");
     if (t != od::json_type::object) return Status::ok();  // templates may carry other shapes
-    return for_each_field(f, "attachments[].payload", [&](std::string_view pk, od::value pv) -> Status {
-      if (pk == "url") return read_string(pv, a.file_id, "payload.url");
-      if (pk == "title" && a.name.empty()) return read_string(pv, a.name, "payload.title");
-      if (pk == "coordinates") {
-        has_coordinates = true;
-        return for_each_field(pv, "payload.coordinates", [&](std::string_view ck, od::value cv) {
-          if (ck == "lat") return proto::json::read_double(cv, lat, "coordinates.lat");
-          if (ck == "long") return proto::json::read_double(cv, lon, "coordinates.long");
+    return for_each_field(
+        f, "attachments[].payload", [&](std::string_view pk, od::value pv) -> Status {
+          if (pk == "url") return read_string(pv, a.file_id, "payload.url");
+          if (pk == "title" && a.name.empty()) return read_string(pv, a.name, "payload.title");
+          if (pk == "coordinates") {
+            has_coordinates = true;
+            return for_each_field(pv, "payload.coordinates",
+                                  [&](std::string_view ck, od::value cv) {
+                                    if (ck == "lat")
+                                      return proto::json::read_double(cv, lat, "coordinates.lat");
+                                    if (ck == "long")
+                                      return proto::json::read_double(cv, lon, "coordinates.long");
+                                    return Status::ok();
+                                  });
+          }
           return Status::ok();
         });
-      }
-      return Status::ok();
-    });
   });
   if (!st.is_ok()) return st;
   if (has_coordinates) {
@@ -88,7 +92,8 @@ Status parse_message(od::value v, Item& it) {
       return Status::ok();
     }
     if (k == "attachments") {
-      return for_each_element(f, "message.attachments", [&](od::value a) { return parse_attachment(a, it); });
+      return for_each_element(f, "message.attachments",
+                              [&](od::value a) { return parse_attachment(a, it); });
     }
     return Status::ok();  // quick_reply (the text is there too), reply_to, nlp, ...
   });
@@ -133,7 +138,8 @@ bool to_event(Item& it, proto::InboundEvent& e) {
   e.attachments = std::move(it.attachments);
   e.platform_ts = meta::valid_unix_ms(it.timestamp) ? it.timestamp : 0;
   // Meta always sends a mid; without one, the sender and time identify a retry.
-  const std::string id = it.mid.empty() ? "ts:" + it.sender + ":" + std::to_string(it.timestamp) : it.mid;
+  const std::string id =
+      it.mid.empty() ? "ts:" + it.sender + ":" + std::to_string(it.timestamp) : it.mid;
   switch (it.what) {
     case Item::What::kEdit:
       e.kind = proto::EventKind::kEdit;
@@ -142,7 +148,8 @@ bool to_event(Item& it, proto::InboundEvent& e) {
       break;
     case Item::What::kPostback:
       e.kind = proto::EventKind::kCallback;
-      e.event_id = it.mid.empty() ? "postback:" + it.sender + ":" + std::to_string(it.timestamp) : it.mid;
+      e.event_id =
+          it.mid.empty() ? "postback:" + it.sender + ":" + std::to_string(it.timestamp) : it.mid;
       break;
     default:
       e.kind = proto::EventKind::kMessage;
@@ -154,7 +161,8 @@ bool to_event(Item& it, proto::InboundEvent& e) {
 
 class MetaMessagingChannel final : public ChannelAdapter {
  public:
-  MetaMessagingChannel(std::string_view type, std::string_view object) : type_(type), object_(object) {}
+  MetaMessagingChannel(std::string_view type, std::string_view object)
+      : type_(type), object_(object) {}
 
   std::string_view type() const override { return type_; }
 
@@ -162,7 +170,8 @@ class MetaMessagingChannel final : public ChannelAdapter {
     return meta::verify_hub_signature(req, cfg);
   }
 
-  Result<ParsedWebhook> parse(const http::HttpRequest& req, const proto::ChannelConfig& cfg) const override {
+  Result<ParsedWebhook> parse(const http::HttpRequest& req,
+                              const proto::ChannelConfig& cfg) const override {
     return parse_meta_messaging(req.body, object_, cfg.account_id);
   }
 
@@ -194,62 +203,41 @@ class MetaMessagingChannel final : public ChannelAdapter {
 
 Result<ParsedWebhook> parse_meta_messaging(std::string_view body, std::string_view expected_object,
                                            std::string_view account_id) {
-  simdjson::padded_string storage;
-  od::document doc;
-  if (auto st = proto::json::begin(body, storage, doc); !st.is_ok()) return st;
-  od::object root;
-  if (auto e = doc.get_object().get(root)) return proto::json::to_status(e, "webhook body");
-  std::string object;
-  bool has_entry = false;
-  ParsedWebhook out;
-  auto st = for_each_field(root, [&](std::string_view k, od::value v) -> Status {
-    if (k == "object") return read_string(v, object, "object");
-    if (k != "entry") return Status::ok();
-    has_entry = true;
-    return for_each_element(v, "entry", [&](od::value entry) {
-      // An entry's id (the page or account) may come after its events.
-      std::string entry_id;
-      std::vector<proto::InboundEvent> events;
-      std::size_t ignored = 0;
-      auto es = for_each_field(entry, "entry[]", [&](std::string_view ek, od::value ev) -> Status {
-        if (ek == "id") return read_id(ev, entry_id, "entry[].id");
-        if (ek == "standby" || ek == "changes") {  // another app's thread, or feed changes
-          return for_each_element(ev, ek, [&](od::value) {
-            ++ignored;
-            return Status::ok();
-          });
-        }
-        if (ek != "messaging") return Status::ok();
-        return for_each_element(ev, "messaging", [&](od::value item) {
-          Item it;
-          if (auto s = parse_item(item, it); !s.is_ok()) return s;
-          proto::InboundEvent e;
-          if (to_event(it, e)) {
-            events.push_back(std::move(e));
-          } else {
-            ++ignored;
-          }
+  return meta::parse_envelope(body, expected_object, [&](od::value entry, ParsedWebhook& out) {
+    // An entry's id (the page or account) may come after its events.
+    std::string entry_id;
+    std::vector<proto::InboundEvent> events;
+    std::size_t ignored = 0;
+    auto es = for_each_field(entry, "entry[]", [&](std::string_view ek, od::value ev) -> Status {
+      if (ek == "id") return read_id(ev, entry_id, "entry[].id");
+      if (ek == "standby" || ek == "changes") {  // another app's thread, or feed changes
+        return for_each_element(ev, ek, [&](od::value) {
+          ++ignored;
           return Status::ok();
         });
-      });
-      if (!es.is_ok()) return es;
-      if (!account_id.empty() && entry_id != account_id) {
-        out.ignored += ignored + events.size();  // another page's or account's
-        return Status::ok();
       }
-      out.ignored += ignored;
-      for (auto& e : events) out.events.push_back(std::move(e));
-      return Status::ok();
+      if (ek != "messaging") return Status::ok();
+      return for_each_element(ev, "messaging", [&](od::value item) {
+        Item it;
+        if (auto s = parse_item(item, it); !s.is_ok()) return s;
+        proto::InboundEvent e;
+        if (to_event(it, e)) {
+          events.push_back(std::move(e));
+        } else {
+          ++ignored;
+        }
+        return Status::ok();
+      });
     });
+    if (!es.is_ok()) return es;
+    if (!account_id.empty() && entry_id != account_id) {
+      out.ignored += ignored + events.size();  // another page's or account's
+      return Status::ok();
+    }
+    out.ignored += ignored;
+    for (auto& e : events) out.events.push_back(std::move(e));
+    return Status::ok();
   });
-  if (!st.is_ok()) return st;
-  if (auto fin = proto::json::finish(doc); !fin.is_ok()) return fin;
-  if (object != expected_object) {
-    return Status::invalid("object is '" + object + "', this channel takes '" + std::string(expected_object) + "'");
-  }
-  if (!has_entry) return Status::invalid("webhook body has no entry");
-  if (out.events.empty() && out.ignored == 0) out.ignored = 1;
-  return out;
 }
 
 const ChannelAdapter& messenger_channel() {

@@ -124,7 +124,8 @@ Status parse_value(od::value v, Value& out) {
   return for_each_field(v, "changes[].value", [&](std::string_view k, od::value f) -> Status {
     if (k == "metadata") {
       return for_each_field(f, "metadata", [&](std::string_view mk, od::value mv) {
-        if (mk == "phone_number_id") return read_id(mv, out.phone_number_id, "metadata.phone_number_id");
+        if (mk == "phone_number_id")
+          return read_id(mv, out.phone_number_id, "metadata.phone_number_id");
         return Status::ok();
       });
     }
@@ -164,7 +165,8 @@ Status parse_value(od::value v, Value& out) {
 std::int64_t unix_ms(const std::string& seconds) {
   std::int64_t s = 0;
   const auto [end, ec] = std::from_chars(seconds.data(), seconds.data() + seconds.size(), s);
-  if (ec != std::errc() || end != seconds.data() + seconds.size() || s > 253402300799 || s < 0) return 0;
+  if (ec != std::errc() || end != seconds.data() + seconds.size() || s > 253402300799 || s < 0)
+    return 0;
   return s * 1000;
 }
 
@@ -176,8 +178,8 @@ void to_events(Value& v, std::string_view account_id, ParsedWebhook& out) {
   }
   for (auto& m : v.messages) {
     const bool showable = !m.text.empty() || !m.attachments.empty();
-    if (m.id.empty() || m.from.empty() || !showable || m.type == "reaction" || m.type == "unsupported" ||
-        m.type == "system") {
+    if (m.id.empty() || m.from.empty() || !showable || m.type == "reaction" ||
+        m.type == "unsupported" || m.type == "system") {
       ++out.ignored;
       continue;
     }
@@ -205,7 +207,8 @@ class WhatsAppChannel final : public ChannelAdapter {
     return meta::verify_hub_signature(req, cfg);
   }
 
-  Result<ParsedWebhook> parse(const http::HttpRequest& req, const proto::ChannelConfig& cfg) const override {
+  Result<ParsedWebhook> parse(const http::HttpRequest& req,
+                              const proto::ChannelConfig& cfg) const override {
     return parse_whatsapp_notification(req.body, cfg.account_id);
   }
 
@@ -214,14 +217,20 @@ class WhatsAppChannel final : public ChannelAdapter {
                                                       const std::string& address,
                                                       const std::string& text) const override {
     const auto colon = address.find(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return std::nullopt;
+    if (colon == std::string::npos || colon == 0 || colon + 1 == address.size())
+      return std::nullopt;
     std::string body;
     proto::JsonWriter w(body);
     w.begin_object().field("messaging_product", "whatsapp").field("recipient_type", "individual");
     w.field("to", address.substr(colon + 1)).field("type", "text");
-    w.key("text").begin_object().field("preview_url", false).field("body", text).end_object().end_object();
-    return meta::graph_post(cfg, meta::graph_base(cfg) + "/" + address.substr(0, colon) + "/messages",
-                            std::move(body));
+    w.key("text")
+        .begin_object()
+        .field("preview_url", false)
+        .field("body", text)
+        .end_object()
+        .end_object();
+    return meta::graph_post(
+        cfg, meta::graph_base(cfg) + "/" + address.substr(0, colon) + "/messages", std::move(body));
   }
 
   DeliveryResult interpret_send(const Result<outbound::OutboundResponse>& r) const override {
@@ -236,49 +245,32 @@ class WhatsAppChannel final : public ChannelAdapter {
 
 }  // namespace
 
-Result<ParsedWebhook> parse_whatsapp_notification(std::string_view body, std::string_view account_id) {
-  simdjson::padded_string storage;
-  od::document doc;
-  if (auto st = proto::json::begin(body, storage, doc); !st.is_ok()) return st;
-  od::object root;
-  if (auto e = doc.get_object().get(root)) return proto::json::to_status(e, "webhook body");
-  std::string object;
-  bool has_entry = false;
-  ParsedWebhook out;
-  auto st = for_each_field(root, [&](std::string_view k, od::value v) -> Status {
-    if (k == "object") return read_string(v, object, "object");
-    if (k != "entry") return Status::ok();
-    has_entry = true;
-    return for_each_element(v, "entry", [&](od::value entry) {
-      return for_each_field(entry, "entry[]", [&](std::string_view ek, od::value ev) -> Status {
-        if (ek != "changes") return Status::ok();
-        return for_each_element(ev, "changes", [&](od::value change) {
-          Value value;
-          std::string field;
-          auto s = for_each_field(change, "changes[]", [&](std::string_view ck, od::value cv) -> Status {
-            if (ck == "field") return read_string(cv, field, "changes[].field");
-            if (ck == "value") return parse_value(cv, value);
+Result<ParsedWebhook> parse_whatsapp_notification(std::string_view body,
+                                                  std::string_view account_id) {
+  return meta::parse_envelope(
+      body, "whatsapp_business_account", [&](od::value entry, ParsedWebhook& out) {
+        return for_each_field(entry, "entry[]", [&](std::string_view ek, od::value ev) -> Status {
+          if (ek != "changes") return Status::ok();
+          return for_each_element(ev, "changes", [&](od::value change) {
+            Value value;
+            std::string field;
+            auto s = for_each_field(change, "changes[]",
+                                    [&](std::string_view ck, od::value cv) -> Status {
+                                      if (ck == "field")
+                                        return read_string(cv, field, "changes[].field");
+                                      if (ck == "value") return parse_value(cv, value);
+                                      return Status::ok();
+                                    });
+            if (!s.is_ok()) return s;
+            if (field != "messages") {  // account, template and quality updates
+              ++out.ignored;
+              return Status::ok();
+            }
+            to_events(value, account_id, out);
             return Status::ok();
           });
-          if (!s.is_ok()) return s;
-          if (field != "messages") {  // account, template and quality updates
-            ++out.ignored;
-            return Status::ok();
-          }
-          to_events(value, account_id, out);
-          return Status::ok();
         });
       });
-    });
-  });
-  if (!st.is_ok()) return st;
-  if (auto fin = proto::json::finish(doc); !fin.is_ok()) return fin;
-  if (object != "whatsapp_business_account") {
-    return Status::invalid("object is '" + object + "', this channel takes 'whatsapp_business_account'");
-  }
-  if (!has_entry) return Status::invalid("webhook body has no entry");
-  if (out.events.empty() && out.ignored == 0) out.ignored = 1;
-  return out;
 }
 
 const ChannelAdapter& whatsapp_channel() {

@@ -31,6 +31,7 @@ const ChannelAdapter& whatsapp_channel();
 // Exposed for tests, fuzzers and benchmarks. With an `account_id` (the
 // channel's), messages to another business number (metadata.phone_number_id)
 // are ignored.
-Result<ParsedWebhook> parse_whatsapp_notification(std::string_view body, std::string_view account_id = {});
+Result<ParsedWebhook> parse_whatsapp_notification(std::string_view body,
+                                                  std::string_view account_id = {});
 
 }  // namespace sb::adapters

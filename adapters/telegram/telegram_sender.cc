@@ -67,26 +67,14 @@ Status parse_reply(std::string_view body, BotReply& out) {
   return proto::json::finish(doc);
 }
 
-// Retry-After in delta-seconds (the HTTP-date form is not used by Telegram).
-std::int64_t header_retry_after(const outbound::OutboundResponse& res) {
-  const std::string v = res.header("retry-after");
-  std::int64_t n = -1;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  return ec == std::errc() && end == v.data() + v.size() ? n : -1;
-}
-
 }  // namespace
 
 outbound::OutboundRequest telegram_send_message(const proto::ChannelConfig& channel,
                                                 const std::string& chat_id,
                                                 const std::string& text) {
-  std::string_view base = channel.outbound_base_url;
-  if (base.empty()) base = kDefaultBaseUrl;
-  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-
   outbound::OutboundRequest req;
   req.method = "POST";
-  req.url = std::string(base) + "/bot" + channel.outbound_token + "/sendMessage";
+  req.url = base_url(channel, kDefaultBaseUrl) + "/bot" + channel.outbound_token + "/sendMessage";
   req.headers.emplace_back("Content-Type", "application/json");
   proto::JsonWriter w(req.body);
   w.begin_object();
@@ -124,7 +112,7 @@ DeliveryResult interpret_telegram_response(const Result<outbound::OutboundRespon
   if (res.status == 429 || res.status >= 500) {
     auto d = delivery(Kind::kRetry, res.status, std::move(error));
     std::int64_t s = parsed.is_ok() ? reply.retry_after : -1;
-    if (s < 0) s = header_retry_after(res);
+    if (s < 0) s = retry_after_header(res).value_or(0);
     d.retry_after = std::chrono::seconds(std::clamp<std::int64_t>(s, 0, kMaxRetryAfterS));
     return d;
   }

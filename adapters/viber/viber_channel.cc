@@ -87,20 +87,14 @@ struct SendReply {
   std::string status_message, message_token;
 };
 
-Status parse_reply(std::string_view body, SendReply& out) {
-  simdjson::padded_string storage;
-  od::document doc;
-  if (auto st = proto::json::begin(body, storage, doc); !st.is_ok()) return st;
-  od::object root;
-  if (auto e = doc.get_object().get(root)) return proto::json::to_status(e, "Viber response");
-  auto st = for_each_field(root, [&](std::string_view k, od::value v) -> Status {
-    if (k == "status") return read_int64(v, out.status, "status");
-    if (k == "status_message") return read_string(v, out.status_message, "status_message");
-    if (k == "message_token") return read_id(v, out.message_token, "message_token");
-    return Status::ok();
-  });
-  if (!st.is_ok()) return st;
-  return proto::json::finish(doc);
+Result<SendReply> parse_reply(std::string_view body) {
+  return proto::json::decode_object<SendReply>(
+      body, "Viber response", [](SendReply& out, std::string_view k, od::value v) -> Status {
+        if (k == "status") return read_int64(v, out.status, "status");
+        if (k == "status_message") return read_string(v, out.status_message, "status_message");
+        if (k == "message_token") return read_id(v, out.message_token, "message_token");
+        return Status::ok();
+      });
 }
 
 class ViberChannel final : public ChannelAdapter {
@@ -120,20 +114,19 @@ class ViberChannel final : public ChannelAdapter {
     return Status::ok();
   }
 
-  Result<ParsedWebhook> parse(const http::HttpRequest& req, const proto::ChannelConfig&) const override {
+  Result<ParsedWebhook> parse(const http::HttpRequest& req,
+                              const proto::ChannelConfig&) const override {
     return parse_viber_callback(req.body);
   }
 
   std::optional<outbound::OutboundRequest> build_send(const proto::ChannelConfig& cfg,
                                                       const std::string& address,
                                                       const std::string& text) const override {
-    std::string_view base = cfg.outbound_base_url;
-    if (base.empty()) base = kDefaultBaseUrl;
-    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
     outbound::OutboundRequest req;
-    req.url = std::string(base) + "/pa/send_message";
+    req.url = base_url(cfg, kDefaultBaseUrl) + "/pa/send_message";
     req.headers.emplace_back("Content-Type", "application/json");
-    req.headers.emplace_back("X-Viber-Auth-Token", cfg.outbound_token.empty() ? cfg.secret : cfg.outbound_token);
+    req.headers.emplace_back("X-Viber-Auth-Token",
+                             cfg.outbound_token.empty() ? cfg.secret : cfg.outbound_token);
     proto::JsonWriter w(req.body);
     w.begin_object().field("receiver", address).field("min_api_version", std::uint64_t{1});
     w.key("sender").begin_object().field("name", cfg.name.substr(0, kMaxSenderName)).end_object();
@@ -144,19 +137,21 @@ class ViberChannel final : public ChannelAdapter {
   DeliveryResult interpret_send(const Result<outbound::OutboundResponse>& r) const override {
     if (!r.is_ok()) return transport_failure(r.status());
     const auto& res = r.value();
-    if (res.status == 429 || res.status >= 500) return delivery(Kind::kRetry, res.status, "HTTP " + std::to_string(res.status));
-    if (res.status < 200 || res.status >= 300) return delivery(Kind::kFailed, res.status, "HTTP " + std::to_string(res.status));
-    SendReply reply;
-    if (auto st = parse_reply(res.body, reply); !st.is_ok() || reply.status < 0) {
+    if (res.status == 429 || res.status >= 500)
+      return delivery(Kind::kRetry, res.status, "HTTP " + std::to_string(res.status));
+    if (res.status < 200 || res.status >= 300)
+      return delivery(Kind::kFailed, res.status, "HTTP " + std::to_string(res.status));
+    auto decoded = parse_reply(res.body);
+    if (!decoded.is_ok() || decoded->status < 0)
       return delivery(Kind::kRetry, res.status, "not a Viber API answer");
-    }
+    SendReply reply = std::move(decoded).value();
     if (reply.status == 0) {
       auto d = delivery(Kind::kDelivered, res.status, "");
       d.platform_message_id = std::move(reply.message_token);
       return d;
     }
-    std::string error = (reply.status_message.empty() ? "error" : reply.status_message) + " (status " +
-                        std::to_string(reply.status) + ")";
+    std::string error = (reply.status_message.empty() ? "error" : reply.status_message) +
+                        " (status " + std::to_string(reply.status) + ")";
     // 1..24 but 12: the request, token, account, receiver or country is
     // wrong, or the account's messages or balance are used up; 12: too many
     // requests; anything else is Viber's "general error".
@@ -168,28 +163,23 @@ class ViberChannel final : public ChannelAdapter {
 }  // namespace
 
 Result<ParsedWebhook> parse_viber_callback(std::string_view body) {
-  simdjson::padded_string storage;
-  od::document doc;
-  if (auto st = proto::json::begin(body, storage, doc); !st.is_ok()) return st;
-  od::object root;
-  if (auto e = doc.get_object().get(root)) return proto::json::to_status(e, "Viber callback");
-  Callback c;
-  auto st = for_each_field(root, [&](std::string_view k, od::value v) -> Status {
-    if (k == "event") return read_string(v, c.event, "event");
-    if (k == "timestamp") return read_int64(v, c.timestamp, "timestamp");
-    if (k == "message_token") return read_id(v, c.message_token, "message_token");
-    if (k == "sender") {
-      return for_each_field(v, "sender", [&](std::string_view sk, od::value sv) {
-        if (sk == "id") return read_id(sv, c.sender_id, "sender.id");
-        if (sk == "name") return read_string(sv, c.sender_name, "sender.name");
-        return Status::ok();
+  auto decoded = proto::json::decode_object<Callback>(
+      body, "Viber callback", [](Callback& c, std::string_view k, od::value v) -> Status {
+        if (k == "event") return read_string(v, c.event, "event");
+        if (k == "timestamp") return read_int64(v, c.timestamp, "timestamp");
+        if (k == "message_token") return read_id(v, c.message_token, "message_token");
+        if (k == "sender") {
+          return for_each_field(v, "sender", [&](std::string_view sk, od::value sv) {
+            if (sk == "id") return read_id(sv, c.sender_id, "sender.id");
+            if (sk == "name") return read_string(sv, c.sender_name, "sender.name");
+            return Status::ok();
+          });
+        }
+        if (k == "message") return parse_message(v, c);
+        return Status::ok();  // user, user_id, chat_hostname, silent, subscribed, ...
       });
-    }
-    if (k == "message") return parse_message(v, c);
-    return Status::ok();  // user, user_id, chat_hostname, silent, subscribed, ...
-  });
-  if (!st.is_ok()) return st;
-  if (auto fin = proto::json::finish(doc); !fin.is_ok()) return fin;
+  if (!decoded) return decoded.status();
+  Callback& c = decoded.value();
   if (c.event.empty()) return Status::invalid("Viber callback has no event");
   ParsedWebhook out;
   proto::InboundEvent e;
