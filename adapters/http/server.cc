@@ -82,6 +82,8 @@ namespace {
 // `Stream` is beast::tcp_stream (plain HTTP) or detail::TlsStream (HTTPS: the
 // TLS handshake comes first, under the read timeout; a failed one, e.g. a
 // plain-HTTP client, closes the connection without an answer).
+constexpr std::size_t kReadBufferBytes = 4096;
+
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
@@ -91,7 +93,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // `guard` counts the connection until the last owner (this session, or the
   // stream session it becomes) lets go of it.
   Session(Stream&& stream, HttpServer::Impl& server, std::shared_ptr<void> guard)
-      : stream_(std::move(stream)), server_(server), guard_(std::move(guard)) {}
+      : stream_(std::move(stream)), server_(server), guard_(std::move(guard)) {
+    // Beast reads max(512, free capacity) bytes at a time: with its default
+    // 512-byte start, every ~700-byte webhook took two recvmsg calls. 4 KiB
+    // holds a typical webhook in one read (40 MiB at 10,000 connections).
+    buffer_.reserve(kReadBufferBytes);
+  }
 
   void run() {
     net::dispatch(stream_.get_executor(),
