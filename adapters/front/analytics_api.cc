@@ -161,9 +161,23 @@ void AnalyticsApi::operators(const http::HttpRequest& req, const Caller& caller,
     r.headers.emplace_back("Retry-After", "1");
     return respond(std::move(r));
   }
-  // Released when the last copy of the completion is gone, however it ends.
-  auto slot = std::shared_ptr<void>(
-      nullptr, [](void*) { scan_running.store(false, std::memory_order_release); });
+  // Released before the answer is handed over (a client that asks again at
+  // once must not find it taken), or when the last copy of the completion is
+  // gone if no answer is written (e.g. the shard dropped the command).
+  struct Slot {
+    std::atomic<bool> held{true};
+    void release() {
+      if (held.exchange(false, std::memory_order_acq_rel)) {
+        scan_running.store(false, std::memory_order_release);
+      }
+    }
+    ~Slot() { release(); }
+  };
+  auto slot = std::make_shared<Slot>();
+  Responder answer = [respond, slot](http::HttpResponse r) {
+    slot->release();
+    respond(std::move(r));
+  };
   // Status and load now, from the shard; then the log, on the blocking pool.
   auto live = std::make_shared<std::vector<OperatorNow>>();
   router::TenantCommand cmd{
@@ -180,24 +194,24 @@ void AnalyticsApi::operators(const http::HttpRequest& req, const Caller& caller,
         }
         return Status::ok();
       },
-      [this, tenant = caller.tenant, from, to, live, respond, slot](Status st) {
-        if (!st.is_ok()) return respond(json_error(503, "unavailable", st.message()));
-        pool_.run([this, tenant, from, to, live, respond, slot] {
+      [this, tenant = caller.tenant, from, to, live, answer](Status st) {
+        if (!st.is_ok()) return answer(json_error(503, "unavailable", st.message()));
+        pool_.run([this, tenant, from, to, live, answer] {
           router::OperatorAnalytics an(from, to);
           auto after = start_after(db_, tenant, from);
           if (!after)
-            return respond(json_error(503, "storage_unavailable", after.status().message()));
+            return answer(json_error(503, "storage_unavailable", after.status().message()));
           std::uint64_t next = *after, scanned = 0;
           std::vector<proto::LogEntry> chunk;
           for (bool more = true; more;) {
             if (scanned > kMaxScanned) {
-              return respond(
+              return answer(
                   json_error(413, "range_too_large",
                              "the range holds more than 20,000,000 events; narrow from and to"));
             }
             chunk.clear();
             if (auto rs = db_.read_log(tenant, next, kChunk, chunk); !rs.is_ok()) {
-              return respond(json_error(503, "storage_unavailable", rs.message()));
+              return answer(json_error(503, "storage_unavailable", rs.message()));
             }
             for (const auto& e : chunk) {
               if (!an.add(e)) {
@@ -209,13 +223,13 @@ void AnalyticsApi::operators(const http::HttpRequest& req, const Caller& caller,
             if (chunk.size() < kChunk) more = false;
             if (!chunk.empty()) next = chunk.back().seq;
           }
-          respond(http::json_ok(report(from, to, *live, an)));
+          answer(http::json_ok(report(from, to, *live, an)));
         });
       }};
-  if (!shards_.submit(caller.tenant, std::move(cmd))) {  // `cmd` and its slot are dropped
+  if (!shards_.submit(caller.tenant, std::move(cmd))) {
     auto r = json_error(503, "overloaded", "queue is full; retry");
     r.headers.emplace_back("Retry-After", "1");
-    respond(std::move(r));
+    answer(std::move(r));
   }
 }
 
