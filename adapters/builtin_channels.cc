@@ -2,6 +2,7 @@
 // adapters/ with its adapter, and one line here.
 #include "adapters/api/api_channel.h"
 #include "adapters/channel.h"
+#include "adapters/email/email_channel.h"
 #include "adapters/meta/messenger_channel.h"
 #include "adapters/meta/whatsapp_channel.h"
 #include "adapters/telegram/telegram_channel.h"
@@ -17,6 +18,7 @@ const ChannelAdapter* const kBuiltinChannels[] = {
     &messenger_channel(),
     &instagram_channel(),
     &viber_channel(),
+    &email_channel(),
 };
 }  // namespace
 
@@ -25,6 +27,16 @@ const ChannelAdapter* find_channel(std::string_view type) {
     if (c->type() == type) return c;
   }
   return nullptr;
+}
+
+Status validate_channel(const proto::ChannelConfig& cfg) {
+  const auto* adapter = find_channel(cfg.type);
+  if (adapter == nullptr) {
+    std::string known;
+    for (const auto* c : kBuiltinChannels) known += (known.empty() ? "" : ", ") + std::string(c->type());
+    return Status::invalid("unknown channel type '" + cfg.type + "'; built in: " + known);
+  }
+  return adapter->validate(cfg);
 }
 
 std::vector<std::string_view> channel_types() {

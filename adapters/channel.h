@@ -64,6 +64,9 @@ class ChannelAdapter {
   // is reported failed ("outcome unknown") instead of risking a duplicate.
   virtual bool idempotent_send() const { return false; }
 
+  // What this type needs of a channel's settings beyond the common checks
+  // (e.g. email: the address replies come from). kInvalidArgument explains.
+  virtual Status validate(const proto::ChannelConfig& /*cfg*/) const { return Status::ok(); }
   // GET verification handshakes (Meta's hub.challenge). nullopt: not supported.
   virtual std::optional<http::HttpResponse> handshake(const http::HttpRequest& /*req*/,
                                                       const proto::ChannelConfig& /*cfg*/) const {
@@ -87,6 +90,9 @@ std::string base_url(const proto::ChannelConfig& cfg, std::string_view platform_
 
 // The registry of built-in channels (adapters/builtin_channels.cc).
 const ChannelAdapter* find_channel(std::string_view type);
+// A channel's type is built in and its adapter accepts its settings: the
+// same check for PUT /v1/channels and for channels of the config file.
+Status validate_channel(const proto::ChannelConfig& cfg);
 std::vector<std::string_view> channel_types();
 
 }  // namespace sb::adapters

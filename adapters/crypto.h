@@ -13,6 +13,8 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 // Constant-time for equal lengths; a length mismatch returns false at once
 // (lengths of platform secrets are not secret).
 bool constant_time_equal(std::string_view a, std::string_view b);
+// Standard base64 (RFC 4648 section 4) with padding, e.g. for HTTP Basic auth.
+std::string base64(std::string_view data);
 // 32 random bytes, URL-safe base64 without padding (43 characters).
 std::string random_token();
 

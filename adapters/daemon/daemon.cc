@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "adapters/blocking_pool.h"
+#include "adapters/channel.h"
 #include "adapters/daemon/allocator.h"
 #include "adapters/daemon/declared_routing.h"
 #include "adapters/crypto.h"
@@ -99,7 +100,12 @@ int run_daemon(const Config& config) {
     std::vector<std::string> hashes;
     for (const auto& k : t.admin_keys) hashes.push_back(adapters::sha256_hex(k));
     directory.put_tenant(t.id, std::move(hashes));
-    for (const auto& ch : t.channels) directory.put_channel(t.id, ch);
+    for (const auto& ch : t.channels) {
+      if (auto st = adapters::validate_channel(ch); !st.is_ok()) {
+        throw std::runtime_error("tenant " + t.id + ": channel " + ch.name + ": " + st.message());
+      }
+      directory.put_channel(t.id, ch);
+    }
   }
 
   adapters::StreamHub hub;

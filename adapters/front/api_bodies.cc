@@ -120,16 +120,12 @@ Result<proto::ChannelConfig> parse_channel_body(std::string_view body, const std
   if (!parsed) return parsed.status();
   proto::ChannelConfig& c = parsed.value();
   c.name = name;
-  if (find_channel(c.type) == nullptr) {
-    std::string known;
-    for (auto t : channel_types()) known += (known.empty() ? "" : ", ") + std::string(t);
-    return Status::invalid("unknown channel type '" + c.type + "'; built in: " + known);
-  }
   if (c.queue.empty()) c.queue = "default";
   if (!proto::is_valid_name(c.queue)) return Status::invalid("queue: invalid name");
   if (c.secret.size() > 4096 || c.verify_token.size() > 4096) return Status::invalid("secret too long");
   if (c.auto_reply.size() > 4096) return Status::invalid("auto_reply: at most 4096 bytes");
   if (c.account_id.size() > 256) return Status::invalid("account_id: at most 256 bytes");
+  if (auto st = validate_channel(c); !st.is_ok()) return st;
   return c;
 }
 

@@ -1,0 +1,153 @@
+// Email end to end against the real binary, with Mailgun's own payloads
+// (tests/fixtures/email) and a fake Mailgun Messages API: a signed inbound
+// mail is stored once (its retry absorbed), an unsigned one is refused with
+// nothing stored, an auto-reply opens nothing, an operator's reply leaves as
+// a threaded mail, and the customer's answer (multipart, with a photo) lands
+// in the same conversation. A channel without its support address is refused
+// by the API and stops start-up from the config file.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "adapters/crypto.h"
+#include "adapters/email/form_data.h"
+#include "tests/adapters/fixtures.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/fake_platform.h"
+#include "tests/support/json_peek.h"
+#include "tests/support/stream_client.h"
+#include "tests/support/temp_dir.h"
+
+namespace sb::test {
+namespace {
+
+constexpr const char* kSigningKey = "mailgun-signing-key-for-tests";  // the fixtures' key
+constexpr const char* kApiKey = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0";
+const Headers kForm{{"Content-Type", "application/x-www-form-urlencoded"}};
+
+class EmailE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    daemon_.start();
+    auto r = daemon_.put("/v1/channels/mail",
+                         std::string(R"({"type":"email","secret":")") + kSigningKey +
+                             R"(","account_id":"support@mg.example.com","queue":"support",)"
+                             R"("outbound":{"base_url":")" +
+                             fake_.base_url() + R"(","token":")" + kApiKey + R"("}})",
+                         daemon_.admin());
+    ASSERT_EQ(r.status, 200) << r.body;
+    fake_.set_default([](const RecordedRequest&) {
+      return CannedResponse(
+          200, R"({"id":"<20241126133502.1.9A3F@mg.example.com>","message":"Queued. Thank you."})");
+    });
+  }
+
+  HttpResult conversations() { return daemon_.get("/v1/conversations", daemon_.admin()); }
+
+  FakePlatform fake_;
+  TempDir dir_;
+  DaemonProcess daemon_{dir_.path()};
+};
+
+TEST_F(EmailE2E, SignedMailIsStoredOnceUnsignedRefusedAutoRepliesIgnored) {
+  const auto mail = fixture("email/first_mail.form");
+  auto forged = mail;
+  forged.replace(forged.find("&signature=") + 11, 4, "0000");
+  EXPECT_EQ(daemon_.post("/webhooks/demo/mail", forged, kForm).status, 401);
+  EXPECT_EQ(daemon_.post("/webhooks/demo/mail", mail, {{"Content-Type", "text/plain"}}).status,
+            401);
+  EXPECT_EQ(conversations().body.find("cv-"), std::string::npos) << "nothing stored";
+
+  auto first = daemon_.post("/webhooks/demo/mail", mail, kForm);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(json_peek(first.body, "status"), "stored");
+  auto retry = daemon_.post("/webhooks/demo/mail", mail, kForm);
+  ASSERT_EQ(retry.status, 200);
+  EXPECT_EQ(json_peek(retry.body, "status"), "duplicate");
+  auto view =
+      daemon_.get("/v1/conversations/" + json_peek(first.body, "conversation"), daemon_.admin());
+  EXPECT_NE(view.body.find("Olena Kovalenko"), std::string::npos) << view.body;
+  EXPECT_NE(view.body.find("Subject: Order 58213 has not arrived"), std::string::npos) << view.body;
+  EXPECT_EQ(view.body.find("+380 44 123 4567"), std::string::npos)
+      << "the signature block is stripped";
+
+  auto ooo = daemon_.post("/webhooks/demo/mail", fixture("email/auto_reply.form"), kForm);
+  ASSERT_EQ(ooo.status, 200) << ooo.body;
+  EXPECT_NE(ooo.body.find(R"("ignored":1)"), std::string::npos) << ooo.body;
+  auto list = conversations();
+  EXPECT_EQ(list.body.find("cv-"), list.body.rfind("cv-")) << "one conversation: " << list.body;
+}
+
+TEST_F(EmailE2E, ReplyLeavesThreadedAndTheAnswerJoinsTheConversation) {
+  ASSERT_EQ(daemon_.put("/v1/queues/support", R"({"offer_timeout_s":60})", daemon_.admin()).status,
+            200);
+  auto op = daemon_.put("/v1/operators/olena", R"({"queues":["support"],"capacity":{"email":2}})",
+                        daemon_.admin());
+  const Headers olena{{"Authorization", "Bearer " + json_peek(op.body, "token")}};
+  ASSERT_EQ(daemon_.put("/v1/me/status", R"({"status":"online"})", olena).status, 200);
+  WsClient ws;
+  ASSERT_EQ(ws.connect(daemon_.port(), "/v1/stream", olena), 101);
+
+  auto in = daemon_.post("/webhooks/demo/mail", fixture("email/first_mail.form"), kForm);
+  ASSERT_EQ(in.status, 200) << in.body;
+  const auto conv = json_peek(in.body, "conversation");
+  ASSERT_EQ(daemon_.post("/v1/conversations/" + conv + "/accept", "{}", olena).status, 200);
+  ASSERT_EQ(daemon_
+                .post("/v1/conversations/" + conv + "/messages",
+                      R"({"text":"Hello Olena, it ships today & arrives Friday."})", olena)
+                .status,
+            201);
+  ASSERT_FALSE(read_until_type(ws, "message.delivered").empty());
+  ASSERT_EQ(fake_.count("/v3/mg.example.com/messages"), 1u);
+  const auto sent = fake_.requests().front();
+  EXPECT_EQ(sent.header("authorization"),
+            "Basic " + adapters::base64(std::string("api:") + kApiKey));
+  auto form = adapters::parse_form(sent.header("content-type"), sent.body);
+  ASSERT_TRUE(form.is_ok()) << sent.body;
+  EXPECT_EQ(form->get("from"), "support@mg.example.com");
+  EXPECT_EQ(form->get("to"), "olena.kovalenko@example.com");
+  EXPECT_EQ(form->get("subject"), "Re: Order 58213 has not arrived");
+  EXPECT_EQ(form->get("text"), "Hello Olena, it ships today & arrives Friday.");
+  EXPECT_EQ(form->get("h:In-Reply-To"), "<CAJ8x4=Yk3vQ2@mail.gmail.com>");
+
+  const Headers multipart{{"Content-Type", "multipart/form-data; boundary=" +
+                                               fixture("email/reply_with_photo.boundary")}};
+  auto answer =
+      daemon_.post("/webhooks/demo/mail", fixture("email/reply_with_photo.multipart"), multipart);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(json_peek(answer.body, "conversation"), conv)
+      << "the same customer, the same conversation";
+  auto view = daemon_.get("/v1/conversations/" + conv, daemon_.admin());
+  EXPECT_NE(view.body.find("Here is the photo of the label."), std::string::npos) << view.body;
+  EXPECT_NE(view.body.find("label.jpg"), std::string::npos) << view.body;
+}
+
+TEST_F(EmailE2E, AChannelWithoutItsSupportAddressIsRefused) {
+  auto r = daemon_.put("/v1/channels/mail2",
+                       std::string(R"({"type":"email","secret":")") + kSigningKey + R"("})",
+                       daemon_.admin());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("account_id"), std::string::npos) << r.body;
+
+  TempDir dir;
+  const auto path = dir.path() + "/sb.toml";
+  std::ofstream(path)
+      << "[[tenants]]\nid = \"acme\"\nadmin_keys = [\"acme-admin-key-0123456789\"]\n"
+         "  [[tenants.channels]]\n  name = \"mail\"\n  type = \"email\"\n  secret = \"k\"\n";
+  const auto log = dir.path() + "/out.log";
+  const std::string cmd = std::string(SB_SWITCHBOARD_BIN) + " --config " + path + " --data-dir " +
+                          dir.path() + "/data --listen 127.0.0.1:" + std::to_string(free_port()) +
+                          " > " + log + " 2>&1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  std::stringstream out;
+  out << std::ifstream(log).rdbuf();
+  EXPECT_NE(out.str().find("channel mail: account_id"), std::string::npos) << out.str();
+}
+
+}  // namespace
+}  // namespace sb::test
