@@ -7,6 +7,7 @@
 #include "adapters/meta/whatsapp_channel.h"
 #include "adapters/telegram/telegram_channel.h"
 #include "adapters/viber/viber_channel.h"
+#include "adapters/webchat/webchat_channel.h"
 
 namespace sb::adapters {
 
@@ -19,6 +20,7 @@ const ChannelAdapter* const kBuiltinChannels[] = {
     &instagram_channel(),
     &viber_channel(),
     &email_channel(),
+    &webchat_channel(),
 };
 }  // namespace
 

@@ -63,6 +63,10 @@ class ChannelAdapter {
   // may be repeated. Chat platforms have no such key: false, and such a reply
   // is reported failed ("outcome unknown") instead of risking a duplicate.
   virtual bool idempotent_send() const { return false; }
+  // True if the customer reads replies from Switchboard itself (webchat: the
+  // visitor's stream): a reply is delivered once it is stored, and the
+  // outbox marks it so without sending anything.
+  virtual bool delivered_when_stored() const { return false; }
 
   // What this type needs of a channel's settings beyond the common checks
   // (e.g. email: the address replies come from). kInvalidArgument explains.

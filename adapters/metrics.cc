@@ -15,7 +15,7 @@
 namespace sb::adapters {
 
 namespace {
-constexpr const char* kRouteNames[] = {"webhook", "events", "admin", "health", "metrics", "other"};
+constexpr const char* kRouteNames[] = {"webhook", "events", "admin", "health", "metrics", "other", "webchat"};
 
 // Reads the shards' relaxed atomic counters at scrape time.
 class ShardCollector final : public prometheus::Collectable {

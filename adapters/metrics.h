@@ -26,7 +26,7 @@ namespace sb::adapters {
 struct OutboxStats;
 class StreamHub;
 
-enum class Route : int { kWebhook, kEvents, kAdmin, kHealth, kMetrics, kOther, kCount };
+enum class Route : int { kWebhook, kEvents, kAdmin, kHealth, kMetrics, kOther, kWebchat, kCount };
 
 class Metrics {
  public:

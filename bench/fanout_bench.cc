@@ -43,7 +43,7 @@ void BM_HubFanOut(benchmark::State& state) {
   const std::string json =
       R"({"seq":1,"type":"message.created","at":"2026-11-23T05:00:00.000Z","conversation":{"id":"cv-2","operator":"op7"},"message":{"id":"m-3","text":"hello"}})";
   std::vector<std::shared_ptr<const Frame>> batch{
-      std::make_shared<const Frame>(Frame{1, json, sb::adapters::audience_of(json)})};
+      std::make_shared<const Frame>(Frame{1, json, sb::adapters::audience_of(json), {}})};
   std::uint64_t published = 0;
   for (auto _ : state) {
     hub.publish("acme", batch);

@@ -55,6 +55,11 @@ std::uint64_t TenantState::resolve_contact(const proto::InboundEvent& e, TimeMs 
   return seq;
 }
 
+std::string TenantState::contact_of(std::string_view channel, std::string_view external_id) const {
+  const auto seq = contacts_.contact_of(channel, external_id);
+  return seq == 0 ? std::string() : proto::make_id("ct", seq);
+}
+
 void TenantState::append_log(std::string_view type, TimeMs now, const proto::Conversation& conv,
                              const proto::Message* msg, std::uint64_t seq,
                              std::vector<Change>& out) {

@@ -145,6 +145,8 @@ class TenantState {
   std::optional<proto::Contact> contact(std::string_view id) const;
   // The contact's name, "" for an unknown contact (what conversation views show).
   std::string_view contact_name(std::string_view contact_id) const;
+  // The contact a channel identity belongs to ("ct-N"), "" if none yet.
+  std::string contact_of(std::string_view channel, std::string_view external_id) const;
   std::optional<proto::Conversation> latest_conversation_of(std::string_view contact_id) const;
 
   struct ConversationFilter {

@@ -116,17 +116,21 @@ int run_daemon(const Config& config) {
   // Frames are built on the shard thread (moving the JSON out of the encoded
   // set); the committer thread only publishes them once they are durable.
   shard_options.after_commit = [&hub, &outbox_ptr](proto::ChangeSet& set) -> std::function<void()> {
-    std::vector<std::shared_ptr<const adapters::Frame>> frames;
+    std::vector<std::shared_ptr<adapters::Frame>> built;
     std::vector<proto::OutboxItem> outbound;
     for (auto& c : set.changes) {
       if (auto* e = std::get_if<proto::LogEntry>(&c)) {
         auto audience = adapters::audience_of(e->json);
-        frames.push_back(std::make_shared<const adapters::Frame>(
-            adapters::Frame{e->seq, std::move(e->json), std::move(audience)}));
+        built.push_back(std::make_shared<adapters::Frame>(
+            adapters::Frame{e->seq, std::move(e->json), std::move(audience), {}}));
+      } else if (auto* m = std::get_if<proto::TimelineMark>(&c)) {
+        // Written right after its entry: the frame's contact, for visitor streams.
+        if (!built.empty() && built.back()->seq == m->seq) built.back()->contact = m->contact_id;
       } else if (auto* o = std::get_if<proto::OutboxItem>(&c)) {
         outbound.push_back(std::move(*o));
       }
     }
+    std::vector<std::shared_ptr<const adapters::Frame>> frames(built.begin(), built.end());
     if (frames.empty() && outbound.empty()) return {};
     return [&hub, &outbox_ptr, tenant = std::move(set.tenant), frames = std::move(frames),
             outbound = std::move(outbound)] {
@@ -158,7 +162,9 @@ int run_daemon(const Config& config) {
   adapters::RateLimiter ingest_limit(config.webhooks_per_second, config.webhook_burst);
   adapters::MessagesApi messages(directory, shards, blocking, **db);
   adapters::AnalyticsApi analytics(shards, blocking, **db, wall_clock_ms);
-  adapters::ApiHandler api(directory, shards, metrics, streams, messages, analytics, ingest_limit, wall_clock_ms);
+  adapters::WebchatApi webchat(directory, shards, hub, blocking, **db, wall_clock_ms);
+  adapters::ApiHandler api(directory, shards, metrics, streams, messages, analytics, webchat, ingest_limit,
+                           wall_clock_ms);
 
   http::ServerOptions server_options;
   split_listen(config.listen, server_options.host, server_options.port);

@@ -40,9 +40,21 @@ HttpResponse unavailable(std::string_view code, std::string_view message) {
   return r;
 }
 
+// Where the channel's customers come in: platforms post to webhook_path, a
+// website chat's visitors use the routes under webchat_path.
+void write_entry_path(proto::JsonWriter& w, const std::string& tenant, const std::string& name,
+                      std::string_view type) {
+  if (type == "webchat") {
+    w.field("webchat_path", "/webchat/" + tenant + "/" + name);
+  } else {
+    w.field("webhook_path", "/webhooks/" + tenant + "/" + name);
+  }
+}
+
 Route route_of(const std::vector<std::string_view>& seg) {
   if (seg.empty()) return Route::kOther;
   if (seg[0] == "webhooks") return Route::kWebhook;
+  if (seg[0] == "webchat") return Route::kWebchat;
   if (seg[0] == "healthz" || seg[0] == "readyz") return Route::kHealth;
   if (seg[0] == "metrics") return Route::kMetrics;
   if (seg[0] == "v1" && seg.size() == 2 && seg[1] == "events") return Route::kEvents;
@@ -54,7 +66,7 @@ Route route_of(const std::vector<std::string_view>& seg) {
 
 ApiHandler::ApiHandler(router::Directory& directory, router::ShardSet& shards, Metrics& metrics,
                        StreamApi& streams, MessagesApi& messages, AnalyticsApi& analytics,
-                       RateLimiter& ingest_limit,
+                       WebchatApi& webchat, RateLimiter& ingest_limit,
                        std::function<proto::TimeMs()> clock)
     : directory_(directory),
       shards_(shards),
@@ -64,7 +76,13 @@ ApiHandler::ApiHandler(router::Directory& directory, router::ShardSet& shards, M
       streams_(streams),
       messages_(messages),
       analytics_(analytics),
-      ingest_limit_(ingest_limit) {}
+      webchat_(webchat),
+      ingest_limit_(ingest_limit) {
+  webchat_.set_ingest([this](const std::string& tenant, const proto::ChannelConfig& channel,
+                             std::vector<proto::InboundEvent> events, Responder respond) {
+    submit_ingest(tenant, channel, std::move(events), 0, std::move(respond));
+  });
+}
 
 void ApiHandler::on_rejected(int status) { metrics_.observe(Route::kOther, status, 0); }
 
@@ -134,6 +152,10 @@ void ApiHandler::handle(HttpRequest&& req, Responder respond) {
     }
     if (get) return webhook_handshake(req, tenant, channel, std::move(done));
     return webhook(std::move(req), tenant, channel, std::move(done));
+  }
+  if (!seg.empty() && seg[0] == "webchat") {
+    if (!ready() && req.method != "OPTIONS") return done(unavailable("not_ready", "recovery in progress"));
+    return webchat_.handle(std::move(req), seg, std::move(done));
   }
   if (!seg.empty() && seg[0] == "v1") {
     auto caller = authenticate(req, done);
@@ -267,7 +289,8 @@ void ApiHandler::put_channel(HttpRequest&& req, const std::string& tenant, const
   std::string body;
   proto::JsonWriter w(body);
   w.begin_object().field("name", cfg->name).field("type", cfg->type).field("queue", cfg->queue);
-  w.field("webhook_path", "/webhooks/" + tenant + "/" + cfg->name).end_object();
+  write_entry_path(w, tenant, cfg->name, cfg->type);
+  w.end_object();
   cmd.done = [shared_respond, body = std::move(body)](Status st) {
     if (!st.is_ok()) return (*shared_respond)(json_error(http_status_of(st), "storage_unavailable", st.message()));
     (*shared_respond)(http::json_ok(body));
@@ -289,7 +312,8 @@ void ApiHandler::list_channels(const std::string& tenant, Responder respond) {
       w.field("has_secret", !c.secret.empty()).field("outbound_base_url", c.outbound_base_url);
       if (!c.auto_reply.empty()) w.field("auto_reply", c.auto_reply);
       if (!c.account_id.empty()) w.field("account_id", c.account_id);
-      w.field("webhook_path", "/webhooks/" + tenant + "/" + name).end_object();
+      write_entry_path(w, tenant, name, c.type);
+      w.end_object();
     }
   }
   w.end_array().end_object();

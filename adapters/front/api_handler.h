@@ -10,6 +10,7 @@
 //   GET  /v1/channels                     admin key (secrets never returned)
 //   POST /v1/events                       admin key, generic ingest
 //   GET  /v1/stream                       WebSocket or SSE (adapters/front/stream_api.h)
+//   /webchat/{tenant}/{channel}/...        website chat visitors (adapters/front/webchat_api.h)
 //   queues, operators, status, conversations: adapters/front/routing_api.h
 #pragma once
 
@@ -23,6 +24,7 @@
 #include "adapters/front/rate_limiter.h"
 #include "adapters/front/routing_api.h"
 #include "adapters/front/stream_api.h"
+#include "adapters/front/webchat_api.h"
 #include "adapters/http/message.h"
 #include "adapters/metrics.h"
 #include "router/directory.h"
@@ -33,8 +35,8 @@ namespace sb::adapters {
 class ApiHandler final : public http::HttpHandler {
  public:
   ApiHandler(router::Directory& directory, router::ShardSet& shards, Metrics& metrics,
-             StreamApi& streams, MessagesApi& messages, AnalyticsApi& analytics, RateLimiter& ingest_limit,
-             std::function<proto::TimeMs()> clock);
+             StreamApi& streams, MessagesApi& messages, AnalyticsApi& analytics, WebchatApi& webchat,
+             RateLimiter& ingest_limit, std::function<proto::TimeMs()> clock);
 
   void set_ready(bool ready) { ready_.store(ready, std::memory_order_release); }
   bool ready() const { return ready_.load(std::memory_order_acquire); }
@@ -66,6 +68,7 @@ class ApiHandler final : public http::HttpHandler {
   StreamApi& streams_;
   MessagesApi& messages_;
   AnalyticsApi& analytics_;
+  WebchatApi& webchat_;
   RateLimiter& ingest_limit_;  // per tenant, webhooks and POST /v1/events
 };
 

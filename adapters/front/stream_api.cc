@@ -119,7 +119,7 @@ class StreamConnection final : public http::StreamSource,
       if (caller_.is_admin()) {
         emit(e.seq, e.json);
       } else {
-        Frame f{e.seq, std::move(e.json), {}};
+        Frame f{e.seq, std::move(e.json), {}, {}};
         f.audience = audience_of(f.json);
         if (f.visible_to(caller_.operator_id)) {
           emit(f.seq, f.json);

@@ -196,7 +196,10 @@ class SseSession final : public QueuedSink<SseSession<Stream>> {
     tcp().expires_never();
     auto head = std::make_shared<std::string>(
         "HTTP/1.1 200 OK\r\nServer: switchboard\r\nContent-Type: text/event-stream\r\n"
-        "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n"
+        "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n"
+        // A page of another origin may read a stream: it needs a token anyway
+        // (website chat visitors' EventSource, operator frontends).
+        "Access-Control-Allow-Origin: *\r\n\r\n"
         "retry: 1000\n\n");
     net::async_write(stream_, net::buffer(*head),
                      [me = shared_from_this(), head](beast::error_code ec, std::size_t) {

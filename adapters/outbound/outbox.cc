@@ -77,9 +77,14 @@ void Outbox::attempt(const std::string& tenant, proto::OutboxItem item) {
   auto snap = directory_.snapshot();
   const auto* channel = snap->channel(tenant, item.channel);
   const ChannelAdapter* adapter = channel ? find_channel(channel->type) : nullptr;
+  item.attempts += 1;
+  if (adapter != nullptr && adapter->delivered_when_stored()) {
+    item.state = "delivered";  // the customer's stream already carries it
+    count(item);
+    return finish(tenant, std::move(item));
+  }
   auto request = (adapter != nullptr) ? adapter->build_send(*channel, item.reply_address, item.text)
                                       : std::nullopt;
-  item.attempts += 1;
   if (!request) {
     item.state = "failed";
     item.error = channel == nullptr ? "the conversation's channel no longer exists"

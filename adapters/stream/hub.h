@@ -23,6 +23,7 @@ struct Frame {
   std::uint64_t seq = 0;
   std::string json;
   std::vector<std::string> audience;
+  std::string contact;  // the contact whose timeline holds it ("ct-N"), "" if none
   bool visible_to(std::string_view operator_id) const;  // "" (admin) sees everything
 };
 

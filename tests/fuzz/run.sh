@@ -25,7 +25,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 if [[ ${#targets[@]} -eq 0 ]]; then
-  targets=(http_request websocket telegram_update platform_webhook email_inbound api_event proto_codec routing_codec
+  targets=(http_request websocket telegram_update platform_webhook email_inbound webchat api_event proto_codec routing_codec
            routing_bodies api_bodies query config)
 fi
 

@@ -1,0 +1,253 @@
+#include "adapters/front/webchat_api.h"
+
+#include <deque>
+
+#include "adapters/front/query_params.h"
+#include "adapters/http/stream.h"
+#include "adapters/webchat/webchat_channel.h"
+#include "proto/ids.h"
+#include "proto/json_writer.h"
+#include "router/tenant_state.h"
+
+namespace sb::adapters {
+
+using http::json_error;
+using http::Responder;
+
+namespace {
+
+constexpr std::size_t kReplayChunk = 512;
+constexpr std::size_t kMaxHeldFrames = 20000;  // as operator streams: past it, a slow consumer
+
+// One visitor's stream: the frames of their contact's timeline that
+// visitor_view() lets through, replayed from `since` (0: their whole history
+// on the channel), then live. State lives on the connection's I/O thread.
+class VisitorStream final : public http::StreamSource,
+                            public StreamSubscriber,
+                            public std::enable_shared_from_this<VisitorStream> {
+ public:
+  VisitorStream(std::string tenant, std::string channel, std::string visitor, std::string contact,
+                std::uint64_t since, StreamHub& hub, BlockingPool& pool, storage::Db& db)
+      : tenant_(std::move(tenant)),
+        channel_(std::move(channel)),
+        visitor_(std::move(visitor)),
+        contact_(std::move(contact)),
+        read_after_(since),
+        hub_(hub),
+        pool_(pool),
+        db_(db) {}
+
+  void start(std::shared_ptr<http::StreamSink> sink) override {
+    sink_ = std::move(sink);
+    hub_.subscribe(tenant_, shared_from_this());  // before reading the timeline: no gap
+    std::string hello;
+    proto::JsonWriter w(hello);
+    w.begin_object().field("type", "stream.ready").field("visitor", visitor_).end_object();
+    sink_->send(read_after_, std::move(hello));
+    replaying_ = true;
+    read_more();
+  }
+
+  const std::string& operator_id() const override { return no_operator_; }
+  void close(const std::string& reason) override {
+    if (sink_) sink_->close(reason);
+  }
+  void on_client_message(const std::string& text) override {
+    if (text.find("\"ping\"") != std::string::npos && sink_)
+      sink_->send(read_after_, R"({"type":"pong"})");
+  }
+  void stop() override {
+    stopped_ = true;
+    hub_.unsubscribe(tenant_, this);
+  }
+
+  // Shard thread: only this contact's frames go on to the I/O thread.
+  void deliver(const std::shared_ptr<const Frame>& frame) override {
+    if (frame->contact != contact_ || !sink_) return;
+    if (in_flight_.fetch_add(1, std::memory_order_acq_rel) > kMaxHeldFrames) {
+      in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+      sink_->close("slow consumer: too many frames queued; reconnect with ?since=<last seq>");
+      return;
+    }
+    sink_->post([me = shared_from_this(), frame] {
+      me->in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+      me->on_live(frame);
+    });
+  }
+
+ private:
+  void on_live(const std::shared_ptr<const Frame>& f) {
+    if (stopped_) return;
+    if (replaying_) {
+      if (held_.size() >= kMaxHeldFrames) {
+        sink_->close("slow consumer: replay too far behind; reconnect with ?since=<last seq>");
+        return;
+      }
+      held_.push_back(f);
+      return;
+    }
+    emit(f->seq, f->json);
+  }
+
+  void emit(std::uint64_t seq, const std::string& frame_json) {
+    if (seq <= read_after_) return;  // already handled by the replay
+    read_after_ = seq;
+    if (auto view = visitor_view(frame_json, channel_)) sink_->send(seq, std::move(*view));
+  }
+
+  void read_more() {
+    pool_.run([me = shared_from_this(), after = read_after_] {
+      std::vector<proto::LogEntry> entries;
+      Status st = me->db_.read_timeline(me->tenant_, me->contact_, after, kReplayChunk, entries);
+      me->sink_->post([me, st, entries = std::move(entries)]() mutable {
+        me->on_replayed(st, std::move(entries));
+      });
+    });
+  }
+
+  void on_replayed(const Status& st, std::vector<proto::LogEntry> entries) {
+    if (stopped_) return;
+    if (!st.is_ok()) {
+      sink_->close("replay failed: " + st.message());
+      return;
+    }
+    const bool more = entries.size() == kReplayChunk;
+    for (const auto& e : entries) emit(e.seq, e.json);
+    if (more) return read_more();
+    replaying_ = false;
+    for (const auto& f : held_) emit(f->seq, f->json);
+    held_.clear();
+  }
+
+  const std::string tenant_, channel_, visitor_, contact_;
+  const std::string no_operator_;
+  std::uint64_t read_after_;  // highest seq handled (sent or not the visitor's)
+  StreamHub& hub_;
+  BlockingPool& pool_;
+  storage::Db& db_;
+  std::shared_ptr<http::StreamSink> sink_;
+  std::atomic<std::size_t> in_flight_{0};
+  bool replaying_ = false;
+  bool stopped_ = false;
+  std::deque<std::shared_ptr<const Frame>> held_;
+};
+
+// Every answer of these routes may be read by any page.
+Responder with_cors(Responder respond) {
+  return [respond = std::move(respond)](http::HttpResponse r) {
+    r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+    respond(std::move(r));
+  };
+}
+
+std::string token_of(const http::HttpRequest& req) {
+  constexpr std::string_view kBearer = "Bearer ";
+  const auto auth = req.header("authorization");
+  if (auth.size() > kBearer.size() && auth.substr(0, kBearer.size()) == kBearer) {
+    return std::string(auth.substr(kBearer.size()));
+  }
+  std::string token;
+  (void)req.query_param("token", token);
+  return token;
+}
+
+}  // namespace
+
+WebchatApi::WebchatApi(router::Directory& directory, router::ShardSet& shards, StreamHub& hub,
+                       BlockingPool& pool, storage::Db& db, std::function<proto::TimeMs()> clock)
+    : directory_(directory),
+      shards_(shards),
+      hub_(hub),
+      pool_(pool),
+      db_(db),
+      clock_(std::move(clock)) {}
+
+void WebchatApi::handle(http::HttpRequest&& req, const std::vector<std::string_view>& seg,
+                        Responder respond) {
+  auto done = with_cors(std::move(respond));
+  const bool known_action =
+      seg.size() == 4 && (seg[3] == "visitors" || seg[3] == "messages" || seg[3] == "stream");
+  if (!known_action)
+    return done(json_error(404, "not_found", "no such route: " + req.method + " " + req.path));
+  if (req.method == "OPTIONS") {
+    http::HttpResponse r;
+    r.status = 204;
+    r.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    r.headers.emplace_back("Access-Control-Allow-Headers",
+                           "Authorization, Content-Type, Last-Event-ID");
+    r.headers.emplace_back("Access-Control-Max-Age", "600");
+    return done(std::move(r));
+  }
+  const std::string tenant(seg[1]), name(seg[2]);
+  auto snap = directory_.snapshot();
+  const auto* cfg = proto::is_valid_name(tenant) && proto::is_valid_name(name)
+                        ? snap->channel(tenant, name)
+                        : nullptr;
+  if (cfg == nullptr || cfg->type != "webchat") {
+    return done(json_error(404, "not_found", "unknown tenant or webchat channel"));
+  }
+  const bool get = req.method == "GET", post = req.method == "POST";
+  if (seg[3] == "visitors" && post) {
+    const auto id = new_visitor_id();
+    std::string body;
+    proto::JsonWriter w(body);
+    w.begin_object()
+        .field("visitor_id", id)
+        .field("token", visitor_token(*cfg, tenant, id))
+        .end_object();
+    auto r = http::json_ok(std::move(body));
+    r.status = 201;
+    return done(std::move(r));
+  }
+  if (!((seg[3] == "messages" && post) || (seg[3] == "stream" && get))) {
+    return done(
+        json_error(405, "method_not_allowed", req.method + " is not served on " + req.path));
+  }
+  auto visitor = visitor_of_token(*cfg, tenant, token_of(req));
+  if (!visitor) return done(json_error(401, "unauthenticated", visitor.status().message()));
+  if (seg[3] == "stream") return open_stream(req, tenant, *cfg, *visitor, std::move(done));
+  auto event = parse_visitor_message(req.body, *visitor, clock_());
+  if (!event) return done(json_error(400, "invalid_body", event.status().message()));
+  std::vector<proto::InboundEvent> events;
+  events.push_back(std::move(event).value());
+  ingest_(tenant, *cfg, std::move(events), std::move(done));
+}
+
+void WebchatApi::open_stream(const http::HttpRequest& req, const std::string& tenant,
+                             const proto::ChannelConfig& cfg, const std::string& visitor,
+                             Responder respond) {
+  std::uint64_t since = 0;
+  std::string raw;
+  if (!req.query_param("since", raw)) raw = std::string(req.header("last-event-id"));
+  if (!raw.empty() && !parse_seq(raw, since)) {
+    return respond(json_error(400, "invalid_since", "since must be a non-negative integer seq"));
+  }
+  // The visitor's contact, from the shard that owns the tenant.
+  auto contact = std::make_shared<std::string>();
+  router::TenantCommand cmd{
+      tenant,
+      [contact, channel = cfg.name, visitor](router::TenantState& t, proto::TimeMs,
+                                             std::vector<proto::Change>&) {
+        *contact = t.contact_of(channel, visitor);
+        return Status::ok();
+      },
+      [this, tenant, channel = cfg.name, visitor, since, contact, respond](Status st) {
+        if (!st.is_ok()) return respond(json_error(503, "unavailable", st.message()));
+        if (contact->empty()) {
+          return respond(json_error(404, "no_conversation",
+                                    "this visitor has not written yet; "
+                                    "POST a message first, then open the stream"));
+        }
+        http::HttpResponse r;
+        r.stream = std::make_shared<VisitorStream>(tenant, channel, visitor, *contact, since, hub_,
+                                                   pool_, db_);
+        respond(std::move(r));
+      }};
+  if (!shards_.submit(tenant, std::move(cmd))) {
+    auto r = json_error(503, "overloaded", "queue is full; retry");
+    r.headers.emplace_back("Retry-After", "1");
+    respond(std::move(r));
+  }
+}
+
+}  // namespace sb::adapters
