@@ -88,12 +88,15 @@ class QueuedSink : public StreamSink, public std::enable_shared_from_this<Derive
     });
   }
 
-  // The connection is gone: tell the source once.
+  // The connection is gone: tell the source once, and let go of it. The
+  // source holds this sink, so keeping it would keep both alive, and with
+  // them the socket and the connection's slot, for the daemon's lifetime.
   void finish() {
     if (finished_) return;
     finished_ = true;
     closed_.store(true, std::memory_order_release);
-    source_->stop();
+    auto source = std::move(source_);
+    source->stop();
   }
 
   std::shared_ptr<StreamSource> source_;
@@ -134,7 +137,7 @@ class WebSocketSession final : public QueuedSink<WebSocketSession<Stream>> {
     limit_client_messages(ws_, limits_);
     ws_.text(true);
     ws_.async_accept(upgrade, [me = shared_from_this()](beast::error_code ec) {
-      if (ec) return me->finish();
+      if (ec || me->finished_) return me->finish();
       me->source_->start(me);
       me->do_read();
     });
@@ -159,7 +162,7 @@ class WebSocketSession final : public QueuedSink<WebSocketSession<Stream>> {
  private:
   void do_read() {
     ws_.async_read(in_, [me = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return me->finish();
+      if (ec || me->finished_) return me->finish();  // finished: the source is gone
       auto message = beast::buffers_to_string(me->in_.data());
       if (me->ws_.got_text() && !sb::http::is_valid_utf8(message)) {
         // RFC 6455 7.4.1: 1007 for a text message that is not UTF-8.
@@ -203,7 +206,7 @@ class SseSession final : public QueuedSink<SseSession<Stream>> {
         "retry: 1000\n\n");
     net::async_write(stream_, net::buffer(*head),
                      [me = shared_from_this(), head](beast::error_code ec, std::size_t) {
-                       if (ec) return me->finish();
+                       if (ec || me->finished_) return me->finish();
                        me->source_->start(me);
                        me->watch_peer();
                        me->heartbeat();
