@@ -133,17 +133,21 @@ Config load_config_file(const std::string& path) {
     }
     if (auto v = (*s)["webhooks_per_second"].value<double>()) c.webhooks_per_second = *v;
     if (auto v = (*s)["webhook_burst"].value<double>()) c.webhook_burst = *v;
-    if (conns < 1 || streams < 1 || c.webhooks_per_second < 0 || c.webhook_burst < 0) {
-      throw std::runtime_error("[limits] values must be positive");
-    }
+    if (auto v = (*s)["webchat_messages_per_second"].value<double>()) c.webchat_messages_per_second = *v;
+    if (auto v = (*s)["webchat_burst"].value<double>()) c.webchat_burst = *v;
+    if (conns < 1 || streams < 1) throw std::runtime_error("[limits] values must be positive");
     // RateLimiter turns them into 64-bit nanoseconds: 1e9 / rate per
     // request, times the burst. NaN and infinities are refused too.
-    const double rate = c.webhooks_per_second, burst = c.webhook_burst;
-    if (!std::isfinite(rate) || !std::isfinite(burst) ||
-        (rate != 0 && (rate < 0.001 || rate > 1e9 || std::max(burst, 1.0) / rate > 1e9))) {
-      throw std::runtime_error(
-          "[limits] webhooks_per_second must be 0 or 0.001..1e9, webhook_burst at most 1e9 s of it");
-    }
+    auto check_rate = [](double rate, double burst, const char* what) {
+      if (!std::isfinite(rate) || !std::isfinite(burst) || rate < 0 || burst < 0 ||
+          (rate != 0 && (rate < 0.001 || rate > 1e9 || std::max(burst, 1.0) / rate > 1e9))) {
+        throw std::runtime_error(std::string("[limits] ") + what);
+      }
+    };
+    check_rate(c.webhooks_per_second, c.webhook_burst,
+               "webhooks_per_second must be 0 or 0.001..1e9, webhook_burst at most 1e9 s of it");
+    check_rate(c.webchat_messages_per_second, c.webchat_burst,
+               "webchat_messages_per_second must be 0 or 0.001..1e9, webchat_burst at most 1e9 s of it");
     c.max_connections = static_cast<std::size_t>(conns);
     c.max_streams_per_operator = static_cast<std::size_t>(streams);
   }

@@ -162,7 +162,8 @@ int run_daemon(const Config& config) {
   adapters::RateLimiter ingest_limit(config.webhooks_per_second, config.webhook_burst);
   adapters::MessagesApi messages(directory, shards, blocking, **db);
   adapters::AnalyticsApi analytics(shards, blocking, **db, wall_clock_ms);
-  adapters::WebchatApi webchat(directory, shards, hub, blocking, **db, wall_clock_ms);
+  adapters::WebchatApi webchat(directory, shards, hub, blocking, **db, wall_clock_ms,
+                               config.webchat_messages_per_second, config.webchat_burst);
   adapters::ApiHandler api(directory, shards, metrics, streams, messages, analytics, webchat, ingest_limit,
                            wall_clock_ms);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cstdint>
 
 #include "adapters/crypto.h"
 #include "proto/json_fields.h"
@@ -18,6 +20,8 @@ constexpr std::size_t kMaxAddress = 254;  // RFC 5321's path limit, less the bra
 constexpr std::size_t kMaxEventId = 512;  // longer Message-Ids are keyed by their hash
 constexpr std::size_t kMaxSubject = 255;  // kept for the reply's "Re:" line
 constexpr std::size_t kMaxMime = 255;
+constexpr std::size_t kMaxName = 256;  // display and file names
+constexpr std::int64_t kMaxSkewSeconds = 15 * 60;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -155,7 +159,10 @@ class EmailChannel final : public ChannelAdapter {
     }
     auto form = parse_form(req.header("content-type"), req.body);
     if (!form) return {Code::kUnauthenticated, "no Mailgun signature: " + form.status().message()};
-    return verify_mailgun_signature(*form, cfg.secret);
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    return verify_mailgun_signature(*form, cfg.secret, now);
   }
 
   Result<ParsedWebhook> parse(const http::HttpRequest& req,
@@ -255,7 +262,8 @@ EmailReplyTo decode_email_reply_to(std::string_view address) {
   return r;
 }
 
-Status verify_mailgun_signature(const FormData& form, std::string_view signing_key) {
+Status verify_mailgun_signature(const FormData& form, std::string_view signing_key,
+                                std::int64_t now_s) {
   const auto timestamp = form.get("timestamp");
   const auto token = form.get("token");
   const auto signature = lower(form.get("signature"));
@@ -266,6 +274,17 @@ Status verify_mailgun_signature(const FormData& form, std::string_view signing_k
   signed_data.append(token);
   if (!constant_time_equal(signature, hmac_sha256_hex(signing_key, signed_data))) {
     return {Code::kUnauthenticated, "signature does not match timestamp and token"};
+  }
+  std::int64_t at = 0;
+  for (char c : timestamp) {
+    if (c < '0' || c > '9' || at > (INT64_MAX - 9) / 10) {
+      return {Code::kUnauthenticated, "timestamp is not a number of seconds"};
+    }
+    at = at * 10 + (c - '0');
+  }
+  if (at < now_s - kMailgunMaxAgeSeconds || at > now_s + kMaxSkewSeconds) {
+    return {Code::kUnauthenticated,
+            "timestamp is more than 9 hours old or ahead of our clock: a replayed signature?"};
   }
   return Status::ok();
 }
@@ -304,9 +323,9 @@ Result<ParsedWebhook> parse_mailgun_inbound(const FormData& form, std::string_vi
     if (auto st = utf8(f.content_type, "attachment type"); !st.is_ok()) return st;
     proto::Attachment a;
     a.kind = attachment_kind(f.content_type);
-    a.name = one_line(f.filename);
+    a.name = clip_utf8(one_line(f.filename), kMaxName);
     a.mime = clip_utf8(one_line(f.content_type), kMaxMime);
-    a.size = static_cast<std::int64_t>(f.value.size());
+    a.size = static_cast<std::int64_t>(f.size);
     e.attachments.push_back(std::move(a));
   }
   const auto text = trim(body);
@@ -314,8 +333,14 @@ Result<ParsedWebhook> parse_mailgun_inbound(const FormData& form, std::string_vi
     out.ignored = 1;
     return out;
   }
-  if (!subject.empty() && !is_reply) e.text = "Subject: " + subject + "\n\n";
-  e.text.append(text);
+  if (!subject.empty() && !is_reply)
+    e.text = "Subject: " + clip_utf8(subject, kMaxSubject) + "\n\n";
+  if (text.size() > kMaxMailText) {
+    e.text.append(clip_utf8(std::string(text.substr(0, kMaxMailText + 1)), kMaxMailText));
+    e.text.append("\n[cut: the mail's text is longer than 64 KiB]");
+  } else {
+    e.text.append(text);
+  }
 
   const auto bare_id = trim(std::string_view(message_id));
   if (!bare_id.empty() && bare_id.size() <= kMaxEventId) {
@@ -329,10 +354,12 @@ Result<ParsedWebhook> parse_mailgun_inbound(const FormData& form, std::string_vi
   }
   e.kind = proto::EventKind::kMessage;
   e.contact_external_id = from.address;
-  e.contact_name = from.name;
+  e.contact_name = clip_utf8(from.name, kMaxName);
   e.platform_message_id = e.event_id;
-  e.reply_address =
-      encode_email_reply_to({from.address, message_id, clip_utf8(subject, kMaxSubject)});
+  // A Message-Id too long to be a dedup key is not threaded on either.
+  e.reply_address = encode_email_reply_to(
+      {from.address, message_id.size() <= kMaxEventId ? message_id : std::string(),
+       clip_utf8(subject, kMaxSubject)});
   std::int64_t seconds = 0;
   for (char c : form.get("timestamp")) {
     if (c < '0' || c > '9' || seconds > 253402300799 / 10) {

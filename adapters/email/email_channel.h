@@ -11,11 +11,14 @@
 //
 // verify: the POST is a form (urlencoded, or multipart when the mail has
 // attachments) whose `signature` is the hex HMAC-SHA256 of `timestamp` +
-// `token`, keyed by the signing key. Mailgun signs those two fields, not the
-// body, so like Telegram's secret token it proves the sender knows the key.
+// `token`, keyed by the signing key, and whose timestamp is at most 9 hours
+// old (Mailgun retries for 8). Mailgun signs those two fields, not the body:
+// a captured signature could carry another body until it expires, which is
+// why it expires (docs/api.md). Tokens are not remembered: retries must pass.
 // parse: one mail per request. The customer is the address of `from`
 // (lowercased, named by its display name); the text is `stripped-text`
-// (the reply without quoted history and signature), else `body-plain`, with
+// (the reply without quoted history and signature), else `body-plain`, cut
+// at 64 KiB, with
 // a "Subject: ..." line first unless the mail answers an earlier one
 // (In-Reply-To); files become attachments (name, type, size). The dedup key
 // is the Message-Id header (top-level field, else from `message-headers`);
@@ -28,6 +31,7 @@
 // honoured); other statuses fail.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -40,7 +44,15 @@ const ChannelAdapter& email_channel();
 
 // Exposed for tests, fuzzers and benchmarks.
 Result<ParsedWebhook> parse_mailgun_inbound(const FormData& form, std::string_view account_id);
-Status verify_mailgun_signature(const FormData& form, std::string_view signing_key);
+// `now_s`: the current Unix time; a timestamp older than
+// kMailgunMaxAgeSeconds or more than 15 minutes ahead of it is refused.
+Status verify_mailgun_signature(const FormData& form, std::string_view signing_key,
+                                std::int64_t now_s);
+// Mailgun retries a route's POST for 8 hours: a signature stays good 9.
+inline constexpr std::int64_t kMailgunMaxAgeSeconds = 9 * 3600;
+// Longer mail text is cut there, with a note: frames stay far below a
+// stream's send buffer.
+inline constexpr std::size_t kMaxMailText = 64 << 10;
 
 // "Display Name <local@domain>" (RFC 5322 name-addr) or a bare address:
 // the address (empty if there is none) and the display name, unquoted.

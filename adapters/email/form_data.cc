@@ -104,25 +104,34 @@ Result<FormData> parse_multipart(std::string_view boundary, std::string_view bod
     while (pos < body.size() && (body[pos] == ' ' || body[pos] == '\t')) ++pos;
     if (body.substr(pos, 2) != "\r\n") return Status::invalid("malformed multipart boundary line");
     pos += 2;
-    std::size_t content = 0;
+    // The header block ends with an empty line; a part may have no body at
+    // all, and then the CRLF that ends its last header line is also the one
+    // that starts the next delimiter (RFC 2046: body-part := headers [CRLF *OCTET]).
+    std::size_t content = 0, search = 0;
     std::string_view headers;
     if (body.substr(pos, 2) == "\r\n") {
-      content = pos + 2;  // no headers at all: refused below (no name)
+      content = search = pos + 2;  // no headers at all: refused below (no name)
     } else {
       const auto end = body.find("\r\n\r\n", pos);
       if (end == std::string_view::npos)
         return Status::invalid("multipart part headers do not end");
       headers = body.substr(pos, end - pos);
       content = end + 4;
+      search = end + 2;
     }
-    const auto end = body.find(next, content);
+    const auto end = body.find(next, search);
     if (end == std::string_view::npos) {
       return Status::invalid("multipart body ends without its closing boundary");
     }
     if (form.fields.size() == kMaxFormFields) return too_many();
     FormField f;
     if (auto st = read_part_headers(headers, f); !st.is_ok()) return st;
-    f.value.assign(body.substr(content, end - content));
+    const auto value = end < content ? std::string_view() : body.substr(content, end - content);
+    if (f.is_file()) {
+      f.size = value.size();  // what the mail carried; the bytes are not needed
+    } else {
+      f.value.assign(value);
+    }
     form.fields.push_back(std::move(f));
     pos = end + 2;
   }

@@ -15,9 +15,10 @@ namespace sb::adapters {
 
 struct FormField {
   std::string name;
-  std::string value;         // decoded text, or a file part's bytes
+  std::string value;         // decoded text; "" for a file part (its bytes are not kept)
   std::string filename;      // multipart parts that carry a file; else ""
   std::string content_type;  // multipart parts that name one; else ""
+  std::size_t size = 0;      // a file part's size in bytes
   bool is_file() const { return !filename.empty(); }
 };
 

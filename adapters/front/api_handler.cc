@@ -80,7 +80,8 @@ ApiHandler::ApiHandler(router::Directory& directory, router::ShardSet& shards, M
       ingest_limit_(ingest_limit) {
   webchat_.set_ingest([this](const std::string& tenant, const proto::ChannelConfig& channel,
                              std::vector<proto::InboundEvent> events, Responder respond) {
-    submit_ingest(tenant, channel, std::move(events), 0, std::move(respond));
+    // Charged to the website chat's own budget (WebchatApi), not the webhooks'.
+    submit_ingest(tenant, channel, std::move(events), 0, std::move(respond), false);
   });
 }
 
@@ -154,8 +155,7 @@ void ApiHandler::handle(HttpRequest&& req, Responder respond) {
     return webhook(std::move(req), tenant, channel, std::move(done));
   }
   if (!seg.empty() && seg[0] == "webchat") {
-    if (!ready() && req.method != "OPTIONS") return done(unavailable("not_ready", "recovery in progress"));
-    return webchat_.handle(std::move(req), seg, std::move(done));
+    return webchat_.handle(std::move(req), seg, ready(), std::move(done));
   }
   if (!seg.empty() && seg[0] == "v1") {
     auto caller = authenticate(req, done);
@@ -213,11 +213,12 @@ void ApiHandler::webhook_handshake(const HttpRequest& req, const std::string& te
 
 void ApiHandler::submit_ingest(const std::string& tenant, const proto::ChannelConfig& channel,
                                std::vector<proto::InboundEvent> events, std::size_t ignored,
-                               Responder respond) {
+                               Responder respond, bool charge_webhook_limit) {
   // After verification, so that unsigned floods cannot spend a tenant's budget.
   const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                           std::chrono::steady_clock::now().time_since_epoch()).count();
-  if (const auto wait_ms = ingest_limit_.acquire(tenant, now_ns); wait_ms > 0) {
+  if (const auto wait_ms = charge_webhook_limit ? ingest_limit_.acquire(tenant, now_ns) : 0;
+      wait_ms > 0) {
     auto r = json_error(429, "rate_limited", "tenant webhook rate limit; retry after Retry-After seconds");
     r.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
     return respond(std::move(r));

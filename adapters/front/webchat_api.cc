@@ -1,5 +1,6 @@
 #include "adapters/front/webchat_api.h"
 
+#include <chrono>
 #include <deque>
 
 #include "adapters/front/query_params.h"
@@ -136,6 +137,7 @@ class VisitorStream final : public http::StreamSource,
 Responder with_cors(Responder respond) {
   return [respond = std::move(respond)](http::HttpResponse r) {
     r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+    r.headers.emplace_back("Access-Control-Expose-Headers", "Retry-After");
     respond(std::move(r));
   };
 }
@@ -154,16 +156,18 @@ std::string token_of(const http::HttpRequest& req) {
 }  // namespace
 
 WebchatApi::WebchatApi(router::Directory& directory, router::ShardSet& shards, StreamHub& hub,
-                       BlockingPool& pool, storage::Db& db, std::function<proto::TimeMs()> clock)
+                       BlockingPool& pool, storage::Db& db, std::function<proto::TimeMs()> clock,
+                       double messages_per_second, double burst)
     : directory_(directory),
       shards_(shards),
       hub_(hub),
       pool_(pool),
       db_(db),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      limit_(messages_per_second, burst) {}
 
 void WebchatApi::handle(http::HttpRequest&& req, const std::vector<std::string_view>& seg,
-                        Responder respond) {
+                        bool ready, Responder respond) {
   auto done = with_cors(std::move(respond));
   const bool known_action =
       seg.size() == 4 && (seg[3] == "visitors" || seg[3] == "messages" || seg[3] == "stream");
@@ -176,6 +180,11 @@ void WebchatApi::handle(http::HttpRequest&& req, const std::vector<std::string_v
     r.headers.emplace_back("Access-Control-Allow-Headers",
                            "Authorization, Content-Type, Last-Event-ID");
     r.headers.emplace_back("Access-Control-Max-Age", "600");
+    return done(std::move(r));
+  }
+  if (!ready) {
+    auto r = json_error(503, "not_ready", "recovery in progress");
+    r.headers.emplace_back("Retry-After", "1");
     return done(std::move(r));
   }
   const std::string tenant(seg[1]), name(seg[2]);
@@ -208,6 +217,15 @@ void WebchatApi::handle(http::HttpRequest&& req, const std::vector<std::string_v
   if (seg[3] == "stream") return open_stream(req, tenant, *cfg, *visitor, std::move(done));
   auto event = parse_visitor_message(req.body, *visitor, clock_());
   if (!event) return done(json_error(400, "invalid_body", event.status().message()));
+  const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  if (const auto wait_ms = limit_.acquire(tenant, now_ns); wait_ms > 0) {
+    auto r =
+        json_error(429, "rate_limited", "website chat rate limit; retry after Retry-After seconds");
+    r.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
+    return done(std::move(r));
+  }
   std::vector<proto::InboundEvent> events;
   events.push_back(std::move(event).value());
   ingest_(tenant, *cfg, std::move(events), std::move(done));
@@ -221,6 +239,9 @@ void WebchatApi::open_stream(const http::HttpRequest& req, const std::string& te
   if (!req.query_param("since", raw)) raw = std::string(req.header("last-event-id"));
   if (!raw.empty() && !parse_seq(raw, since)) {
     return respond(json_error(400, "invalid_since", "since must be a non-negative integer seq"));
+  }
+  if (since > hub_.last_seq(tenant)) {
+    return respond(json_error(400, "invalid_since", "since is beyond the end of the stream"));
   }
   // The visitor's contact, from the shard that owns the tenant.
   auto contact = std::make_shared<std::string>();

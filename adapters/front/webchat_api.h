@@ -14,8 +14,9 @@
 //   OPTIONS on each: the CORS preflight
 //
 // Answers allow any origin (CORS "*"): tokens are not cookies, so a page can
-// act only with the tokens it holds. Visitors' messages count against the
-// tenant's webhook rate limit, like webhooks. Never blocks an I/O thread: the
+// act only with the tokens it holds. Visitors' messages have their own
+// per-tenant rate limit (limits.webchat_*), so that anonymous visitors
+// cannot crowd out the platforms' webhooks. Never blocks an I/O thread: the
 // contact lookup is a shard command, replays read on the blocking pool.
 #pragma once
 
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "adapters/blocking_pool.h"
+#include "adapters/front/rate_limiter.h"
 #include "adapters/http/message.h"
 #include "adapters/stream/hub.h"
 #include "router/directory.h"
@@ -41,13 +43,17 @@ class WebchatApi {
       std::function<void(const std::string& tenant, const proto::ChannelConfig& channel,
                          std::vector<proto::InboundEvent> events, http::Responder respond)>;
 
+  // `messages_per_second`, `burst`: the tenant's budget for visitors'
+  // messages (limits.webchat_*), apart from the platforms' webhooks.
   WebchatApi(router::Directory& directory, router::ShardSet& shards, StreamHub& hub,
-             BlockingPool& pool, storage::Db& db, std::function<proto::TimeMs()> clock);
+             BlockingPool& pool, storage::Db& db, std::function<proto::TimeMs()> clock,
+             double messages_per_second, double burst);
   void set_ingest(Ingest ingest) { ingest_ = std::move(ingest); }
 
   // A /webchat/... request; `seg` are its path segments ("webchat", tenant,
   // channel, action).
-  void handle(http::HttpRequest&& req, const std::vector<std::string_view>& seg,
+  // `ready`: recovery is done (else 503, with the CORS headers).
+  void handle(http::HttpRequest&& req, const std::vector<std::string_view>& seg, bool ready,
               http::Responder respond);
 
  private:
@@ -62,6 +68,7 @@ class WebchatApi {
   storage::Db& db_;
   std::function<proto::TimeMs()> clock_;
   Ingest ingest_;
+  RateLimiter limit_;
 };
 
 }  // namespace sb::adapters

@@ -117,7 +117,7 @@ std::optional<std::string> visitor_view(std::string_view frame_json, std::string
   struct View {
     std::uint64_t seq = 0;
     std::string type, conversation, conv_channel;
-    std::string id, direction, text, created_at;
+    std::string id, direction, text, created_at, msg_channel;
   };
   auto parsed = proto::json::decode_object<View>(
       frame_json, "frame", [](View& f, std::string_view k, od::value v) -> Status {
@@ -137,6 +137,7 @@ std::optional<std::string> visitor_view(std::string_view frame_json, std::string
             if (mk == "direction") return read_string(mv, f.direction, "message.direction");
             if (mk == "text") return read_string(mv, f.text, "message.text");
             if (mk == "created_at") return read_string(mv, f.created_at, "message.created_at");
+            if (mk == "channel") return read_string(mv, f.msg_channel, "message.channel");
             return Status::ok();
           });
         }
@@ -146,7 +147,10 @@ std::optional<std::string> visitor_view(std::string_view frame_json, std::string
   const View& f = *parsed;
   std::string out;
   proto::JsonWriter w(out);
-  if (f.type == "message.created" && (f.direction == "in" || f.direction == "out")) {
+  // A message on another channel (a linked contact writing elsewhere into this
+  // conversation, or the reply to it) is not the visitor's to see.
+  if (f.type == "message.created" && f.msg_channel == channel &&
+      (f.direction == "in" || f.direction == "out")) {
     w.begin_object()
         .field("seq", f.seq)
         .field("type", "message")

@@ -123,6 +123,8 @@ TEST(Config, FuzzFindingsAreRefusedClearly) {
            "[limits]\nwebhooks_per_second = nan\n",
            "[limits]\nwebhooks_per_second = 1e-300\n",  // 1e9 / rate overflows
            "[limits]\nwebhook_burst = 1e300\n",
+           "[limits]\nwebchat_messages_per_second = -1\n",
+           "[limits]\nwebchat_burst = inf\n",
        }) {
     EXPECT_THROW(load_config_file(write(dir, text)), std::runtime_error) << text;
   }

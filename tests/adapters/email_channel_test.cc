@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "adapters/crypto.h"
 #include "tests/adapters/fixtures.h"
 
@@ -41,26 +43,81 @@ http::HttpRequest reply_with_photo() {
   return r;
 }
 
-TEST(EmailVerify, SignatureOfTimestampAndTokenUnderTheSigningKey) {
-  const auto cfg = channel();
-  EXPECT_TRUE(email_channel().verify(first_mail(), cfg).is_ok());
-  EXPECT_TRUE(email_channel().verify(reply_with_photo(), cfg).is_ok());
-  auto other = cfg;
-  other.secret = "another-key";
-  EXPECT_EQ(email_channel().verify(first_mail(), other).code(), Code::kUnauthenticated);
-  other.secret.clear();
-  EXPECT_EQ(email_channel().verify(first_mail(), other).code(), Code::kUnauthenticated);
+constexpr std::int64_t kFirstMailAt = 1732627330;  // the fixture's timestamp
 
-  // A token that is not the signed one, a missing field, a body that is not a form.
-  auto r = first_mail();
-  const auto at = r.body.find("token=") + 6;
-  r.body[at] = r.body[at] == '0' ? '1' : '0';
-  EXPECT_EQ(email_channel().verify(r, cfg).code(), Code::kUnauthenticated);
-  r = first_mail();
-  r.body = r.body.substr(0, r.body.find("&signature="));
-  EXPECT_EQ(email_channel().verify(r, cfg).code(), Code::kUnauthenticated);
+FormData form_of(const http::HttpRequest& r) {
+  auto f = parse_form(r.header("content-type"), r.body);
+  EXPECT_TRUE(f.is_ok()) << f.status().to_string();
+  return f.is_ok() ? std::move(f).value() : FormData{};
+}
+
+TEST(EmailVerify, SignatureOfTimestampAndTokenUnderTheSigningKey) {
+  const auto form = form_of(first_mail());
+  EXPECT_TRUE(verify_mailgun_signature(form, kSigningKey, kFirstMailAt).is_ok());
+  EXPECT_TRUE(
+      verify_mailgun_signature(form_of(reply_with_photo()), kSigningKey, 1732631011).is_ok());
+  EXPECT_EQ(verify_mailgun_signature(form, "another-key", kFirstMailAt).code(),
+            Code::kUnauthenticated);
+
+  // A token that is not the signed one, a missing field.
+  auto forged = form;
+  for (auto& f : forged.fields) {
+    if (f.name == "token") f.value[0] = f.value[0] == '0' ? '1' : '0';
+  }
+  EXPECT_EQ(verify_mailgun_signature(forged, kSigningKey, kFirstMailAt).code(),
+            Code::kUnauthenticated);
+  auto unsigned_form = form;
+  std::erase_if(unsigned_form.fields, [](const FormField& f) { return f.name == "signature"; });
+  EXPECT_EQ(verify_mailgun_signature(unsigned_form, kSigningKey, kFirstMailAt).code(),
+            Code::kUnauthenticated);
+}
+
+TEST(EmailVerify, ASignatureExpiresAfterMailgunsRetryWindow) {
+  const auto form = form_of(first_mail());
+  EXPECT_TRUE(verify_mailgun_signature(form, kSigningKey, kFirstMailAt + 8 * 3600).is_ok())
+      << "a late retry";
+  EXPECT_EQ(
+      verify_mailgun_signature(form, kSigningKey, kFirstMailAt + kMailgunMaxAgeSeconds + 1).code(),
+      Code::kUnauthenticated);
+  EXPECT_TRUE(verify_mailgun_signature(form, kSigningKey, kFirstMailAt - 60).is_ok())
+      << "clock skew";
+  EXPECT_EQ(verify_mailgun_signature(form, kSigningKey, kFirstMailAt - 3600).code(),
+            Code::kUnauthenticated)
+      << "an hour ahead of our clock";
+}
+
+TEST(EmailVerify, TheAdapterChecksAgainstTheClock) {
+  const auto cfg = channel();
+  // The fixture was signed in 2024: long expired.
+  EXPECT_EQ(email_channel().verify(first_mail(), cfg).code(), Code::kUnauthenticated);
+  const auto now = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count());
+  const std::string token = "7c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c";
+  http::HttpRequest r;
+  r.headers.emplace_back("content-type", "application/x-www-form-urlencoded");
+  r.body = "from=bob%40example.com&body-plain=hi&timestamp=" + now + "&token=" + token +
+           "&signature=" + hmac_sha256_hex(kSigningKey, now + token);
+  EXPECT_TRUE(email_channel().verify(r, cfg).is_ok());
+  auto none = cfg;
+  none.secret.clear();
+  EXPECT_EQ(email_channel().verify(r, none).code(), Code::kUnauthenticated);
   r.headers[0].second = "application/json";
   EXPECT_EQ(email_channel().verify(r, cfg).code(), Code::kUnauthenticated);
+}
+
+TEST(EmailParse, LongMailIsCutWithANote) {
+  FormData f;
+  f.fields = {{"from", "bob@example.com", "", "", 0},
+              {"body-plain", std::string(kMaxMailText + 100, 'x'), "", "", 0},
+              {"Message-Id", "<" + std::string(600, 'i') + "@x>", "", "", 0}};
+  auto r = parse_mailgun_inbound(f, "");
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  const auto& e = r->events[0];
+  EXPECT_LT(e.text.size(), kMaxMailText + 100);
+  EXPECT_NE(e.text.find("[cut: the mail's text is longer than 64 KiB]"), std::string::npos);
+  EXPECT_EQ(e.event_id.rfind("sha256:", 0), 0u) << "an overlong Message-Id is hashed";
+  EXPECT_EQ(decode_email_reply_to(e.reply_address).message_id, "") << "and not threaded on";
 }
 
 TEST(EmailParse, FirstMailOpensWithItsSubject) {
@@ -114,9 +171,9 @@ TEST(EmailParse, AutoRepliesOtherMailboxesAndOurOwnMailAreIgnored) {
   EXPECT_TRUE(r->events.empty());
 
   FormData own;
-  own.fields = {{"from", "Support <support@mg.example.com>", "", ""},
-                {"recipient", "support@mg.example.com", "", ""},
-                {"body-plain", "loop", "", ""}};
+  own.fields = {{"from", "Support <support@mg.example.com>", "", "", 0},
+                {"recipient", "support@mg.example.com", "", "", 0},
+                {"body-plain", "loop", "", "", 0}};
   r = parse_mailgun_inbound(own, "support@mg.example.com");
   ASSERT_TRUE(r.is_ok());
   EXPECT_EQ(r->ignored, 1u);
@@ -124,10 +181,10 @@ TEST(EmailParse, AutoRepliesOtherMailboxesAndOurOwnMailAreIgnored) {
 
 TEST(EmailParse, MailWithoutMessageIdIsKeyedByItsContent) {
   FormData f;
-  f.fields = {{"from", "bob@example.com", "", ""},
-              {"recipient", "Support <support@mg.example.com>, other@example.com", "", ""},
-              {"subject", "Hi", "", ""},
-              {"body-plain", "text", "", ""}};
+  f.fields = {{"from", "bob@example.com", "", "", 0},
+              {"recipient", "Support <support@mg.example.com>, other@example.com", "", "", 0},
+              {"subject", "Hi", "", "", 0},
+              {"body-plain", "text", "", "", 0}};
   auto a = parse_mailgun_inbound(f, "support@mg.example.com");
   ASSERT_TRUE(a.is_ok()) << a.status().to_string();
   ASSERT_EQ(a->events.size(), 1u);
@@ -141,7 +198,7 @@ TEST(EmailParse, MailWithoutMessageIdIsKeyedByItsContent) {
 
 TEST(EmailParse, MalformedMailIsRefused) {
   FormData f;
-  f.fields = {{"from", "no address here", "", ""}, {"body-plain", "x", "", ""}};
+  f.fields = {{"from", "no address here", "", "", 0}, {"body-plain", "x", "", "", 0}};
   EXPECT_EQ(parse_mailgun_inbound(f, "").status().code(), Code::kInvalidArgument);
   f.fields[0].value = "bob@example.com";
   f.fields[1].value = "\xC3\x28";  // not UTF-8

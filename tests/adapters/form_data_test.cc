@@ -55,10 +55,24 @@ TEST(FormMultipart, FieldsAndFilesWithPreambleAndEpilogue) {
   EXPECT_EQ(file.name, "attachment-1");
   EXPECT_EQ(file.filename, "label \"v2\".jpg");
   EXPECT_EQ(file.content_type, "image/jpeg");
-  EXPECT_EQ(file.value, "\xFF\xD8\r\n--Xy not the boundary\xFF\xD9");
+  EXPECT_EQ(file.size, std::string_view("\xFF\xD8\r\n--Xy not the boundary\xFF\xD9").size());
+  EXPECT_EQ(file.value, "") << "a file's bytes are not kept";
   EXPECT_EQ(f->find("attachment-1"), nullptr);  // find() skips files
   EXPECT_EQ(f->fields[2].name, "folded");
   EXPECT_EQ(f->fields[2].value, "");
+}
+
+TEST(FormMultipart, APartWithoutABodyEndsAtTheNextDelimiter) {
+  // RFC 2046: the CRLF ending the last header line also starts the delimiter.
+  auto f =
+      parse_form("multipart/form-data; boundary=b",
+                 "--b\r\nContent-Disposition: form-data; name=\"empty\"\r\n"
+                 "\r\n--b\r\nContent-Disposition: form-data; name=\"next\"\r\n\r\nvalue\r\n--b--");
+  ASSERT_TRUE(f.is_ok()) << f.status().to_string();
+  ASSERT_EQ(f->fields.size(), 2u);
+  EXPECT_EQ(f->fields[0].name, "empty");
+  EXPECT_EQ(f->fields[0].value, "");
+  EXPECT_EQ(f->get("next"), "value");
 }
 
 TEST(FormMultipart, MalformedBodiesAreRefused) {

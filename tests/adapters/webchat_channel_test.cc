@@ -104,6 +104,13 @@ TEST(WebchatView, MessagesAndResolutionsOfThisChannelOnly) {
       << "notes are internal";
   EXPECT_FALSE(visitor_view(frame("message.created", "telegram", "out"), "site"))
       << "another channel";
+  // A linked contact's message from another channel, in this conversation.
+  auto elsewhere = frame("message.created", "site", "in");
+  const std::string on_site = R"("channel":"site","kind")";
+  elsewhere.replace(elsewhere.find(on_site), on_site.size(), R"("channel":"tg01","kind")");
+  EXPECT_FALSE(visitor_view(elsewhere, "site")) << elsewhere;
+  ASSERT_TRUE(visitor_view(frame("message.created", "site", "in"), "site"))
+      << "unchanged, it shows";
   EXPECT_FALSE(visitor_view(frame("conversation.offered", "site", ""), "site"));
   EXPECT_FALSE(visitor_view(frame("conversation.assigned", "site", ""), "site"));
   EXPECT_FALSE(visitor_view("not json", "site"));

@@ -5,6 +5,9 @@
 // visitor sees nothing of it; answers carry CORS headers.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "tests/e2e/telegram_payloads.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/http_client.h"
 #include "tests/support/json_peek.h"
@@ -149,6 +152,45 @@ TEST_F(WebchatE2E, PreflightAndBadRequests) {
   EXPECT_EQ(json_peek(bad.body, "code"), "invalid_body");
   EXPECT_EQ(daemon_.get("/v1/conversations", daemon_.admin()).body.find("cv-"), std::string::npos)
       << "nothing stored";
+}
+
+TEST(WebchatLimitsE2E, VisitorsHaveTheirOwnBudgetApartFromWebhooks) {
+  TempDir dir;
+  const auto path = dir.path() + "/sb.toml";
+  std::ofstream(path) << "[limits]\nwebchat_messages_per_second = 1\nwebchat_burst = 2\n";
+  DaemonProcess daemon(dir.path(), {"--config", path});
+  daemon.start();
+  ASSERT_EQ(daemon
+                .put("/v1/channels/site",
+                     R"({"type":"webchat","secret":"webchat-secret-0123456789"})", daemon.admin())
+                .status,
+            200);
+  ASSERT_EQ(daemon
+                .put("/v1/channels/tg", R"({"type":"telegram","secret":"tg-secret-0123"})",
+                     daemon.admin())
+                .status,
+            200);
+  const auto token = json_peek(daemon.post("/webchat/demo/site/visitors", "").body, "token");
+  int limited = 0;
+  for (int i = 0; i < 10; ++i) {
+    auto r = daemon.post("/webchat/demo/site/messages",
+                         R"({"id":"m)" + std::to_string(i) + R"(","text":"spam"})",
+                         {{"Authorization", "Bearer " + token}});
+    if (r.status == 429) {
+      ++limited;
+      EXPECT_FALSE(r.header("retry-after").empty());
+      EXPECT_EQ(r.header("access-control-expose-headers"), "Retry-After");
+    }
+  }
+  EXPECT_GE(limited, 5) << "10 messages against a burst of 2 at 1/s";
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(daemon
+                  .post("/webhooks/demo/tg", telegram_text_update(100 + i, 411122334, "hi"),
+                        {{"X-Telegram-Bot-Api-Secret-Token", "tg-secret-0123"}})
+                  .status,
+              200)
+        << "the platforms' webhooks keep their own budget";
+  }
 }
 
 }  // namespace

@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   FUZZ_CHECK(form->fields.size() <= sb::adapters::kMaxFormFields);
-  (void)sb::adapters::verify_mailgun_signature(*form, "signing-key");
+  (void)sb::adapters::verify_mailgun_signature(*form, "signing-key", 1732627330);
   for (std::string_view account : {"", "support@mg.example.com"}) {
     auto parsed = sb::adapters::parse_mailgun_inbound(*form, account);
     if (!parsed) continue;

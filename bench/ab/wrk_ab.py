@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""A/B of switchboard binaries on the "switchboard-wrk" row of bench/peers:
+real Telegram webhooks driven by wrk (bench/peers/telegram.lua), nobody
+online, against a fresh daemon each run; the binaries take turns round by
+round, so that each pair sees the same machine. Per run: webhooks/s, ack
+p50/p99 (wrk's), the daemon's CPU and CPU per webhook, events per group
+commit, and the CPU of each daemon thread (from /proc, by thread name).
+
+  bench/ab/wrk_ab.py OLD NEW [--rounds 4] [--duration 8] [--connections 50]
+                     [--config FILE]     # e.g. [storage] sync = false
+
+Needs wrk (bench/peers/install-deps.sh). Used for the figures of
+docs/performance.md, "Session 6".
+"""
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "peers"))
+import systems  # noqa: E402  (bench/peers/systems.py)
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu(pid):
+    """CPU ticks per thread name (threads of one name summed)."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                s = f.read()
+        except OSError:
+            continue
+        name = s[s.index("(") + 1:s.rindex(")")]
+        fields = s[s.rindex(")") + 2:].split()
+        out[name] = out.get(name, 0) + int(fields[11]) + int(fields[12])
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("binaries", nargs="+", help="switchboard binaries to compare")
+    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--duration", type=int, default=8, help="seconds per run (whole seconds: wrk)")
+    ap.add_argument("--connections", type=int, default=50)
+    ap.add_argument("--config", help="a config file every daemon is started with")
+    args = ap.parse_args()
+
+    per_thread = {}
+    drive, start = systems.drive, systems.start
+
+    def drive_with_threads(argv, pid, env=None):
+        a, t0 = thread_cpu(pid), time.monotonic()
+        r = drive(argv, pid, env)
+        b, wall = thread_cpu(pid), time.monotonic() - t0
+        per_thread.clear()
+        per_thread.update({n: 100 * (v - a.get(n, 0)) / TICK / wall for n, v in b.items()})
+        return r
+
+    def start_with_config(argv, log):
+        if args.config and argv[0].endswith("switchboard"):
+            argv = argv + ["--config", args.config]
+        return start(argv, log)
+
+    systems.drive, systems.start = drive_with_threads, start_with_config
+    tmp = tempfile.mkdtemp(prefix="sb-wrk-ab-")
+    copies = []
+    for i, b in enumerate(args.binaries):  # private copies: a rebuild cannot swap them mid-run
+        dst = os.path.join(tmp, f"{i}-switchboard")
+        with open(b, "rb") as src, open(dst, "wb") as out:
+            out.write(src.read())
+        os.chmod(dst, 0o755)
+        copies.append(dst)
+    rates = {b: [] for b in args.binaries}
+    try:
+        for rnd in range(1, args.rounds + 1):
+            for b, copy in zip(args.binaries, copies):
+                r = systems.measure_switchboard_wrk(tmp, {"switchboard": copy}, args.duration,
+                                                    args.connections, 600)
+                rates[b].append(r["rate"])
+                us = 1e4 * r["server_cpu_pct"] / r["rate"]  # % of a core per webhook/s -> µs
+                threads = " ".join(f"{n}={v:.0f}%" for n, v in sorted(per_thread.items()) if v >= 1)
+                print(f"round {rnd} {b}: {r['rate']:,.0f} webhooks/s, ack p50 {r['ack_p50_ms']:.2f} ms "
+                      f"p99 {r['ack_p99_ms']:.2f} ms, daemon {r['server_cpu_pct']:.0f}% ({us:.1f} µs/webhook), "
+                      f"{r.get('events_per_commit', 0):.1f} events/commit; {threads}", flush=True)
+    finally:
+        systems.stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+    for b in args.binaries:
+        print(f"median {b}: {statistics.median(rates[b]):,.0f} webhooks/s "
+              f"({', '.join(f'{x:,.0f}' for x in rates[b])})")
+
+
+if __name__ == "__main__":
+    main()
