@@ -1,9 +1,9 @@
 #include "adapters/front/webchat_api.h"
 
 #include <chrono>
-#include <deque>
 
 #include "adapters/front/query_params.h"
+#include "adapters/front/replaying_stream.h"
 #include "adapters/http/stream.h"
 #include "adapters/webchat/webchat_channel.h"
 #include "proto/ids.h"
@@ -17,120 +17,42 @@ using http::Responder;
 
 namespace {
 
-constexpr std::size_t kReplayChunk = 512;
-constexpr std::size_t kMaxHeldFrames = 20000;  // as operator streams: past it, a slow consumer
-
 // One visitor's stream: the frames of their contact's timeline that
 // visitor_view() lets through, replayed from `since` (0: their whole history
-// on the channel), then live. State lives on the connection's I/O thread.
-class VisitorStream final : public http::StreamSource,
-                            public StreamSubscriber,
-                            public std::enable_shared_from_this<VisitorStream> {
+// on the channel), then live.
+class VisitorStream final : public ReplayingStream {
  public:
   VisitorStream(std::string tenant, std::string channel, std::string visitor, std::string contact,
                 std::uint64_t since, StreamHub& hub, BlockingPool& pool, storage::Db& db)
-      : tenant_(std::move(tenant)),
+      : ReplayingStream(std::move(tenant), since, hub, pool),
         channel_(std::move(channel)),
         visitor_(std::move(visitor)),
         contact_(std::move(contact)),
-        read_after_(since),
-        hub_(hub),
-        pool_(pool),
         db_(db) {}
 
-  void start(std::shared_ptr<http::StreamSink> sink) override {
-    sink_ = std::move(sink);
-    hub_.subscribe(tenant_, shared_from_this());  // before reading the timeline: no gap
+  const std::string& operator_id() const override { return no_operator_; }
+
+ private:
+  bool concerns(const Frame& f) const override { return f.contact == contact_; }
+
+  Status read(std::uint64_t after, std::size_t limit, std::vector<proto::LogEntry>& out) override {
+    return db_.read_timeline(tenant_, contact_, after, limit, out);
+  }
+
+  std::optional<std::string> present(std::uint64_t, const std::string& json, bool) override {
+    return visitor_view(json, channel_);
+  }
+
+  std::string hello(std::uint64_t) const override {
     std::string hello;
     proto::JsonWriter w(hello);
     w.begin_object().field("type", "stream.ready").field("visitor", visitor_).end_object();
-    sink_->send(read_after_, std::move(hello));
-    replaying_ = true;
-    read_more();
+    return hello;  // no last_seq: a visitor learns nothing of the tenant's volume
   }
 
-  const std::string& operator_id() const override { return no_operator_; }
-  void close(const std::string& reason) override {
-    if (sink_) sink_->close(reason);
-  }
-  void on_client_message(const std::string& text) override {
-    if (text.find("\"ping\"") != std::string::npos && sink_)
-      sink_->send(read_after_, R"({"type":"pong"})");
-  }
-  void stop() override {
-    stopped_ = true;
-    hub_.unsubscribe(tenant_, this);
-  }
-
-  // Shard thread: only this contact's frames go on to the I/O thread.
-  void deliver(const std::shared_ptr<const Frame>& frame) override {
-    if (frame->contact != contact_ || !sink_) return;
-    if (in_flight_.fetch_add(1, std::memory_order_acq_rel) > kMaxHeldFrames) {
-      in_flight_.fetch_sub(1, std::memory_order_acq_rel);
-      sink_->close("slow consumer: too many frames queued; reconnect with ?since=<last seq>");
-      return;
-    }
-    sink_->post([me = shared_from_this(), frame] {
-      me->in_flight_.fetch_sub(1, std::memory_order_acq_rel);
-      me->on_live(frame);
-    });
-  }
-
- private:
-  void on_live(const std::shared_ptr<const Frame>& f) {
-    if (stopped_) return;
-    if (replaying_) {
-      if (held_.size() >= kMaxHeldFrames) {
-        sink_->close("slow consumer: replay too far behind; reconnect with ?since=<last seq>");
-        return;
-      }
-      held_.push_back(f);
-      return;
-    }
-    emit(f->seq, f->json);
-  }
-
-  void emit(std::uint64_t seq, const std::string& frame_json) {
-    if (seq <= read_after_) return;  // already handled by the replay
-    read_after_ = seq;
-    if (auto view = visitor_view(frame_json, channel_)) sink_->send(seq, std::move(*view));
-  }
-
-  void read_more() {
-    pool_.run([me = shared_from_this(), after = read_after_] {
-      std::vector<proto::LogEntry> entries;
-      Status st = me->db_.read_timeline(me->tenant_, me->contact_, after, kReplayChunk, entries);
-      me->sink_->post([me, st, entries = std::move(entries)]() mutable {
-        me->on_replayed(st, std::move(entries));
-      });
-    });
-  }
-
-  void on_replayed(const Status& st, std::vector<proto::LogEntry> entries) {
-    if (stopped_) return;
-    if (!st.is_ok()) {
-      sink_->close("replay failed: " + st.message());
-      return;
-    }
-    const bool more = entries.size() == kReplayChunk;
-    for (const auto& e : entries) emit(e.seq, e.json);
-    if (more) return read_more();
-    replaying_ = false;
-    for (const auto& f : held_) emit(f->seq, f->json);
-    held_.clear();
-  }
-
-  const std::string tenant_, channel_, visitor_, contact_;
+  const std::string channel_, visitor_, contact_;
   const std::string no_operator_;
-  std::uint64_t read_after_;  // highest seq handled (sent or not the visitor's)
-  StreamHub& hub_;
-  BlockingPool& pool_;
   storage::Db& db_;
-  std::shared_ptr<http::StreamSink> sink_;
-  std::atomic<std::size_t> in_flight_{0};
-  bool replaying_ = false;
-  bool stopped_ = false;
-  std::deque<std::shared_ptr<const Frame>> held_;
 };
 
 // Every answer of these routes may be read by any page.
