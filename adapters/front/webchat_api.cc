@@ -17,6 +17,9 @@ using http::Responder;
 
 namespace {
 
+// Streams one visitor may hold open (a few tabs); beyond it, 429.
+constexpr std::size_t kMaxStreamsPerVisitor = 5;
+
 // One visitor's stream: the frames of their contact's timeline that
 // visitor_view() lets through, replayed from `since` (0: their whole history
 // on the channel), then live.
@@ -28,9 +31,13 @@ class VisitorStream final : public ReplayingStream {
         channel_(std::move(channel)),
         visitor_(std::move(visitor)),
         contact_(std::move(contact)),
+        owner_(owner_of(channel_, visitor_)),
         db_(db) {}
 
-  const std::string& operator_id() const override { return no_operator_; }
+  static std::string owner_of(const std::string& channel, const std::string& visitor) {
+    return "visitor " + channel + "/" + visitor;
+  }
+  const std::string& operator_id() const override { return owner_; }
 
  private:
   bool concerns(const Frame& f) const override { return f.contact == contact_; }
@@ -51,7 +58,7 @@ class VisitorStream final : public ReplayingStream {
   }
 
   const std::string channel_, visitor_, contact_;
-  const std::string no_operator_;
+  const std::string owner_;  // for the hub's per-owner count
   storage::Db& db_;
 };
 
@@ -164,6 +171,13 @@ void WebchatApi::open_stream(const http::HttpRequest& req, const std::string& te
   }
   if (since > hub_.last_seq(tenant)) {
     return respond(json_error(400, "invalid_since", "since is beyond the end of the stream"));
+  }
+  if (hub_.count(tenant, VisitorStream::owner_of(cfg.name, visitor)) >= kMaxStreamsPerVisitor) {
+    auto r = json_error(
+        429, "too_many_streams",
+        "this visitor already has " + std::to_string(kMaxStreamsPerVisitor) + " streams open");
+    r.headers.emplace_back("Retry-After", "5");
+    return respond(std::move(r));
   }
   // The visitor's contact, from the shard that owns the tenant.
   auto contact = std::make_shared<std::string>();

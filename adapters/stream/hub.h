@@ -36,7 +36,9 @@ class StreamSubscriber {
   virtual ~StreamSubscriber() = default;
   // Any thread; must not block.
   virtual void deliver(const std::shared_ptr<const Frame>& frame) = 0;
-  // The operator this connection belongs to, "" for an admin.
+  // Who this connection belongs to: an operator id, "" for an admin, or
+  // "visitor <channel>/<visitor id>" for a website chat visitor (names
+  // cannot hold a space, so these never collide). count() goes by it.
   virtual const std::string& operator_id() const = 0;
   // Ends the connection with a reason (the client resumes with since=).
   virtual void close(const std::string& reason) = 0;
@@ -54,7 +56,7 @@ class StreamHub {
   std::size_t connections() const { return connections_.load(std::memory_order_relaxed); }
   // Closes every stream connection with `reason` (graceful shutdown).
   void close_all(const std::string& reason);
-  // Open connections of one operator (O(connections of the tenant)).
+  // Open connections of one owner, see operator_id() (O(connections of the tenant)).
   std::size_t count(const std::string& tenant, const std::string& operator_id) const;
 
  private:

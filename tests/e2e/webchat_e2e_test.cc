@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <memory>
+#include <vector>
 
 #include "tests/e2e/telegram_payloads.h"
 #include "tests/support/daemon_process.h"
@@ -152,6 +154,25 @@ TEST_F(WebchatE2E, PreflightAndBadRequests) {
   EXPECT_EQ(json_peek(bad.body, "code"), "invalid_body");
   EXPECT_EQ(daemon_.get("/v1/conversations", daemon_.admin()).body.find("cv-"), std::string::npos)
       << "nothing stored";
+}
+
+TEST_F(WebchatE2E, AVisitorHoldsAtMostFiveStreams) {
+  const auto token = visitor();
+  ASSERT_EQ(say(token, "c-1", "hello").status, 200);
+  std::vector<std::unique_ptr<SseClient>> open;
+  for (int i = 0; i < 5; ++i) {
+    open.push_back(std::make_unique<SseClient>());
+    ASSERT_EQ(open.back()->connect(daemon_.port(), "/webchat/demo/site/stream?token=" + token), 200)
+        << i;
+    ASSERT_TRUE(open.back()->read().has_value());
+  }
+  SseClient sixth;
+  EXPECT_EQ(sixth.connect(daemon_.port(), "/webchat/demo/site/stream?token=" + token), 429);
+  const auto other = visitor();
+  ASSERT_EQ(say(other, "c-1", "hi").status, 200);
+  SseClient theirs;
+  EXPECT_EQ(theirs.connect(daemon_.port(), "/webchat/demo/site/stream?token=" + other), 200)
+      << "the cap is per visitor";
 }
 
 TEST(WebchatLimitsE2E, VisitorsHaveTheirOwnBudgetApartFromWebhooks) {
