@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
   app.add_option("--operators", cfg.operators_per_tenant, "operators per tenant")->check(CLI::Range(1, 10000))->capture_default_str();
   app.add_option("--capacity", cfg.operator_capacity, "chats per operator at once")->check(CLI::Range(1, 10000))->capture_default_str();
   app.add_option("--offer-timeout", cfg.offer_timeout_s, "the queue's offer_timeout_s")->check(CLI::Range(1, 3600))->capture_default_str();
-  app.add_option("--mix", cfg.mix_text, "customers per channel, as weights: telegram=W,whatsapp=W,messenger=W,viber=W,api=W")
+  app.add_option("--mix", cfg.mix_text, "customers per channel, as weights: telegram=W,whatsapp=W,messenger=W,viber=W,email=W,webchat=W,api=W")
       ->capture_default_str();
   app.add_option("--retry-fraction", cfg.retry_fraction, "share of sends that are platform retries of an acked webhook")
       ->check(CLI::Range(0.0, 0.9))->capture_default_str();

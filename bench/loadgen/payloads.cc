@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
@@ -42,6 +43,28 @@ std::int64_t telegram_user_id(std::int64_t run_id_ms, std::int64_t number) {
   return 1'000'000'000 + (run_id_ms / 1000 % 100'000) * 10'000'000 + number;
 }
 
+// application/x-www-form-urlencoded, as Mailgun posts forms.
+void append_form_field(std::string& out, std::string_view name, std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  auto encode = [&](std::string_view v) {
+    for (unsigned char c : v) {
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '*') {
+        out.push_back(static_cast<char>(c));
+      } else if (c == ' ') {
+        out.push_back('+');
+      } else {
+        out.push_back('%');
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xf]);
+      }
+    }
+  };
+  if (!out.empty()) out.push_back('&');
+  encode(name);
+  out.push_back('=');
+  encode(value);
+}
+
 }  // namespace
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
@@ -63,8 +86,8 @@ std::string random_hex(std::size_t bytes) {
 }
 
 std::string_view channel_type(ChannelKind k) {
-  static constexpr std::array<std::string_view, kChannelKinds> kNames = {"telegram", "whatsapp", "messenger",
-                                                                          "viber", "api"};
+  static constexpr std::array<std::string_view, kChannelKinds> kNames = {
+      "telegram", "whatsapp", "messenger", "viber", "api", "email", "webchat"};
   return kNames[static_cast<std::size_t>(k)];
 }
 
@@ -82,7 +105,9 @@ std::string parse_channel_mix(std::string_view text, ChannelMix& out) {
     for (std::size_t k = 0; k < kChannelKinds; ++k) {
       if (channel_type(static_cast<ChannelKind>(k)) == name) kind = k;
     }
-    if (kind == kChannelKinds) return fmt::format("unknown channel '{}' (telegram, whatsapp, messenger, viber, api)", name);
+    if (kind == kChannelKinds)
+      return fmt::format(
+          "unknown channel '{}' (telegram, whatsapp, messenger, viber, email, webchat, api)", name);
     const std::string number(item.substr(eq + 1));
     char* end = nullptr;
     const double w = std::strtod(number.c_str(), &end);
@@ -101,8 +126,8 @@ std::string describe(const ChannelMix& mix) {
   std::string out;
   for (std::size_t k = 0; k < kChannelKinds; ++k) {
     if (mix.weight[k] <= 0) continue;
-    out += fmt::format("{}{} {:.0f}%", out.empty() ? "" : ", ", channel_type(static_cast<ChannelKind>(k)),
-                       mix.weight[k] * 100);
+    out += fmt::format("{}{} {:.0f}%", out.empty() ? "" : ", ",
+                       channel_type(static_cast<ChannelKind>(k)), mix.weight[k] * 100);
   }
   return out;
 }
@@ -116,7 +141,8 @@ CustomerIdentity PayloadFactory::customer(std::int64_t number) const {
   c.number = number;
   c.tenant = static_cast<std::size_t>(number) % tenants_.size();
   // A fixed, well-spread share of customers per channel (Knuth's multiplicative hash).
-  const auto spread = static_cast<double>((static_cast<std::uint64_t>(number) * 2654435761u) % 1000) / 1000.0;
+  const auto spread =
+      static_cast<double>((static_cast<std::uint64_t>(number) * 2654435761u) % 1000) / 1000.0;
   double below = 0;
   c.channel = ChannelKind::kApi;
   for (std::size_t k = 0; k < kChannelKinds; ++k) {
@@ -158,7 +184,8 @@ std::shared_ptr<const WebhookRequest> PayloadFactory::message(const CustomerIden
             R"({{"update_id":{},"message":{{"message_id":{},"from":{{"id":{},"is_bot":false,)"
             R"("first_name":"Customer","last_name":"{}","language_code":"uk"}},"chat":{{"id":{},)"
             R"("first_name":"Customer","last_name":"{}","type":"private"}},"date":{},"text":"{}"}}}})",
-            run_id_ms_ * 1000 + event_no, message_no + 1, uid, who.number, uid, who.number, now_s, text);
+            run_id_ms_ * 1000 + event_no, message_no + 1, uid, who.number, uid, who.number, now_s,
+            text);
       };
       break;
     case ChannelKind::kWhatsApp:
@@ -197,6 +224,35 @@ std::shared_ptr<const WebhookRequest> PayloadFactory::message(const CustomerIden
             run_id_ms_, event_no, run_id_ms_, who.number, who.number, text);
       };
       break;
+    case ChannelKind::kEmail:
+      // The fields Mailgun's forward() always posts, signed like Mailgun:
+      // HMAC-SHA256(signing key, timestamp + token), a 50-character token.
+      envelope = [&](std::string_view text) {
+        const auto timestamp = std::to_string(now_s);
+        const auto token = fmt::format("{:016x}{:016x}{:018x}", run_id_ms_, event_no, uid);
+        std::string form;
+        append_form_field(form, "recipient", kLoadgenMailbox);
+        append_form_field(form, "sender", fmt::format("c{}@customers.example.com", uid));
+        append_form_field(form, "from",
+                          fmt::format("Customer {} <c{}@customers.example.com>", who.number, uid));
+        append_form_field(form, "subject", fmt::format("Order {}", who.number));
+        append_form_field(
+            form, "Message-Id",
+            fmt::format("<lg{}x{}@mail.customers.example.com>", run_id_ms_, event_no));
+        append_form_field(form, "body-plain",
+                          text);  // no stripped-text: Mailgun leaves it out at times
+        append_form_field(form, "timestamp", timestamp);
+        append_form_field(form, "token", token);
+        append_form_field(form, "signature", hmac_sha256_hex(t.secret[kind], timestamp + token));
+        return form;
+      };
+      break;
+    case ChannelKind::kWebchat:
+      envelope = [&](std::string_view text) {
+        return fmt::format(R"({{"id":"m{}x{}","text":"{}","name":"Customer {}"}})", run_id_ms_,
+                           event_no, text, who.number);
+      };
+      break;
   }
   auto req = std::make_shared<WebhookRequest>();
   req->tenant = who.tenant;
@@ -204,19 +260,34 @@ std::shared_ptr<const WebhookRequest> PayloadFactory::message(const CustomerIden
   req->target = "/webhooks/" + t.id + "/" + t.channel[kind];
   req->headers = {{"Content-Type", "application/json"}};
   const auto& secret = t.secret[kind];
+  if (who.channel == ChannelKind::kWebchat) {
+    // The visitor's token, as the channel would mint it (webchat_channel.h).
+    req->target = "/webchat/" + t.id + "/" + t.channel[kind] + "/messages";
+    const auto visitor = fmt::format("lg{}", uid);
+    const auto sig = hmac_sha256_hex(
+        secret, "switchboard-webchat-visitor\n" + t.id + "\n" + t.channel[kind] + "\n" + visitor);
+    req->headers.emplace_back("Authorization", "Bearer " + visitor + "." + sig);
+  } else if (who.channel == ChannelKind::kEmail) {
+    req->headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  }
   switch (who.channel) {
     case ChannelKind::kTelegram:
       req->headers.emplace_back("X-Telegram-Bot-Api-Secret-Token", secret);
       break;
     case ChannelKind::kWhatsApp:
     case ChannelKind::kMessenger:
-      req->headers.emplace_back("X-Hub-Signature-256", "sha256=" + hmac_sha256_hex(secret, req->body));
+      req->headers.emplace_back("X-Hub-Signature-256",
+                                "sha256=" + hmac_sha256_hex(secret, req->body));
       break;
     case ChannelKind::kViber:
       req->headers.emplace_back("X-Viber-Content-Signature", hmac_sha256_hex(secret, req->body));
       break;
     case ChannelKind::kApi:
-      req->headers.emplace_back("X-Switchboard-Signature", "sha256=" + hmac_sha256_hex(secret, req->body));
+      req->headers.emplace_back("X-Switchboard-Signature",
+                                "sha256=" + hmac_sha256_hex(secret, req->body));
+      break;
+    case ChannelKind::kEmail:    // signed inside the form
+    case ChannelKind::kWebchat:  // the visitor token above
       break;
   }
   return req;

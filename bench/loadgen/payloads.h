@@ -2,10 +2,13 @@
 // verifies them: a Telegram Update with X-Telegram-Bot-Api-Secret-Token; a
 // WhatsApp Cloud API notification and a Messenger page event with
 // X-Hub-Signature-256 (the app secret); a Viber message callback with
-// X-Viber-Content-Signature (the auth token); the generic api channel's JSON
-// with X-Switchboard-Signature: sha256=HMAC-SHA256(secret, body). Ids are unique per run (they start from
-// the run's start time), so a second run against the same data directory is
-// not taken for a storm of retries.
+// X-Viber-Content-Signature (the auth token); an inbound mail as a Mailgun
+// route's forward() posts it (a urlencoded form signed over timestamp +
+// token); a website chat visitor's message with a visitor token the channel's
+// secret signs; the generic api channel's JSON
+// with X-Switchboard-Signature: sha256=HMAC-SHA256(secret, body). Ids are unique per run (they
+// start from the run's start time), so a second run against the same data directory is not taken
+// for a storm of retries.
 #pragma once
 
 #include <array>
@@ -22,13 +25,25 @@ namespace sb::loadgen {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-enum class ChannelKind : std::size_t { kTelegram, kWhatsApp, kMessenger, kViber, kApi };
-inline constexpr std::size_t kChannelKinds = 5;
+enum class ChannelKind : std::size_t {
+  kTelegram,
+  kWhatsApp,
+  kMessenger,
+  kViber,
+  kApi,
+  kEmail,
+  kWebchat
+};
+inline constexpr std::size_t kChannelKinds = 7;
+// The support address of the load generator's email channels (their
+// account_id, and the recipient of every mail it sends).
+inline constexpr std::string_view kLoadgenMailbox = "support@lg.example.com";
 // The daemon's channel type ("telegram", "whatsapp", ...), also the mix's key.
 std::string_view channel_type(ChannelKind k);
 
 // How customers spread over the channels: weights per kind, from
-// "telegram=35,whatsapp=25,messenger=15,viber=15,api=10" (missing kinds 0).
+// "telegram=30,whatsapp=20,messenger=10,viber=10,email=10,webchat=15,api=5"
+// (missing kinds 0).
 struct ChannelMix {
   std::array<double, kChannelKinds> weight{};
   bool uses(ChannelKind k) const { return weight[static_cast<std::size_t>(k)] > 0; }
@@ -74,7 +89,8 @@ class PayloadFactory {
 
   CustomerIdentity customer(std::int64_t number) const;
   // A fresh customer message (a new platform event id each call). Thread-safe.
-  std::shared_ptr<const WebhookRequest> message(const CustomerIdentity& who, std::int64_t message_no);
+  std::shared_ptr<const WebhookRequest> message(const CustomerIdentity& who,
+                                                std::int64_t message_no);
 
   const std::vector<TenantTarget>& tenants() const { return tenants_; }
 

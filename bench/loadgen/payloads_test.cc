@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <chrono>
 
 #include "adapters/channel.h"
+#include "adapters/webchat/webchat_channel.h"
 
 namespace sb::loadgen {
 namespace {
@@ -52,9 +54,15 @@ TEST(LoadgenMix, CustomersSpreadAsTheWeightsSay) {
 
 TEST(LoadgenPayloads, EveryKindPassesTheDaemonsOwnVerifyAndParse) {
   ChannelMix mix;
-  ASSERT_EQ(parse_channel_mix("telegram=1,whatsapp=1,messenger=1,viber=1,api=1", mix), "");
+  ASSERT_EQ(
+      parse_channel_mix("telegram=1,whatsapp=1,messenger=1,viber=1,api=1,email=1,webchat=1", mix),
+      "");
   const auto t = tenant();
-  PayloadFactory f({t}, 600, 1763877600000, mix);
+  // The run starts now: Mailgun signatures expire after 9 hours.
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  PayloadFactory f({t}, 600, now_ms, mix);
   for (std::size_t k = 0; k < kChannelKinds; ++k) {
     const auto kind = static_cast<ChannelKind>(k);
     SCOPED_TRACE(std::string(channel_type(kind)));
@@ -63,13 +71,29 @@ TEST(LoadgenPayloads, EveryKindPassesTheDaemonsOwnVerifyAndParse) {
     who.number = 17;
     auto first = f.message(who, 0);
     auto second = f.message(who, 1);
-    EXPECT_EQ(first->target, "/webhooks/demo/" + t.channel[k]);
     EXPECT_NEAR(static_cast<double>(first->body.size()), 600, 40) << first->body;
 
     proto::ChannelConfig cfg;
     cfg.name = t.channel[k];
     cfg.type = std::string(channel_type(kind));
     cfg.secret = t.secret[k];
+    if (kind == ChannelKind::kEmail) cfg.account_id = std::string(kLoadgenMailbox);
+    if (kind == ChannelKind::kWebchat) {
+      // Not a webhook: the visitor's route, with a token the channel signed.
+      EXPECT_EQ(first->target, "/webchat/demo/" + t.channel[k] + "/messages");
+      std::string token;
+      for (const auto& [name, value] : first->headers) {
+        if (name == "Authorization") token = value.substr(7);
+      }
+      auto visitor = adapters::visitor_of_token(cfg, "demo", token);
+      ASSERT_TRUE(visitor.is_ok()) << visitor.status().to_string();
+      auto a = adapters::parse_visitor_message(first->body, *visitor, now_ms);
+      auto b = adapters::parse_visitor_message(second->body, *visitor, now_ms);
+      ASSERT_TRUE(a.is_ok() && b.is_ok()) << first->body;
+      EXPECT_NE(a->event_id, b->event_id) << "a new message is not a retry";
+      continue;
+    }
+    EXPECT_EQ(first->target, "/webhooks/demo/" + t.channel[k]);
     const auto* adapter = adapters::find_channel(cfg.type);
     ASSERT_NE(adapter, nullptr);
     http::HttpRequest req;
@@ -91,7 +115,8 @@ TEST(LoadgenPayloads, EveryKindPassesTheDaemonsOwnVerifyAndParse) {
     auto parsed2 = adapter->parse(req2, cfg);
     ASSERT_TRUE(parsed2.is_ok());
     ASSERT_EQ(parsed2->events.size(), 1u);
-    EXPECT_NE(parsed2->events[0].event_id, parsed->events[0].event_id) << "a new message is not a retry";
+    EXPECT_NE(parsed2->events[0].event_id, parsed->events[0].event_id)
+        << "a new message is not a retry";
     EXPECT_EQ(parsed2->events[0].contact_external_id, parsed->events[0].contact_external_id);
   }
 }

@@ -21,10 +21,11 @@ class SinkSession : public std::enable_shared_from_this<SinkSession> {
   void read_next() {
     request_ = {};
     stream_.expires_after(std::chrono::seconds(60));
-    http::async_read(stream_, buffer_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return;
-      self->answer();
-    });
+    http::async_read(stream_, buffer_, request_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return;
+                       self->answer();
+                     });
   }
 
  private:
@@ -39,20 +40,26 @@ class SinkSession : public std::enable_shared_from_this<SinkSession> {
     // api channel only looks at the status.
     const std::string_view target = request_.target();
     if (target.find("/pa/send_message") != std::string_view::npos) {
-      response_.body() = R"({"status":0,"status_message":"ok","message_token":)" + std::to_string(n) + "}";
+      response_.body() =
+          R"({"status":0,"status_message":"ok","message_token":)" + std::to_string(n) + "}";
     } else if (target.find("/me/messages") != std::string_view::npos) {
       response_.body() = R"({"recipient_id":"1","message_id":"m_)" + std::to_string(n) + R"("})";
+    } else if (target.find("/v3/") != std::string_view::npos) {  // Mailgun's Messages API
+      response_.body() = R"({"id":"<lg.)" + std::to_string(n) +
+                         R"(@lg.example.com>","message":"Queued. Thank you."})";
     } else if (target.find("/v19.0/") != std::string_view::npos) {
-      response_.body() = R"({"messaging_product":"whatsapp","messages":[{"id":"wamid.)" + std::to_string(n) + R"("}]})";
+      response_.body() = R"({"messaging_product":"whatsapp","messages":[{"id":"wamid.)" +
+                         std::to_string(n) + R"("}]})";
     } else {
       response_.body() = R"({"ok":true,"result":{"message_id":)" + std::to_string(n) +
                          R"(,"date":1763877600,"chat":{"id":1,"type":"private"}}})";
     }
     response_.prepare_payload();
-    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec || !self->response_.keep_alive()) return;
-      self->read_next();
-    });
+    http::async_write(stream_, response_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec || !self->response_.keep_alive()) return;
+                        self->read_next();
+                      });
   }
 
   beast::tcp_stream stream_;

@@ -59,7 +59,8 @@ class LoadThreads {
 };
 
 // Waits (bounded) until `done` reaches `want`.
-bool wait_for(const std::atomic<std::size_t>& done, std::size_t want, std::chrono::milliseconds limit) {
+bool wait_for(const std::atomic<std::size_t>& done, std::size_t want,
+              std::chrono::milliseconds limit) {
   const auto deadline = Clock::now() + limit;
   while (done.load() < want) {
     if (Clock::now() > deadline) return false;
@@ -91,8 +92,9 @@ std::string start_operators(const RunConfig& cfg, const SetupOutcome& setup, Loa
   std::mutex error_mu;
   std::string first_error;
   for (std::size_t i = 0; i < setup.operators.size(); ++i) {
-    auto op = std::make_shared<OperatorClient>(pool.context(i), cfg.server, setup.operators[i], behaviour,
-                                               tracker, pool.recorder(i), cfg.seed * 7919 + i);
+    auto op =
+        std::make_shared<OperatorClient>(pool.context(i), cfg.server, setup.operators[i], behaviour,
+                                         tracker, pool.recorder(i), cfg.seed * 7919 + i);
     out.push_back(op);
     net::post(pool.context(i), [op, &answered, &error_mu, &first_error] {
       op->start([&](const std::string& error) {
@@ -114,10 +116,12 @@ std::string start_operators(const RunConfig& cfg, const SetupOutcome& setup, Loa
 }
 
 // Each thread gets a share of the connections and of the rate.
-std::vector<std::shared_ptr<WebhookLoad>> start_loads(const RunConfig& cfg, LoadThreads& pool, Tracker& tracker,
-                                                      PayloadFactory& payloads, Clock::time_point start,
+std::vector<std::shared_ptr<WebhookLoad>> start_loads(const RunConfig& cfg, LoadThreads& pool,
+                                                      Tracker& tracker, PayloadFactory& payloads,
+                                                      Clock::time_point start,
                                                       Clock::time_point stop) {
-  const auto threads = std::min<std::size_t>(pool.size(), static_cast<std::size_t>(cfg.connections));
+  const auto threads =
+      std::min<std::size_t>(pool.size(), static_cast<std::size_t>(cfg.connections));
   std::vector<std::shared_ptr<WebhookLoad>> loads;
   for (std::size_t i = 0; i < threads; ++i) {
     LoadShape shape;
@@ -141,8 +145,8 @@ std::vector<std::shared_ptr<WebhookLoad>> start_loads(const RunConfig& cfg, Load
 
 // Once a second until `stop`: the interval's figures, the daemon's CPU and
 // RSS, a progress line. Fills the report's timeline and daemon fields.
-void watch(const RunConfig& cfg, int pid, LoadThreads& pool, Tracker& tracker, Clock::time_point start,
-           Clock::time_point stop, RunReport& report) {
+void watch(const RunConfig& cfg, int pid, LoadThreads& pool, Tracker& tracker,
+           Clock::time_point start, Clock::time_point stop, RunReport& report) {
   const auto daemon_start = pid > 0 ? sample_process(pid) : std::nullopt;
   const auto self_start = sample_self();
   auto previous_cpu = daemon_start;
@@ -168,7 +172,8 @@ void watch(const RunConfig& cfg, int pid, LoadThreads& pool, Tracker& tracker, C
     s.offer_p99_us = offer.percentile(99);
     s.operators_busy = tracker.held();
     report.operator_peak_busy = std::max(report.operator_peak_busy, s.operators_busy);
-    if (auto cpu = pid > 0 ? sample_process(pid) : std::nullopt; cpu && previous_cpu && s.seconds > 0) {
+    if (auto cpu = pid > 0 ? sample_process(pid) : std::nullopt;
+        cpu && previous_cpu && s.seconds > 0) {
       s.daemon_cpu_pct = 100.0 * (cpu->cpu_seconds - previous_cpu->cpu_seconds) / s.seconds;
       s.daemon_rss_kb = cpu->rss_kb;
       rss_peak = std::max(rss_peak, cpu->rss_kb);
@@ -192,7 +197,8 @@ void watch(const RunConfig& cfg, int pid, LoadThreads& pool, Tracker& tracker, C
     report.daemon_rss_peak_kb = std::max(rss_peak, daemon_end->rss_kb);
   }
   if (self_start && self_end) {
-    report.loadgen_cpu_pct = 100.0 * (self_end->cpu_seconds - self_start->cpu_seconds) / cfg.duration_s;
+    report.loadgen_cpu_pct =
+        100.0 * (self_end->cpu_seconds - self_start->cpu_seconds) / cfg.duration_s;
   }
 }
 
@@ -206,7 +212,9 @@ void describe_config(const RunConfig& cfg, const SetupOutcome& setup, RunReport&
   report.tenants = setup.tenants.size();
   report.customers = cfg.customers;
   report.operators = static_cast<int>(setup.operators.size());
-  report.operator_slots = static_cast<std::int64_t>(setup.operators.size()) * cfg.operator_capacity;
+  // Operators take `capacity` chats and as many mails at once.
+  report.operator_slots = static_cast<std::int64_t>(setup.operators.size()) *
+                          cfg.operator_capacity * (cfg.mix.uses(ChannelKind::kEmail) ? 2 : 1);
   report.retry_fraction = cfg.retry_fraction;
   report.channel_mix = describe(cfg.mix);
   report.burst = cfg.burst_text;
@@ -242,15 +250,19 @@ int run_loadgen(const RunConfig& cfg) {
   if (!setup.error.empty()) return fail(setup.error);
 
   const auto run_id_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
-  PayloadFactory payloads(setup.tenants, static_cast<std::size_t>(cfg.body_bytes), run_id_ms, cfg.mix);
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  PayloadFactory payloads(setup.tenants, static_cast<std::size_t>(cfg.body_bytes), run_id_ms,
+                          cfg.mix);
   Tracker tracker(cfg.customers);
   std::vector<std::shared_ptr<OperatorClient>> operators;
   if (auto e = start_operators(cfg, setup, pool, tracker, operators); !e.empty()) return fail(e);
 
-  const int pid = cfg.daemon_pid > 0 ? cfg.daemon_pid : find_listening_pid(cfg.server.port()).value_or(0);
+  const int pid =
+      cfg.daemon_pid > 0 ? cfg.daemon_pid : find_listening_pid(cfg.server.port()).value_or(0);
   const auto start = Clock::now() + 20ms;
-  const auto stop = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg.duration_s));
+  const auto stop = start + std::chrono::duration_cast<Clock::duration>(
+                                std::chrono::duration<double>(cfg.duration_s));
   const auto loads = start_loads(cfg, pool, tracker, payloads, start, stop);
   RunReport report;
   report.started_at_utc = utc_now();
@@ -267,7 +279,9 @@ int run_loadgen(const RunConfig& cfg) {
     });
   }
   for (std::size_t i = 0; i < operators.size(); ++i) {
-    net::post(pool.context(i), [op = operators[i], &finished] { op->finish([&finished] { finished.fetch_add(1); }); });
+    net::post(pool.context(i), [op = operators[i], &finished] {
+      op->finish([&finished] { finished.fetch_add(1); });
+    });
   }
   const bool all_finished = wait_for(finished, loads.size() + operators.size(), 3s);
   net::post(pool.context(0), [&sink] { sink.stop(); });
@@ -276,11 +290,13 @@ int run_loadgen(const RunConfig& cfg) {
   pool.stop_and_join();
   if (!all_finished) fmt::print(stderr, "sb_loadgen: some operators did not sign off within 3 s\n");
 
-  for (std::size_t i = 0; i < pool.size(); ++i) pool.recorder(i).snapshot(report.counters, report.latencies);
+  for (std::size_t i = 0; i < pool.size(); ++i)
+    pool.recorder(i).snapshot(report.counters, report.latencies);
   describe_config(cfg, setup, report);
   print_table(report, stdout);
   int status = 0;
-  for (const auto& [path, write] : {std::pair{cfg.json_path, &write_json}, std::pair{cfg.svg_path, &write_svg}}) {
+  for (const auto& [path, write] :
+       {std::pair{cfg.json_path, &write_json}, std::pair{cfg.svg_path, &write_svg}}) {
     if (path.empty()) continue;
     if (auto e = write(report, path); !e.empty()) {
       fmt::print(stderr, "sb_loadgen: {}\n", e);

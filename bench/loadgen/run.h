@@ -26,7 +26,7 @@ struct RunConfig {
   int operator_capacity = 50;
   int offer_timeout_s = 30;
   ChannelMix mix;  // parsed from mix_text
-  std::string mix_text = "telegram=35,whatsapp=25,messenger=15,viber=15,api=10";
+  std::string mix_text = "telegram=30,whatsapp=20,messenger=10,viber=10,email=10,webchat=15,api=5";
   double retry_fraction = 0.05;
   BurstPattern burst;
   std::string burst_text;

@@ -38,10 +38,14 @@ class BlockingHttp {
 
 std::string describe(const HttpResult& r) {
   switch (r.failure) {
-    case Failure::kConnect: return "cannot connect";
-    case Failure::kTimeout: return "timed out";
-    case Failure::kIo: return "connection broke";
-    case Failure::kNone: break;
+    case Failure::kConnect:
+      return "cannot connect";
+    case Failure::kTimeout:
+      return "timed out";
+    case Failure::kIo:
+      return "connection broke";
+    case Failure::kNone:
+      break;
   }
   return fmt::format("HTTP {} {}", r.status, r.body.substr(0, 300));
 }
@@ -58,8 +62,8 @@ std::string wait_until_ready(const net::ip::tcp::endpoint& server, std::chrono::
     last = describe(r);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  return fmt::format("the daemon at {}:{} is not ready after {} s ({})", server.address().to_string(),
-                     server.port(), limit.count(), last);
+  return fmt::format("the daemon at {}:{} is not ready after {} s ({})",
+                     server.address().to_string(), server.port(), limit.count(), last);
 }
 
 SetupOutcome set_up(const net::ip::tcp::endpoint& server, const SetupPlan& plan) {
@@ -72,33 +76,43 @@ SetupOutcome set_up(const net::ip::tcp::endpoint& server, const SetupPlan& plan)
                            {"Content-Type", "application/json"}};
     auto put = [&](const std::string& target, const std::string& body, const char* what) {
       auto r = http.call(verb::put, target, body, admin);
-      if (r.failure == Failure::kNone && r.status == 200) return std::optional<HttpResult>(std::move(r));
-      out.error = fmt::format("set-up of tenant '{}': {} (PUT {}): {}", creds.id, what, target, describe(r));
-      if (r.status == 401) out.error += "\n  the admin key was refused: check --tenant, --admin-key or --data-dir (the daemon's own)";
+      if (r.failure == Failure::kNone && r.status == 200)
+        return std::optional<HttpResult>(std::move(r));
+      out.error = fmt::format("set-up of tenant '{}': {} (PUT {}): {}", creds.id, what, target,
+                              describe(r));
+      if (r.status == 401)
+        out.error +=
+            "\n  the admin key was refused: check --tenant, --admin-key or --data-dir (the "
+            "daemon's own)";
       return std::optional<HttpResult>();
     };
     TenantTarget t;
     t.id = creds.id;
     t.admin_key = creds.admin_key;
     if (!put("/v1/queues/" + plan.queue,
-             fmt::format(R"({{"strategy":"least_loaded","offer_timeout_s":{}}})", plan.offer_timeout_s),
+             fmt::format(R"({{"strategy":"least_loaded","offer_timeout_s":{}}})",
+                         plan.offer_timeout_s),
              "queue")) {
       return out;
     }
     // One channel per kind the mix uses, each with a fresh secret; replies
     // go to the sink, which answers like each platform's send API.
-    static constexpr std::array<std::string_view, kChannelKinds> kNames = {"lg-tg", "lg-wa", "lg-fb", "lg-vb",
-                                                                           "lg-api"};
+    static constexpr std::array<std::string_view, kChannelKinds> kNames = {
+        "lg-tg", "lg-wa", "lg-fb", "lg-vb", "lg-api", "lg-mail", "lg-chat"};
     for (std::size_t k = 0; k < kChannelKinds; ++k) {
       const auto kind = static_cast<ChannelKind>(k);
       if (!plan.mix.uses(kind)) continue;
       t.channel[k] = std::string(kNames[k]);
       t.secret[k] = random_hex(24);
       const auto base = kind == ChannelKind::kApi ? sink + "/api-replies" : sink;
+      // An email channel needs its support address (replies come from it).
+      const auto account = kind == ChannelKind::kEmail
+                               ? fmt::format(R"("account_id":"{}",)", kLoadgenMailbox)
+                               : std::string();
       if (!put("/v1/channels/" + t.channel[k],
-               fmt::format(R"({{"type":"{}","secret":"{}","queue":"{}",)"
+               fmt::format(R"({{"type":"{}","secret":"{}","queue":"{}",{})"
                            R"("outbound":{{"base_url":"{}","token":"123456:LOADGEN"}}}})",
-                           channel_type(kind), t.secret[k], plan.queue, base),
+                           channel_type(kind), t.secret[k], plan.queue, account, base),
                "channel")) {
         return out;
       }
@@ -108,14 +122,17 @@ SetupOutcome set_up(const net::ip::tcp::endpoint& server, const SetupPlan& plan)
       op.tenant = ti;
       op.id = fmt::format("lg-op-{}", i);
       // A fresh token every run (an existing operator's PUT returns none otherwise).
-      auto r = put("/v1/operators/" + op.id + "?rotate_token=true",
-                   fmt::format(R"({{"name":"Loadgen operator {}","queues":["{}"],"capacity":{{"chat":{},"email":1}}}})",
-                               i, plan.queue, plan.operator_capacity),
-                   "operator");
+      auto r = put(
+          "/v1/operators/" + op.id + "?rotate_token=true",
+          fmt::format(
+              R"({{"name":"Loadgen operator {}","queues":["{}"],"capacity":{{"chat":{},"email":{}}}}})",
+              i, plan.queue, plan.operator_capacity, plan.operator_capacity),
+          "operator");
       if (!r) return out;
       auto token = top_level_string(r->body, "token");
       if (!token || token->empty()) {
-        out.error = fmt::format("set-up of tenant '{}': no token for operator {}: {}", creds.id, op.id, r->body);
+        out.error = fmt::format("set-up of tenant '{}': no token for operator {}: {}", creds.id,
+                                op.id, r->body);
         return out;
       }
       op.token = std::move(*token);
