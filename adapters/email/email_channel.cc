@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "adapters/crypto.h"
+#include "proto/form_writer.h"
 #include "proto/json_fields.h"
 
 namespace sb::adapters {
@@ -117,28 +118,6 @@ std::string attachment_kind(std::string_view mime) {
   return "document";
 }
 
-// application/x-www-form-urlencoded, for the Messages API.
-void append_form_field(std::string& out, std::string_view name, std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  auto encode = [&](std::string_view s) {
-    for (unsigned char c : s) {
-      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '*') {
-        out.push_back(static_cast<char>(c));
-      } else if (c == ' ') {
-        out.push_back('+');
-      } else {
-        out.push_back('%');
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xF]);
-      }
-    }
-  };
-  if (!out.empty()) out.push_back('&');
-  encode(name);
-  out.push_back('=');
-  encode(value);
-}
-
 class EmailChannel final : public ChannelAdapter {
  public:
   std::string_view type() const override { return "email"; }
@@ -184,13 +163,13 @@ class EmailChannel final : public ChannelAdapter {
     req.headers.emplace_back("Authorization", "Basic " + base64("api:" + cfg.outbound_token));
     std::string subject = to.subject.empty() ? "(no subject)" : to.subject;
     if (lower(subject.substr(0, 3)) != "re:") subject = "Re: " + subject;
-    append_form_field(req.body, "from", cfg.account_id);
-    append_form_field(req.body, "to", to.to);
-    append_form_field(req.body, "subject", subject);
-    append_form_field(req.body, "text", text);
+    proto::append_form_field(req.body, "from", cfg.account_id);
+    proto::append_form_field(req.body, "to", to.to);
+    proto::append_form_field(req.body, "subject", subject);
+    proto::append_form_field(req.body, "text", text);
     if (!to.message_id.empty()) {
-      append_form_field(req.body, "h:In-Reply-To", to.message_id);
-      append_form_field(req.body, "h:References", to.message_id);
+      proto::append_form_field(req.body, "h:In-Reply-To", to.message_id);
+      proto::append_form_field(req.body, "h:References", to.message_id);
     }
     return req;
   }

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <functional>
 
+#include "proto/form_writer.h"
+
 namespace sb::loadgen {
 
 namespace {
@@ -41,28 +43,6 @@ constexpr std::array<std::string_view, 8> kPhrases = {
 // apart between runs, below 2^53.
 std::int64_t telegram_user_id(std::int64_t run_id_ms, std::int64_t number) {
   return 1'000'000'000 + (run_id_ms / 1000 % 100'000) * 10'000'000 + number;
-}
-
-// application/x-www-form-urlencoded, as Mailgun posts forms.
-void append_form_field(std::string& out, std::string_view name, std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  auto encode = [&](std::string_view v) {
-    for (unsigned char c : v) {
-      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '*') {
-        out.push_back(static_cast<char>(c));
-      } else if (c == ' ') {
-        out.push_back('+');
-      } else {
-        out.push_back('%');
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xf]);
-      }
-    }
-  };
-  if (!out.empty()) out.push_back('&');
-  encode(name);
-  out.push_back('=');
-  encode(value);
 }
 
 }  // namespace
@@ -231,19 +211,20 @@ std::shared_ptr<const WebhookRequest> PayloadFactory::message(const CustomerIden
         const auto timestamp = std::to_string(now_s);
         const auto token = fmt::format("{:016x}{:016x}{:018x}", run_id_ms_, event_no, uid);
         std::string form;
-        append_form_field(form, "recipient", kLoadgenMailbox);
-        append_form_field(form, "sender", fmt::format("c{}@customers.example.com", uid));
-        append_form_field(form, "from",
-                          fmt::format("Customer {} <c{}@customers.example.com>", who.number, uid));
-        append_form_field(form, "subject", fmt::format("Order {}", who.number));
-        append_form_field(
+        proto::append_form_field(form, "recipient", kLoadgenMailbox);
+        proto::append_form_field(form, "sender", fmt::format("c{}@customers.example.com", uid));
+        proto::append_form_field(
+            form, "from", fmt::format("Customer {} <c{}@customers.example.com>", who.number, uid));
+        proto::append_form_field(form, "subject", fmt::format("Order {}", who.number));
+        proto::append_form_field(
             form, "Message-Id",
             fmt::format("<lg{}x{}@mail.customers.example.com>", run_id_ms_, event_no));
-        append_form_field(form, "body-plain",
-                          text);  // no stripped-text: Mailgun leaves it out at times
-        append_form_field(form, "timestamp", timestamp);
-        append_form_field(form, "token", token);
-        append_form_field(form, "signature", hmac_sha256_hex(t.secret[kind], timestamp + token));
+        // No stripped-text: Mailgun leaves it out at times.
+        proto::append_form_field(form, "body-plain", text);
+        proto::append_form_field(form, "timestamp", timestamp);
+        proto::append_form_field(form, "token", token);
+        proto::append_form_field(form, "signature",
+                                 hmac_sha256_hex(t.secret[kind], timestamp + token));
         return form;
       };
       break;

@@ -5,11 +5,7 @@
 // daemon at start-up with a message naming it.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
-#include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 #include "tests/e2e/telegram_payloads.h"
 #include "tests/support/daemon_process.h"
@@ -28,7 +24,8 @@ std::string config(const TempDir& dir, const std::string& queue_extra = "") {
   const auto path = dir.path() + "/sb.toml";
   std::ofstream(path) << R"([[tenants]]
 id = "acme"
-admin_keys = [")" << kAdminKey << R"("]
+admin_keys = [")" << kAdminKey
+                      << R"("]
   [[tenants.channels]]
   name = "tg"
   type = "telegram"
@@ -44,7 +41,8 @@ admin_keys = [")" << kAdminKey << R"("]
   name = "Olena"
   queues = ["support"]
   capacity = { chat = 3 }
-  token_sha256 = ")" << sha256_hex(kOlenaToken) << R"("
+  token_sha256 = ")" << sha256_hex(kOlenaToken)
+                      << R"("
 )";
   return path;
 }
@@ -57,40 +55,40 @@ TEST(DeclaredRoutingE2E, QueuesAndOperatorsOfTheFileServeAndTheApiWinsAfterARest
   daemon.start();
   auto queues = daemon.get("/v1/queues", bearer(kAdminKey));
   ASSERT_EQ(queues.status, 200);
-  EXPECT_NE(queues.body.find(R"("name":"support","strategy":"least_loaded","priority":0,"offer_timeout_s":45)"),
-            std::string::npos) << queues.body;
+  EXPECT_NE(queues.body.find(
+                R"("name":"support","strategy":"least_loaded","priority":0,"offer_timeout_s":45)"),
+            std::string::npos)
+      << queues.body;
   ASSERT_EQ(daemon.put("/v1/me/status", R"({"status":"online"})", bearer(kOlenaToken)).status, 200)
       << "the token whose hash the file gives";
 
   auto in = daemon.post("/webhooks/acme/tg", telegram_text_update(1, 411122334, "hello"),
                         {{"X-Telegram-Bot-Api-Secret-Token", "acme-tg-secret"}});
   ASSERT_EQ(in.status, 200) << in.body;
-  auto conv = daemon.get("/v1/conversations/" + json_peek(in.body, "conversation"), bearer(kAdminKey));
+  auto conv =
+      daemon.get("/v1/conversations/" + json_peek(in.body, "conversation"), bearer(kAdminKey));
   EXPECT_EQ(json_peek(conv.body, "offered_to"), "olena") << conv.body;
-  EXPECT_FALSE(json_peek(conv.body, "first_response_due_at").empty()) << "the file's SLA target applies";
+  EXPECT_FALSE(json_peek(conv.body, "first_response_due_at").empty())
+      << "the file's SLA target applies";
 
-  ASSERT_EQ(daemon.put("/v1/queues/support", R"({"offer_timeout_s":90})", bearer(kAdminKey)).status, 200);
+  ASSERT_EQ(daemon.put("/v1/queues/support", R"({"offer_timeout_s":90})", bearer(kAdminKey)).status,
+            200);
   daemon.kill9();
   daemon.start();
   queues = daemon.get("/v1/queues", bearer(kAdminKey));
   EXPECT_NE(queues.body.find(R"("offer_timeout_s":90)"), std::string::npos) << queues.body;
   auto ops = daemon.get("/v1/operators", bearer(kAdminKey));
-  EXPECT_EQ(ops.body.find(R"("id":"olena")"), ops.body.rfind(R"("id":"olena")")) << "declared once: " << ops.body;
+  EXPECT_EQ(ops.body.find(R"("id":"olena")"), ops.body.rfind(R"("id":"olena")"))
+      << "declared once: " << ops.body;
   EXPECT_EQ(daemon.put("/v1/me/status", R"({"status":"away"})", bearer(kOlenaToken)).status, 200);
 }
 
 TEST(DeclaredRoutingE2E, AnInvalidDeclarationStopsStartUpNamingIt) {
   TempDir dir;
   const auto path = config(dir, "  strategy = \"fastest\"\n");
-  const auto log = dir.path() + "/out.log";
-  const std::string cmd = std::string(SB_SWITCHBOARD_BIN) + " --config " + path + " --data-dir " + dir.path() +
-                          "/data --listen 127.0.0.1:" + std::to_string(free_port()) + " > " + log + " 2>&1";
-  const int status = std::system(cmd.c_str());
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 1);
-  std::stringstream out;
-  out << std::ifstream(log).rdbuf();
-  EXPECT_NE(out.str().find("queue support"), std::string::npos) << out.str();
+  const auto run = run_until_exit(path, dir.path());
+  EXPECT_EQ(run.code, 1);
+  EXPECT_NE(run.output.find("queue support"), std::string::npos) << run.output;
 }
 
 }  // namespace

@@ -6,12 +6,9 @@
 // in the same conversation. A channel without its support address is refused
 // by the API and stops start-up from the config file.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdlib>
 #include <ctime>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "adapters/crypto.h"
@@ -118,10 +115,8 @@ TEST_F(EmailE2E, SignedMailIsStoredOnceUnsignedRefusedAutoRepliesIgnored) {
 TEST_F(EmailE2E, ReplyLeavesThreadedAndTheAnswerJoinsTheConversation) {
   ASSERT_EQ(daemon_.put("/v1/queues/support", R"({"offer_timeout_s":60})", daemon_.admin()).status,
             200);
-  auto op = daemon_.put("/v1/operators/olena", R"({"queues":["support"],"capacity":{"email":2}})",
-                        daemon_.admin());
-  const Headers olena{{"Authorization", "Bearer " + json_peek(op.body, "token")}};
-  ASSERT_EQ(daemon_.put("/v1/me/status", R"({"status":"online"})", olena).status, 200);
+  const auto olena =
+      online_operator(daemon_, "olena", R"({"queues":["support"],"capacity":{"email":2}})");
   WsClient ws;
   ASSERT_EQ(ws.connect(daemon_.port(), "/v1/stream", olena), 101);
 
@@ -172,16 +167,9 @@ TEST_F(EmailE2E, AChannelWithoutItsSupportAddressIsRefused) {
   std::ofstream(path)
       << "[[tenants]]\nid = \"acme\"\nadmin_keys = [\"acme-admin-key-0123456789\"]\n"
          "  [[tenants.channels]]\n  name = \"mail\"\n  type = \"email\"\n  secret = \"k\"\n";
-  const auto log = dir.path() + "/out.log";
-  const std::string cmd = std::string(SB_SWITCHBOARD_BIN) + " --config " + path + " --data-dir " +
-                          dir.path() + "/data --listen 127.0.0.1:" + std::to_string(free_port()) +
-                          " > " + log + " 2>&1";
-  const int status = std::system(cmd.c_str());
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 1);
-  std::stringstream out;
-  out << std::ifstream(log).rdbuf();
-  EXPECT_NE(out.str().find("channel mail: account_id"), std::string::npos) << out.str();
+  const auto run = run_until_exit(path, dir.path());
+  EXPECT_EQ(run.code, 1);
+  EXPECT_NE(run.output.find("channel mail: account_id"), std::string::npos) << run.output;
 }
 
 }  // namespace

@@ -56,10 +56,8 @@ class WebchatE2E : public ::testing::Test {
 TEST_F(WebchatE2E, VisitorWritesOperatorAnswersVisitorStreamShowsItWithoutNotes) {
   ASSERT_EQ(daemon_.put("/v1/queues/support", R"({"offer_timeout_s":60})", daemon_.admin()).status,
             200);
-  auto op = daemon_.put("/v1/operators/olena", R"({"queues":["support"],"capacity":{"chat":2}})",
-                        daemon_.admin());
-  const Headers olena{{"Authorization", "Bearer " + json_peek(op.body, "token")}};
-  ASSERT_EQ(daemon_.put("/v1/me/status", R"({"status":"online"})", olena).status, 200);
+  const auto olena =
+      online_operator(daemon_, "olena", R"({"queues":["support"],"capacity":{"chat":2}})");
   WsClient ws;
   ASSERT_EQ(ws.connect(daemon_.port(), "/v1/stream", olena), 101);
 

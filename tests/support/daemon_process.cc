@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -120,6 +121,33 @@ HttpResult DaemonProcess::post(const std::string& target, const std::string& bod
 HttpResult DaemonProcess::put(const std::string& target, const std::string& body,
                               const Headers& h) const {
   return request("PUT", target, body, h);
+}
+
+Headers online_operator(const DaemonProcess& daemon, const std::string& id,
+                        const std::string& body) {
+  auto op = daemon.put("/v1/operators/" + id, body, daemon.admin());
+  EXPECT_EQ(op.status, 200) << op.body;
+  const auto at = op.body.find(R"("token":")");
+  const auto token = at == std::string::npos
+                         ? std::string()
+                         : op.body.substr(at + 9, op.body.find('"', at + 9) - at - 9);
+  Headers auth{{"Authorization", "Bearer " + token}};
+  EXPECT_EQ(daemon.put("/v1/me/status", R"({"status":"online"})", auth).status, 200);
+  return auth;
+}
+
+ExitedRun run_until_exit(const std::string& config_path, const std::string& dir) {
+  const auto log = dir + "/out.log";
+  const std::string cmd =
+      std::string(SB_SWITCHBOARD_BIN) + " --config " + config_path + " --data-dir " + dir +
+      "/data --listen 127.0.0.1:" + std::to_string(free_port()) + " > " + log + " 2>&1";
+  const int status = std::system(cmd.c_str());
+  ExitedRun r;
+  if (WIFEXITED(status)) r.code = WEXITSTATUS(status);
+  std::stringstream out;
+  out << std::ifstream(log).rdbuf();
+  r.output = out.str();
+  return r;
 }
 
 }  // namespace sb::test

@@ -58,4 +58,18 @@ class DaemonProcess {
   std::optional<TlsTarget> tls_;
 };
 
+// PUT /v1/operators/{id} with `body` (admin key), then the operator goes
+// online: its Authorization header. Fails the current test on an error.
+Headers online_operator(const DaemonProcess& daemon, const std::string& id,
+                        const std::string& body);
+
+// A start-up that must fail: runs the binary with `config_path` (data in
+// `dir`/data) until it exits; its exit code (-1 if it did not exit normally)
+// and what it printed.
+struct ExitedRun {
+  int code = -1;
+  std::string output;
+};
+ExitedRun run_until_exit(const std::string& config_path, const std::string& dir);
+
 }  // namespace sb::test
