@@ -54,8 +54,8 @@ struct Config {
   double webhook_burst = 40000;
   // Website chat visitors' messages, per tenant: their own budget, so that
   // anonymous visitors cannot use up the platforms' webhook rate.
-  double webchat_messages_per_second = 200;
-  double webchat_burst = 400;
+  double webchat_messages_per_second = 5000;
+  double webchat_burst = 10000;
   std::size_t max_streams_per_operator = 10;
   std::int64_t max_pending_outbound_per_channel = 10000;  // replies not yet delivered; 0: no limit
   std::vector<TenantDecl> tenants;  // empty: the embedded "demo" tenant
