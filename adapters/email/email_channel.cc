@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
 #include "adapters/crypto.h"
 #include "proto/form_writer.h"
@@ -23,13 +25,6 @@ constexpr std::size_t kMaxSubject = 255;  // kept for the reply's "Re:" line
 constexpr std::size_t kMaxMime = 255;
 constexpr std::size_t kMaxName = 256;  // display and file names
 constexpr std::int64_t kMaxSkewSeconds = 15 * 60;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -56,7 +51,7 @@ std::string clip_utf8(std::string s, std::size_t max) {
 }
 
 Status utf8(std::string_view s, std::string_view what) {
-  if (simdjson::validate_utf8(s.data(), s.size())) return Status::ok();
+  if (http::is_valid_utf8(s)) return Status::ok();
   return Status::invalid(std::string(what) + " is not valid UTF-8");
 }
 
@@ -72,7 +67,7 @@ std::string mail_header(const FormData& form, std::string_view name) {
   if (!proto::json::begin(json, storage, doc).is_ok()) return {};
   od::array headers;
   if (doc.get_array().get(headers)) return {};
-  const std::string wanted = lower(name);
+  const std::string wanted = http::ascii_lower(name);
   for (auto item : headers) {
     od::array pair;
     if (item.get_array().get(pair)) return {};
@@ -84,9 +79,21 @@ std::string mail_header(const FormData& form, std::string_view name) {
       (i == 0 ? key : value) = s;
       if (++i == 2) break;
     }
-    if (i == 2 && lower(key) == wanted) return std::string(value);
+    if (i == 2 && http::ascii_lower(key) == wanted) return std::string(value);
   }
   return {};
+}
+
+// Mailgun's `timestamp`: Unix seconds, digits only, up to the year 9999.
+std::optional<std::int64_t> unix_seconds(std::string_view s) {
+  constexpr std::int64_t kYear9999 = 253402300799;
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || s.front() == '-' || ec != std::errc() || end != s.data() + s.size() ||
+      v > kYear9999) {
+    return std::nullopt;
+  }
+  return v;
 }
 
 bool valid_address(std::string_view a) {
@@ -111,7 +118,7 @@ bool addressed_to(std::string_view recipients, const std::string& account) {
 }
 
 std::string attachment_kind(std::string_view mime) {
-  const auto m = lower(mime);
+  const auto m = http::ascii_lower(mime);
   if (m.rfind("image/", 0) == 0) return "photo";
   if (m.rfind("audio/", 0) == 0) return "audio";
   if (m.rfind("video/", 0) == 0) return "video";
@@ -123,7 +130,7 @@ class EmailChannel final : public ChannelAdapter {
   std::string_view type() const override { return "email"; }
 
   Status validate(const proto::ChannelConfig& cfg) const override {
-    if (!valid_address(cfg.account_id) || lower(cfg.account_id) != cfg.account_id) {
+    if (!valid_address(cfg.account_id) || http::ascii_lower(cfg.account_id) != cfg.account_id) {
       return Status::invalid(
           "account_id: an email channel needs the support address replies come from, in lower "
           "case (e.g. support@mg.example.com)");
@@ -162,7 +169,7 @@ class EmailChannel final : public ChannelAdapter {
     req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     req.headers.emplace_back("Authorization", "Basic " + base64("api:" + cfg.outbound_token));
     std::string subject = to.subject.empty() ? "(no subject)" : to.subject;
-    if (lower(subject.substr(0, 3)) != "re:") subject = "Re: " + subject;
+    if (http::ascii_lower(subject.substr(0, 3)) != "re:") subject = "Re: " + subject;
     proto::append_form_field(req.body, "from", cfg.account_id);
     proto::append_form_field(req.body, "to", to.to);
     proto::append_form_field(req.body, "subject", subject);
@@ -188,7 +195,6 @@ class EmailChannel final : public ChannelAdapter {
     }
     // {"id":"<20240101.1@mg.example.com>","message":"Queued. Thank you."}
     auto d = delivery(Kind::kDelivered, res.status, "");
-    std::string id;
     auto decoded = proto::json::decode_object<std::string>(
         res.body, "Mailgun response", [](std::string& out, std::string_view k, od::value v) {
           if (k == "id") return proto::json::read_string(v, out, "id");
@@ -221,7 +227,7 @@ Mailbox parse_mailbox(std::string_view header) {
     }
   }
   address = trim(address);
-  if (valid_address(address)) m.address = lower(address);
+  if (valid_address(address)) m.address = http::ascii_lower(address);
   m.name = one_line(m.name);
   return m;
 }
@@ -245,7 +251,7 @@ Status verify_mailgun_signature(const FormData& form, std::string_view signing_k
                                 std::int64_t now_s) {
   const auto timestamp = form.get("timestamp");
   const auto token = form.get("token");
-  const auto signature = lower(form.get("signature"));
+  const auto signature = http::ascii_lower(form.get("signature"));
   if (timestamp.empty() || token.empty() || signature.empty()) {
     return {Code::kUnauthenticated, "Mailgun's timestamp, token and signature fields are required"};
   }
@@ -254,14 +260,9 @@ Status verify_mailgun_signature(const FormData& form, std::string_view signing_k
   if (!constant_time_equal(signature, hmac_sha256_hex(signing_key, signed_data))) {
     return {Code::kUnauthenticated, "signature does not match timestamp and token"};
   }
-  std::int64_t at = 0;
-  for (char c : timestamp) {
-    if (c < '0' || c > '9' || at > (INT64_MAX - 9) / 10) {
-      return {Code::kUnauthenticated, "timestamp is not a number of seconds"};
-    }
-    at = at * 10 + (c - '0');
-  }
-  if (at < now_s - kMailgunMaxAgeSeconds || at > now_s + kMaxSkewSeconds) {
+  const auto at = unix_seconds(timestamp);
+  if (!at) return {Code::kUnauthenticated, "timestamp is not a number of seconds"};
+  if (*at < now_s - kMailgunMaxAgeSeconds || *at > now_s + kMaxSkewSeconds) {
     return {Code::kUnauthenticated,
             "timestamp is more than 9 hours old or ahead of our clock: a replayed signature?"};
   }
@@ -275,8 +276,8 @@ Result<ParsedWebhook> parse_mailgun_inbound(const FormData& form, std::string_vi
   if (auto st = utf8(from_header, "from"); !st.is_ok()) return st;
   const Mailbox from = parse_mailbox(from_header);
   if (from.address.empty()) return Status::invalid("from: no sender address");
-  const std::string account = lower(account_id);
-  const std::string auto_submitted = lower(trim(mail_header(form, "Auto-Submitted")));
+  const std::string account = http::ascii_lower(account_id);
+  const std::string auto_submitted = http::ascii_lower(trim(mail_header(form, "Auto-Submitted")));
   const bool automatic = !auto_submitted.empty() && auto_submitted != "no";  // RFC 3834
   if ((!account.empty() && !addressed_to(form.get("recipient"), account)) || automatic ||
       from.address == account) {
@@ -321,11 +322,10 @@ Result<ParsedWebhook> parse_mailgun_inbound(const FormData& form, std::string_vi
     e.text.append(text);
   }
 
-  const auto bare_id = trim(std::string_view(message_id));
-  if (!bare_id.empty() && bare_id.size() <= kMaxEventId) {
-    e.event_id = std::string(bare_id);
-  } else if (!bare_id.empty()) {
-    e.event_id = "sha256:" + sha256_hex(bare_id);
+  if (!message_id.empty() && message_id.size() <= kMaxEventId) {  // one_line() trimmed it
+    e.event_id = message_id;
+  } else if (!message_id.empty()) {
+    e.event_id = "sha256:" + sha256_hex(message_id);
   } else {
     std::string key = from.address + '\0' + subject + '\0' + mail_header(form, "Date") + '\0';
     key.append(form.get("body-plain"));
@@ -339,15 +339,7 @@ Result<ParsedWebhook> parse_mailgun_inbound(const FormData& form, std::string_vi
   e.reply_address = encode_email_reply_to(
       {from.address, message_id.size() <= kMaxEventId ? message_id : std::string(),
        clip_utf8(subject, kMaxSubject)});
-  std::int64_t seconds = 0;
-  for (char c : form.get("timestamp")) {
-    if (c < '0' || c > '9' || seconds > 253402300799 / 10) {
-      seconds = 0;
-      break;
-    }
-    seconds = seconds * 10 + (c - '0');
-  }
-  e.platform_ts = seconds <= 253402300799 ? seconds * 1000 : 0;
+  e.platform_ts = unix_seconds(form.get("timestamp")).value_or(0) * 1000;
   out.events.push_back(std::move(e));
   return out;
 }

@@ -1,8 +1,5 @@
 #include "adapters/email/form_data.h"
 
-#include <algorithm>
-#include <cctype>
-
 #include "adapters/http/message.h"
 
 namespace sb::adapters {
@@ -10,13 +7,6 @@ namespace sb::adapters {
 namespace {
 
 constexpr std::size_t kMaxBoundary = 70;  // RFC 2046: 1..70 characters
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -65,16 +55,16 @@ Status read_part_headers(std::string_view block, FormField& f) {
     const auto name = trim(line.substr(0, colon));
     const auto value = trim(line.substr(colon + 1));
     last = nullptr;
-    if (iequals(name, "content-disposition")) {
+    if (http::iequals_ascii(name, "content-disposition")) {
       disposition.assign(value);
       last = &disposition;
-    } else if (iequals(name, "content-type")) {
+    } else if (http::iequals_ascii(name, "content-type")) {
       type.assign(value);
       last = &type;
     }
   }
   const auto kind = trim(std::string_view(disposition).substr(0, disposition.find(';')));
-  if (!iequals(kind, "form-data")) {
+  if (!http::iequals_ascii(kind, "form-data")) {
     return Status::invalid("multipart part without Content-Disposition: form-data");
   }
   f.name = header_parameter(disposition, "name");
@@ -177,15 +167,16 @@ std::string header_parameter(std::string_view header, std::string_view name) {
       value.assign(trim(header.substr(i, semi == std::string_view::npos ? semi : semi - i)));
       i = semi;
     }
-    if (iequals(key, name)) return value;
+    if (http::iequals_ascii(key, name)) return value;
   }
   return {};
 }
 
 Result<FormData> parse_form(std::string_view content_type, std::string_view body) {
   const auto media = trim(content_type.substr(0, content_type.find(';')));
-  if (iequals(media, "application/x-www-form-urlencoded")) return parse_urlencoded(body);
-  if (iequals(media, "multipart/form-data")) {
+  if (http::iequals_ascii(media, "application/x-www-form-urlencoded"))
+    return parse_urlencoded(body);
+  if (http::iequals_ascii(media, "multipart/form-data")) {
     return parse_multipart(header_parameter(content_type, "boundary"), body);
   }
   return Status::invalid(

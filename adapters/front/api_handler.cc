@@ -80,23 +80,15 @@ ApiHandler::ApiHandler(router::Directory& directory, router::ShardSet& shards, M
       ingest_limit_(ingest_limit) {
   webchat_.set_ingest([this](const std::string& tenant, const proto::ChannelConfig& channel,
                              std::vector<proto::InboundEvent> events, Responder respond) {
-    // Charged to the website chat's own budget (WebchatApi), not the webhooks'.
-    submit_ingest(tenant, channel, std::move(events), 0, std::move(respond), false);
+    submit_ingest(tenant, channel, std::move(events), 0, std::move(respond));
   });
 }
 
 void ApiHandler::on_rejected(int status) { metrics_.observe(Route::kOther, status, 0); }
 
 std::optional<Caller> ApiHandler::authenticate(const HttpRequest& req, const Responder& respond) {
-  auto auth = req.header("authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  std::string key;
-  if (auth.size() > kBearer.size() && auth.substr(0, kBearer.size()) == kBearer) {
-    key = std::string(auth.substr(kBearer.size()));
-  } else if (req.path == "/v1/stream") {
-    // Browsers' EventSource and WebSocket cannot set headers.
-    (void)req.query_param("access_token", key);
-  }
+  // Streams also take ?access_token= (browsers' EventSource and WebSocket).
+  const std::string key = http::bearer_credential(req, req.path == "/v1/stream" ? "access_token" : "");
   if (key.empty()) {
     respond(json_error(401, "unauthenticated", "missing 'Authorization: Bearer <key>'"));
     return std::nullopt;
@@ -197,6 +189,10 @@ void ApiHandler::webhook(HttpRequest&& req, const std::string& tenant, const std
   }
   auto parsed = adapter->parse(req, *cfg);
   if (!parsed) return respond(json_error(400, "malformed_body", parsed.status().message()));
+  // After verification, so that unsigned floods cannot spend a tenant's budget.
+  if (auto limited = rate_limited(ingest_limit_, tenant, "tenant webhook rate limit")) {
+    return respond(std::move(*limited));
+  }
   submit_ingest(tenant, *cfg, std::move(parsed->events), parsed->ignored, std::move(respond));
 }
 
@@ -213,16 +209,7 @@ void ApiHandler::webhook_handshake(const HttpRequest& req, const std::string& te
 
 void ApiHandler::submit_ingest(const std::string& tenant, const proto::ChannelConfig& channel,
                                std::vector<proto::InboundEvent> events, std::size_t ignored,
-                               Responder respond, bool charge_webhook_limit) {
-  // After verification, so that unsigned floods cannot spend a tenant's budget.
-  const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::steady_clock::now().time_since_epoch()).count();
-  if (const auto wait_ms = charge_webhook_limit ? ingest_limit_.acquire(tenant, now_ns) : 0;
-      wait_ms > 0) {
-    auto r = json_error(429, "rate_limited", "tenant webhook rate limit; retry after Retry-After seconds");
-    r.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
-    return respond(std::move(r));
-  }
+                               Responder respond) {
   if (events.empty()) {
     std::string body;
     proto::JsonWriter w(body);
@@ -333,6 +320,9 @@ void ApiHandler::post_event(HttpRequest&& req, const std::string& tenant, Respon
   if (cfg->type != "api" && cfg->type != "webchat") {
     return respond(json_error(400, "wrong_channel_type",
                               "POST /v1/events takes channels of type api or webchat"));
+  }
+  if (auto limited = rate_limited(ingest_limit_, tenant, "tenant webhook rate limit")) {
+    return respond(std::move(*limited));
   }
   std::vector<proto::InboundEvent> events;
   events.push_back(std::move(ev).value());

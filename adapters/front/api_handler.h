@@ -53,11 +53,11 @@ class ApiHandler final : public http::HttpHandler {
                    http::Responder respond);
   void list_channels(const std::string& tenant, http::Responder respond);
   void post_event(http::HttpRequest&& req, const std::string& tenant, http::Responder respond);
-  // `charge_webhook_limit`: false for website chat visitors, whose
-  // messages WebchatApi charges to their own budget.
+  // Rate limits are charged by the callers: webhooks and POST /v1/events the
+  // tenant's webhook budget, WebchatApi its own.
   void submit_ingest(const std::string& tenant, const proto::ChannelConfig& channel,
                      std::vector<proto::InboundEvent> events, std::size_t ignored,
-                     http::Responder respond, bool charge_webhook_limit = true);
+                     http::Responder respond);
   // Who the bearer credential belongs to, or nullopt (and a 401 sent).
   std::optional<Caller> authenticate(const http::HttpRequest& req, const http::Responder& respond);
 

@@ -1,6 +1,5 @@
 #include "adapters/front/webchat_api.h"
 
-#include <chrono>
 
 #include "adapters/front/query_params.h"
 #include "adapters/front/replaying_stream.h"
@@ -71,17 +70,6 @@ Responder with_cors(Responder respond) {
   };
 }
 
-std::string token_of(const http::HttpRequest& req) {
-  constexpr std::string_view kBearer = "Bearer ";
-  const auto auth = req.header("authorization");
-  if (auth.size() > kBearer.size() && auth.substr(0, kBearer.size()) == kBearer) {
-    return std::string(auth.substr(kBearer.size()));
-  }
-  std::string token;
-  (void)req.query_param("token", token);
-  return token;
-}
-
 }  // namespace
 
 WebchatApi::WebchatApi(router::Directory& directory, router::ShardSet& shards, StreamHub& hub,
@@ -133,27 +121,19 @@ void WebchatApi::handle(http::HttpRequest&& req, const std::vector<std::string_v
         .field("visitor_id", id)
         .field("token", visitor_token(*cfg, tenant, id))
         .end_object();
-    auto r = http::json_ok(std::move(body));
-    r.status = 201;
-    return done(std::move(r));
+    return done(http::json_ok(std::move(body), 201));
   }
   if (!((seg[3] == "messages" && post) || (seg[3] == "stream" && get))) {
     return done(
         json_error(405, "method_not_allowed", req.method + " is not served on " + req.path));
   }
-  auto visitor = visitor_of_token(*cfg, tenant, token_of(req));
+  auto visitor = visitor_of_token(*cfg, tenant, http::bearer_credential(req, "token"));
   if (!visitor) return done(json_error(401, "unauthenticated", visitor.status().message()));
   if (seg[3] == "stream") return open_stream(req, tenant, *cfg, *visitor, std::move(done));
   auto event = parse_visitor_message(req.body, *visitor, clock_());
   if (!event) return done(json_error(400, "invalid_body", event.status().message()));
-  const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::steady_clock::now().time_since_epoch())
-                          .count();
-  if (const auto wait_ms = limit_.acquire(tenant, now_ns); wait_ms > 0) {
-    auto r =
-        json_error(429, "rate_limited", "website chat rate limit; retry after Retry-After seconds");
-    r.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
-    return done(std::move(r));
+  if (auto limited = rate_limited(limit_, tenant, "website chat rate limit")) {
+    return done(std::move(*limited));
   }
   std::vector<proto::InboundEvent> events;
   events.push_back(std::move(event).value());

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <cctype>
+
 #include "proto/json_writer.h"
 
 namespace sb::http {
@@ -66,6 +68,34 @@ HttpResponse json_ok(std::string body, int status) {
   r.status = status;
   r.body = std::move(body);
   return r;
+}
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool iequals_ascii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string bearer_credential(const HttpRequest& req, std::string_view query_fallback) {
+  constexpr std::string_view kBearer = "Bearer ";
+  const auto auth = req.header("authorization");
+  if (auth.size() > kBearer.size() && auth.substr(0, kBearer.size()) == kBearer) {
+    return std::string(auth.substr(kBearer.size()));
+  }
+  std::string credential;
+  if (!query_fallback.empty()) (void)req.query_param(query_fallback, credential);
+  return credential;
 }
 
 bool is_valid_utf8(std::string_view s) { return simdjson::validate_utf8(s.data(), s.size()); }

@@ -59,6 +59,15 @@ HttpResponse json_ok(std::string body, int status = 200);
 
 std::string percent_decode(std::string_view s, bool plus_is_space);
 
+// ASCII case folding, for header names, media types and hex signatures.
+std::string ascii_lower(std::string_view s);
+bool iequals_ascii(std::string_view a, std::string_view b);
+
+// The credential of `Authorization: Bearer <credential>`; else, when
+// `query_fallback` is not empty, that query parameter (browsers' EventSource
+// and WebSocket cannot set headers); "" if neither.
+std::string bearer_credential(const HttpRequest& req, std::string_view query_fallback);
+
 // Strict UTF-8 (RFC 3629), for what the transport should have checked but may
 // not have: Beast 1.81 can hand over a WebSocket text message that is not
 // UTF-8 (stream sessions check again; tests/fuzz/websocket_fuzz.cc).

@@ -1,6 +1,5 @@
 #include "adapters/meta/graph_api.h"
 
-#include <algorithm>
 
 #include "adapters/crypto.h"
 #include "proto/json_fields.h"
@@ -98,9 +97,7 @@ Status verify_hub_signature(const http::HttpRequest& req, const proto::ChannelCo
     return {Code::kUnauthenticated, "X-Hub-Signature-256 missing or not sha256=..."};
   }
   sig.remove_prefix(kPrefix.size());
-  std::string given(sig);
-  std::transform(given.begin(), given.end(), given.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const auto given = http::ascii_lower(sig);
   if (!constant_time_equal(given, hmac_sha256_hex(cfg.secret, req.body))) {
     return {Code::kUnauthenticated, "X-Hub-Signature-256 does not match the body"};
   }

@@ -1,5 +1,4 @@
 #include "adapters/outbound/http_client.h"
-#include "proto/thread_name.h"
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -21,6 +20,9 @@
 #include <thread>
 #include <type_traits>
 
+#include "adapters/http/message.h"
+#include "proto/thread_name.h"
+
 namespace sb::outbound {
 
 namespace beast = boost::beast;
@@ -32,12 +34,6 @@ using Clock = std::chrono::steady_clock;
 using Done = std::function<void(Result<OutboundResponse>)>;
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool is_ctl_or_space(char c) {
   const auto u = static_cast<unsigned char>(c);
@@ -72,7 +68,7 @@ Status bad_url(std::string_view why) { return Status::invalid("bad URL: " + std:
 Result<Url> parse_url(std::string_view url) {
   const auto sep = url.find("://");
   if (sep == std::string_view::npos) return bad_url("expected http:// or https://");
-  const std::string scheme = lower(url.substr(0, sep));
+  const std::string scheme = http::ascii_lower(url.substr(0, sep));
   Url u;
   if (scheme == "https") {
     u.tls = true;
@@ -312,7 +308,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     OutboundResponse res;
     res.status = static_cast<int>(msg.result_int());
     for (const auto& f : msg)
-      res.headers.emplace_back(lower(f.name_string()), std::string(f.value()));
+      res.headers.emplace_back(http::ascii_lower(f.name_string()), std::string(f.value()));
     res.body = std::move(msg.body());
     // The response is complete (framed by Content-Length or chunks): a TLS
     // close_notify exchange would only hold the socket longer.

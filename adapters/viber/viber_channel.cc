@@ -105,9 +105,7 @@ class ViberChannel final : public ChannelAdapter {
     if (cfg.secret.empty()) {
       return {Code::kUnauthenticated, "channel has no secret; set it to the bot's auth token"};
     }
-    std::string given(req.header("x-viber-content-signature"));
-    std::transform(given.begin(), given.end(), given.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    const auto given = http::ascii_lower(req.header("x-viber-content-signature"));
     if (!constant_time_equal(given, hmac_sha256_hex(cfg.secret, req.body))) {
       return {Code::kUnauthenticated, "X-Viber-Content-Signature does not match the body"};
     }
