@@ -131,9 +131,10 @@ struct Db::Impl {
     opts.create_if_missing = true;
     opts.create_missing_column_families = true;
     opts.IncreaseParallelism(2);
-    // Many small batches from several shards: let RocksDB group concurrent
-    // writers too, and keep the WAL the only thing fsync'd on the write path.
-    opts.enable_pipelined_write = true;
+    // Many small batches from several shards: let RocksDB pipeline their
+    // write groups. With one writer it costs more than it overlaps
+    // (docs/performance.md, session 7: 10 % more webhooks/s without it).
+    opts.enable_pipelined_write = options.concurrent_writers > 1;
     // Vector memtables and insert hints (below) need writers to fill the
     // memtables one at a time. With one shard (the default) there is only one
     // writer anyway; with several, the leader of a RocksDB write group now

@@ -8,6 +8,7 @@
 // db.cc and nowhere else.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -32,6 +33,11 @@ struct DbOptions {
   // not walk (and delete) a backlog of expired marks. 0: they stay until
   // recovery deletes them.
   std::int64_t dedup_window_ms = 0;
+  // How many threads call write() at once (the daemon: one committer per
+  // shard). With one, RocksDB's pipelined write is only overhead: it lets a
+  // group's WAL write overlap the previous group's memtable inserts, which
+  // needs a second writer to have anything to overlap.
+  std::size_t concurrent_writers = 1;
 };
 
 // What recovery hands back, tenant by tenant. Called in key order per CF:

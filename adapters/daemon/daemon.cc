@@ -74,7 +74,8 @@ int run_daemon(const Config& config) {
 
   auto db = storage::Db::open((data_dir / "db").string(),
                               storage::DbOptions{config.sync, config.fault_injection_file,
-                                                 config.dedup_window_s * 1000});
+                                                 config.dedup_window_s * 1000,
+                                                 static_cast<std::size_t>(config.shards)});
   if (!db) throw std::runtime_error("storage: " + db.status().to_string());
   if (!config.fault_injection_file.empty()) {
     spdlog::warn("msg=\"storage fault injection armed: writes fail while the file exists\" file={}",
