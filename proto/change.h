@@ -2,6 +2,10 @@
 // returns Changes; storage/ writes a batch of them atomically (one RocksDB
 // WriteBatch, one fsync); recovery reads them back. The core never touches
 // disk, so this list is the whole contract between the two.
+//
+// A Message whose LogEntry (same seq, a frame embedding it as "message") is
+// in the same ChangeSet is stored once, in that entry; storage keeps only an
+// index entry for it (docs/storage.md). Without one it is stored whole.
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,7 @@
 
 #include "proto/json_fields.h"
 #include "proto/json_writer.h"
+#include "proto/time.h"
 
 namespace sb::proto {
 
@@ -313,6 +314,48 @@ Result<Message> decode_message(std::string_view json) {
     if (k == "created_at") return read_int64(v, m.created_at, k);
     return Status::ok();
   });
+}
+
+namespace {
+// A message as proto::write_public renders it (created_at in RFC 3339).
+Status read_public_message(od::value value, Message& m) {
+  return for_each_field(value, "message", [&](std::string_view k, od::value v) {
+    if (k == "id") return read_string(v, m.id, k);
+    if (k == "conversation") return read_string(v, m.conversation_id, k);
+    if (k == "direction") {
+      return read_enum(v, m.direction, k, {Direction::kIn, Direction::kOut, Direction::kNote});
+    }
+    if (k == "author") return read_string(v, m.author, k);
+    if (k == "text") return read_string(v, m.text, k);
+    if (k == "channel") return read_string(v, m.channel, k);
+    if (k == "kind") {
+      return read_enum(v, m.kind, k, {EventKind::kMessage, EventKind::kEdit, EventKind::kCallback});
+    }
+    if (k == "edit_of") return read_string(v, m.edit_of, k);
+    if (k == "attachments") return read_attachments(v, m.attachments);
+    if (k == "created_at") {
+      std::string at;
+      if (auto st = read_string(v, at, k); !st.is_ok()) return st;
+      const auto ms = parse_rfc3339(at);
+      if (!ms) return Status::invalid("created_at: not an RFC 3339 time");
+      m.created_at = *ms;
+    }
+    return Status::ok();
+  });
+}
+}  // namespace
+
+Result<Message> decode_frame_message(std::string_view frame) {
+  bool found = false;
+  auto on_field = [&found](Message& m, std::string_view key, od::value value) {
+    if (key == "seq") return proto::json::read_uint64(value, m.seq, key);
+    if (key != "message") return Status::ok();
+    found = true;
+    return read_public_message(value, m);
+  };
+  auto decoded = decode_object<Message>(frame, "frame", on_field);
+  if (decoded.is_ok() && !found) return Status::invalid("frame: no message");
+  return decoded;
 }
 
 Result<ChannelConfig> decode_channel_config(std::string_view json) {

@@ -25,6 +25,10 @@ Result<Contact> decode_contact(std::string_view json);
 Result<Conversation> decode_conversation(std::string_view json);
 Result<Message> decode_message(std::string_view json);
 Result<ChannelConfig> decode_channel_config(std::string_view json);
+// The message a frame of the event log embeds ("message", as
+// proto::write_public renders it), with the frame's seq. Not in a frame:
+// event_id. InvalidArgument if the frame holds no message.
+Result<Message> decode_frame_message(std::string_view frame);
 Result<OutboxItem> decode_outbox_item(std::string_view json);
 
 class JsonWriter;

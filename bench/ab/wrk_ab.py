@@ -48,11 +48,12 @@ def main():
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--duration", type=int, default=8, help="seconds per run (whole seconds: wrk)")
     ap.add_argument("--connections", type=int, default=50)
-    ap.add_argument("--config", help="a config file every daemon is started with")
+    ap.add_argument("--config", help="TOML added to every daemon's config (bench/peers/systems.py "
+                    "BENCH_CONFIG: rate limits off); no [limits] table")
     args = ap.parse_args()
 
     per_thread = {}
-    drive, start = systems.drive, systems.start
+    drive = systems.drive
 
     def drive_with_threads(argv, pid, env=None):
         a, t0 = thread_cpu(pid), time.monotonic()
@@ -62,12 +63,10 @@ def main():
         per_thread.update({n: 100 * (v - a.get(n, 0)) / TICK / wall for n, v in b.items()})
         return r
 
-    def start_with_config(argv, log):
-        if args.config and argv[0].endswith("switchboard"):
-            argv = argv + ["--config", args.config]
-        return start(argv, log)
-
-    systems.drive, systems.start = drive_with_threads, start_with_config
+    if args.config:  # added to bench/peers' own config (rate limits off)
+        with open(args.config) as f:
+            systems.EXTRA_CONFIG = f.read()
+    systems.drive = drive_with_threads
     tmp = tempfile.mkdtemp(prefix="sb-wrk-ab-")
     copies = []
     for i, b in enumerate(args.binaries):  # private copies: a rebuild cannot swap them mid-run

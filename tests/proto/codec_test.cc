@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "proto/json_writer.h"
+#include "proto/views.h"
+
 namespace sb::proto {
 namespace {
 
@@ -89,6 +92,43 @@ TEST(Codec, MessageRoundTrip) {
   auto back = decode_message(encode(m));
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   EXPECT_EQ(*back, m);
+}
+
+// A frame of the event log embeds the message's public view; storage reads
+// messages back from it (storage/db.cc), so every field the view carries must
+// come back unchanged, with the frame's seq (event_id is not in the view).
+TEST(Codec, MessageComesBackFromItsFrame) {
+  Message m;
+  m.id = "m-41";
+  m.seq = 41;
+  m.conversation_id = "cv-7";
+  m.direction = Direction::kIn;
+  m.author = "ct-3";
+  m.text = "Олена \"K\"\nline2\t\\ \x01 end";
+  m.channel = "tg";
+  m.kind = EventKind::kEdit;
+  m.edit_of = "1043";
+  m.attachments.push_back({"photo", "AgAC", "", "", 84210});
+  m.attachments.push_back({"document", "BQAC", "a.pdf", "application/pdf", 1});
+  m.created_at = 1763877600123;
+  std::string frame;
+  JsonWriter w(frame);
+  w.begin_object().field("seq", m.seq).field("type", "message.created").field("at", "x");
+  w.key("conversation").begin_object().field("id", "cv-7").end_object();
+  w.key("message");
+  write_public(w, m);
+  w.end_object();
+  auto back = decode_frame_message(frame);
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(*back, m);
+}
+
+TEST(Codec, AFrameWithoutAMessageIsAnError) {
+  EXPECT_FALSE(
+      decode_frame_message(R"({"seq":5,"type":"conversation.created","conversation":{}})").is_ok());
+  EXPECT_FALSE(decode_frame_message(R"({"seq":5,"message":{"created_at":"yesterday"}})").is_ok());
+  EXPECT_FALSE(decode_frame_message(R"({"seq":5,"message":"text"})").is_ok());
+  EXPECT_FALSE(decode_frame_message("{").is_ok());
 }
 
 TEST(Codec, ChannelConfigRoundTrip) {

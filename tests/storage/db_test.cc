@@ -6,6 +6,8 @@
 #include <chrono>
 #include <thread>
 
+#include "proto/json_writer.h"
+#include "proto/views.h"
 #include "tests/support/temp_dir.h"
 
 namespace sb::storage {
@@ -30,6 +32,21 @@ struct Collected final : RecoveryVisitor {
   void on_routing(const std::string& t, proto::RoutingRecord r) override { routing.emplace_back(t, r); }
 };
 
+// A message.created frame as the router writes it (TenantState::append_log).
+std::string frame_of(const proto::Message& m) {
+  std::string json;
+  proto::JsonWriter w(json);
+  w.begin_object()
+      .field("seq", m.seq)
+      .field("type", "message.created")
+      .field("at", "2026-12-02T05:00:00Z");
+  w.key("conversation").begin_object().field("id", m.conversation_id).end_object();
+  w.key("message");
+  proto::write_public(w, m);
+  w.end_object();
+  return json;
+}
+
 proto::ChangeSet sample(const std::string& tenant, std::uint64_t base, proto::TimeMs at) {
   proto::ChangeSet set;
   set.tenant = tenant;
@@ -51,8 +68,10 @@ proto::ChangeSet sample(const std::string& tenant, std::uint64_t base, proto::Ti
   m.seq = base;
   m.conversation_id = "cv-2";
   m.text = "hello " + std::to_string(base);
+  m.event_id = "upd-" + std::to_string(base);
+  m.created_at = at;
+  set.changes.emplace_back(proto::LogEntry{base, frame_of(m)});
   set.changes.emplace_back(m);
-  set.changes.emplace_back(proto::LogEntry{base, "{\"seq\":" + std::to_string(base) + "}"});
   return set;
 }
 
@@ -84,6 +103,61 @@ TEST(Db, CommitThenRecoverInAnotherInstance) {
   ASSERT_TRUE((*db)->read_messages("acme", "cv-2", msgs).is_ok());
   ASSERT_EQ(msgs.size(), 1u);
   EXPECT_EQ(msgs[0].text, "hello 3");
+  EXPECT_EQ(msgs[0].event_id, "upd-3");
+  EXPECT_EQ(msgs[0].seq, 3u);
+  EXPECT_EQ(msgs[0].created_at, 1000);
+}
+
+// A message whose log entry is in the same change set is stored once, in
+// the entry; one without (an older version's record, or a producer that logs
+// nothing) is stored whole. Both read back the same, in seq order.
+TEST(Db, MessagesReadBackWhetherIndexedOrStoredWhole) {
+  sb::test::TempDir dir;
+  auto db = Db::open(dir.path());
+  ASSERT_TRUE(db.is_ok());
+  std::vector<proto::Message> written;
+  for (std::uint64_t seq = 1; seq <= 4; ++seq) {
+    proto::Message m;
+    m.id = "m-" + std::to_string(seq);
+    m.seq = seq;
+    m.conversation_id = "cv-9";
+    m.direction = seq % 2 ? proto::Direction::kIn : proto::Direction::kOut;
+    m.author = seq % 2 ? "ct-1" : "olena";
+    m.text = "text \"" + std::to_string(seq) + "\"\n";
+    m.channel = "tg";
+    m.event_id = seq % 2 ? "upd-" + std::to_string(seq) : "";
+    m.created_at = 1763877600000 + static_cast<proto::TimeMs>(seq);
+    if (seq == 3) m.attachments.push_back({"photo", "AgAC", "", "image/jpeg", 84210});
+    proto::ChangeSet set;
+    set.tenant = "acme";
+    if (seq != 2) set.changes.emplace_back(proto::LogEntry{seq, frame_of(m)});  // 2: stored whole
+    set.changes.emplace_back(m);
+    ASSERT_TRUE((*db)->commit(set).is_ok());
+    written.push_back(m);
+  }
+  std::vector<proto::Message> back;
+  ASSERT_TRUE((*db)->read_messages("acme", "cv-9", back).is_ok());
+  EXPECT_EQ(back, written);
+}
+
+// An index entry whose log entry holds no message is reported, not skipped.
+TEST(Db, AnIndexedMessageWithoutItsContentIsCorruption) {
+  sb::test::TempDir dir;
+  auto db = Db::open(dir.path());
+  ASSERT_TRUE(db.is_ok());
+  proto::Message m;
+  m.id = "m-5";
+  m.seq = 5;
+  m.conversation_id = "cv-1";
+  proto::ChangeSet set;
+  set.tenant = "acme";
+  set.changes.emplace_back(proto::LogEntry{5, R"({"seq":5,"type":"conversation.created"})"});
+  set.changes.emplace_back(m);
+  ASSERT_TRUE((*db)->commit(set).is_ok());
+  std::vector<proto::Message> back;
+  const auto st = (*db)->read_messages("acme", "cv-1", back);
+  EXPECT_EQ(st.code(), Code::kCorruption) << st.to_string();
+  EXPECT_TRUE(back.empty());
 }
 
 TEST(Db, LastSeqIsTheHighestPerTenant) {
