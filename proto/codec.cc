@@ -141,22 +141,30 @@ std::string encode(const Contact& c) {
 std::string encode(const Conversation& c) {
   std::string out;
   JsonWriter w(out);
+  // Rewritten on every message of the conversation: fields at their
+  // default (no operator, no offer, never resolved, no response yet) are
+  // left out, and decode to that default (as they do in older daemons).
+  auto text_if_set = [&](std::string_view key, const std::string& v) {
+    if (!v.empty()) w.field(key, v);
+  };
+  auto time_if_set = [&](std::string_view key, TimeMs v) {
+    if (v != 0) w.field(key, v);
+  };
   w.begin_object()
       .field("id", c.id)
       .field("contact", c.contact_id)
       .field("channel", c.channel)
       .field("reply_address", c.reply_address)
       .field("queue", c.queue)
-      .field("status", to_string(c.status))
-      .field("operator", c.operator_id)
-      .field("offered_to", c.offered_to)
-      .field("offer_expires_at", c.offer_expires_at)
-      .field("last_operator", c.last_operator)
-      .field("resolved_at", c.resolved_at)
-      .field("created_at", c.created_at)
-      .field("updated_at", c.updated_at)
-      .field("first_response_at", c.first_response_at)
-      .field("message_count", c.message_count);
+      .field("status", to_string(c.status));
+  text_if_set("operator", c.operator_id);
+  text_if_set("offered_to", c.offered_to);
+  time_if_set("offer_expires_at", c.offer_expires_at);
+  text_if_set("last_operator", c.last_operator);
+  time_if_set("resolved_at", c.resolved_at);
+  w.field("created_at", c.created_at).field("updated_at", c.updated_at);
+  time_if_set("first_response_at", c.first_response_at);
+  w.field("message_count", c.message_count);
   if (c.first_response_due_at != 0) {
     w.field("first_response_due_at", c.first_response_due_at)
         .field("sla_stage", to_string(c.sla_stage));

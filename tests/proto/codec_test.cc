@@ -61,6 +61,30 @@ TEST(Codec, ConversationRoundTrip) {
   EXPECT_EQ(decode_conversation(R"({"id":"cv-2","sla_stage":"late"})").status().code(), Code::kInvalidArgument);
 }
 
+// A queued conversation's record (rewritten on each of its messages) leaves
+// out the fields still at their default, and reads back the same.
+TEST(Codec, ConversationRecordLeavesDefaultsOut) {
+  Conversation c;
+  c.id = "cv-2";
+  c.contact_id = "ct-1";
+  c.channel = "tg";
+  c.reply_address = "411122334";
+  c.queue = "support";
+  c.created_at = 1763877600000;
+  c.updated_at = 1763877600500;
+  c.message_count = 3;
+  const auto json = encode(c);
+  for (const char* absent :
+       {"operator", "offered_to", "offer_expires_at", "last_operator", "resolved_at",
+        "first_response_at", "first_response_due_at", "sla_stage"}) {
+    EXPECT_EQ(json.find(std::string("\"") + absent + "\""), std::string::npos)
+        << absent << " in " << json;
+  }
+  auto back = decode_conversation(json);
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(*back, c);
+}
+
 TEST(Codec, ContactRoundTrip) {
   Contact c;
   c.id = "ct-1";
