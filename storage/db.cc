@@ -148,7 +148,7 @@ struct Db::Impl {
     opts.IncreaseParallelism(2);
     // Many small batches from several shards: let RocksDB pipeline their
     // write groups. With one writer it costs more than it overlaps
-    // (docs/performance.md, session 7: 10 % more webhooks/s without it).
+    // (docs/performance.md, session 7: 7 % more webhooks/s without it).
     opts.enable_pipelined_write = options.concurrent_writers > 1;
     // Vector memtables and insert hints (below) need writers to fill the
     // memtables one at a time. With one shard (the default) there is only one
