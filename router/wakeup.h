@@ -1,6 +1,7 @@
 // Wakeup: lets a shard thread sleep when its queue is empty and be woken by a
 // producer, with a deadline (for timers), without a mutex: an eventcount on a
-// Linux futex. A producer pays a syscall only when the consumer sleeps.
+// Linux futex. A producer pays a syscall only when the consumer sleeps, and
+// only the first one to find it asleep (one consumer per Wakeup).
 //
 //   consumer: auto t = w.prepare(); if (!q.empty()) w.cancel(); else w.wait(t, timeout);
 //   producer: q.push(x); w.notify();
