@@ -24,36 +24,46 @@ void full_fence() {
 long futex(std::atomic<std::uint32_t>* addr, int op, std::uint32_t val, const timespec* ts) {
   return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(addr), op, val, ts, nullptr, 0);
 }
+
+constexpr std::uint32_t kSleeping = 1;  // bit 0 of state_; the epoch counts in steps of 2
 }  // namespace
 
 std::uint32_t Wakeup::prepare() {
-  sleeping_.store(true, std::memory_order_seq_cst);
+  // The flag and the epoch it goes with are set and read in one step, so
+  // that a producer who clears the flag always changes the value wait()
+  // sleeps on: a late notify (for an item already taken) cannot use up this
+  // sleep's flag without also waking it.
+  const std::uint32_t token = state_.fetch_or(kSleeping, std::memory_order_seq_cst) | kSleeping;
   full_fence();
-  return epoch_.load(std::memory_order_seq_cst);
+  return token;
 }
 
-void Wakeup::cancel() { sleeping_.store(false, std::memory_order_relaxed); }
+void Wakeup::cancel() { state_.fetch_and(~kSleeping, std::memory_order_relaxed); }
 
 void Wakeup::wait(std::uint32_t token, std::chrono::milliseconds timeout) {
   if (timeout.count() > 0) {
     timespec ts{};
     ts.tv_sec = static_cast<time_t>(timeout.count() / 1000);
     ts.tv_nsec = static_cast<long>((timeout.count() % 1000) * 1000000);
-    futex(&epoch_, FUTEX_WAIT_PRIVATE, token, &ts);
+    futex(&state_, FUTEX_WAIT_PRIVATE, token, &ts);
   }
-  sleeping_.store(false, std::memory_order_relaxed);
+  state_.fetch_and(~kSleeping, std::memory_order_relaxed);
 }
 
 void Wakeup::notify() {
   full_fence();
-  // Only the first producer to find the consumer asleep wakes it: the others'
-  // items are in the queue it drains on waking (it prepares again, and looks
-  // at the queue, before it sleeps next). Under load most notifies used to be
-  // a FUTEX_WAKE that found nobody waiting (strace of an I/O thread under
-  // wrk: 2 of 3), each a syscall.
-  if (sleeping_.load(std::memory_order_seq_cst) && sleeping_.exchange(false, std::memory_order_seq_cst)) {
-    epoch_.fetch_add(1, std::memory_order_seq_cst);
-    futex(&epoch_, FUTEX_WAKE_PRIVATE, 1, nullptr);
+  // Only a producer that finds the consumer asleep wakes it, and only the
+  // first of them: the compare-exchange moves the epoch on and clears the
+  // flag at once, so the others see no flag and skip the syscall (their
+  // items are taken when the consumer drains on waking, since it looks at
+  // the queue again before it sleeps next). Under load most notifies used to
+  // be a FUTEX_WAKE that found nobody waiting (strace under wrk: 2 of 3).
+  std::uint32_t s = state_.load(std::memory_order_seq_cst);
+  while ((s & kSleeping) != 0) {
+    if (state_.compare_exchange_weak(s, (s + 2) & ~kSleeping, std::memory_order_seq_cst)) {
+      futex(&state_, FUTEX_WAKE_PRIVATE, 1, nullptr);
+      return;
+    }
   }
 }
 

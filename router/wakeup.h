@@ -22,8 +22,10 @@ class Wakeup {
   void notify();
 
  private:
-  std::atomic<std::uint32_t> epoch_{0};
-  std::atomic<bool> sleeping_{false};
+  // Bit 0: the consumer is about to sleep or asleep; the rest: the epoch,
+  // which every wake-up moves on. One word, so that one atomic step both
+  // clears the flag and changes what the consumer sleeps on.
+  std::atomic<std::uint32_t> state_{0};
 };
 
 }  // namespace sb::router
