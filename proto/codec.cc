@@ -1,5 +1,7 @@
 #include "proto/codec.h"
 
+#include <optional>
+
 #include "proto/json_fields.h"
 #include "proto/json_writer.h"
 #include "proto/time.h"
@@ -302,45 +304,31 @@ Result<Conversation> decode_conversation(std::string_view json) {
   });
 }
 
-Result<Message> decode_message(std::string_view json) {
-  return decode_object<Message>(json, "message", [](Message& m, std::string_view k, od::value v) {
-    if (k == "id") return read_string(v, m.id, k);
-    if (k == "seq") return proto::json::read_uint64(v, m.seq, k);
-    if (k == "conversation") return read_string(v, m.conversation_id, k);
-    if (k == "direction") {
-      return read_enum(v, m.direction, k, {Direction::kIn, Direction::kOut, Direction::kNote});
-    }
-    if (k == "author") return read_string(v, m.author, k);
-    if (k == "text") return read_string(v, m.text, k);
-    if (k == "channel") return read_string(v, m.channel, k);
-    if (k == "event_id") return read_string(v, m.event_id, k);
-    if (k == "kind") {
-      return read_enum(v, m.kind, k, {EventKind::kMessage, EventKind::kEdit, EventKind::kCallback});
-    }
-    if (k == "edit_of") return read_string(v, m.edit_of, k);
-    if (k == "attachments") return read_attachments(v, m.attachments);
-    if (k == "created_at") return read_int64(v, m.created_at, k);
-    return Status::ok();
-  });
+namespace {
+// The fields that a Message record and the public view of a message share
+// (created_at differs: integer ms in the record, RFC 3339 in the view);
+// nullopt for any other key.
+std::optional<Status> read_shared_message_field(Message& m, std::string_view k, od::value v) {
+  if (k == "id") return read_string(v, m.id, k);
+  if (k == "conversation") return read_string(v, m.conversation_id, k);
+  if (k == "direction") {
+    return read_enum(v, m.direction, k, {Direction::kIn, Direction::kOut, Direction::kNote});
+  }
+  if (k == "author") return read_string(v, m.author, k);
+  if (k == "text") return read_string(v, m.text, k);
+  if (k == "channel") return read_string(v, m.channel, k);
+  if (k == "kind") {
+    return read_enum(v, m.kind, k, {EventKind::kMessage, EventKind::kEdit, EventKind::kCallback});
+  }
+  if (k == "edit_of") return read_string(v, m.edit_of, k);
+  if (k == "attachments") return read_attachments(v, m.attachments);
+  return std::nullopt;
 }
 
-namespace {
-// A message as proto::write_public renders it (created_at in RFC 3339).
+// A message as proto::write_public renders it.
 Status read_public_message(od::value value, Message& m) {
   return for_each_field(value, "message", [&](std::string_view k, od::value v) {
-    if (k == "id") return read_string(v, m.id, k);
-    if (k == "conversation") return read_string(v, m.conversation_id, k);
-    if (k == "direction") {
-      return read_enum(v, m.direction, k, {Direction::kIn, Direction::kOut, Direction::kNote});
-    }
-    if (k == "author") return read_string(v, m.author, k);
-    if (k == "text") return read_string(v, m.text, k);
-    if (k == "channel") return read_string(v, m.channel, k);
-    if (k == "kind") {
-      return read_enum(v, m.kind, k, {EventKind::kMessage, EventKind::kEdit, EventKind::kCallback});
-    }
-    if (k == "edit_of") return read_string(v, m.edit_of, k);
-    if (k == "attachments") return read_attachments(v, m.attachments);
+    if (auto st = read_shared_message_field(m, k, v)) return *st;
     if (k == "created_at") {
       std::string at;
       if (auto st = read_string(v, at, k); !st.is_ok()) return st;
@@ -352,6 +340,16 @@ Status read_public_message(od::value value, Message& m) {
   });
 }
 }  // namespace
+
+Result<Message> decode_message(std::string_view json) {
+  return decode_object<Message>(json, "message", [](Message& m, std::string_view k, od::value v) {
+    if (auto st = read_shared_message_field(m, k, v)) return *st;
+    if (k == "seq") return proto::json::read_uint64(v, m.seq, k);
+    if (k == "event_id") return read_string(v, m.event_id, k);
+    if (k == "created_at") return read_int64(v, m.created_at, k);
+    return Status::ok();
+  });
+}
 
 Result<Message> decode_frame_message(std::string_view frame) {
   bool found = false;

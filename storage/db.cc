@@ -234,6 +234,15 @@ struct Db::Impl {
     (void)b.Put(cf[c], k, v);
   }
 
+  // The event-log entries at `event_keys`, in one MultiGet: a status each.
+  std::vector<rocksdb::Status> get_events(const rocksdb::ReadOptions& ro,
+                                          const std::vector<std::string>& event_keys,
+                                          std::vector<std::string>& values) {
+    std::vector<rocksdb::Slice> slices(event_keys.begin(), event_keys.end());
+    std::vector<rocksdb::ColumnFamilyHandle*> cfs(slices.size(), cf[kEvents]);
+    return db->MultiGet(ro, cfs, slices, &values);
+  }
+
   // `logged`: the seqs of the log entries in the same change set. A message
   // whose entry is among them is stored as an index entry only (its content
   // is that entry's "message"); any other as a full record.
@@ -574,10 +583,8 @@ Status Db::read_messages(const std::string& tenant, const std::string& conversat
   }
   if (auto st = to_status(it->status(), "read messages"); !st.is_ok()) return st;
   if (indexed.empty()) return Status::ok();
-  std::vector<rocksdb::Slice> slices(event_keys.begin(), event_keys.end());
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs(slices.size(), impl_->cf[kEvents]);
   std::vector<std::string> values;
-  auto statuses = impl_->db->MultiGet(ro, cfs, slices, &values);
+  const auto statuses = impl_->get_events(ro, event_keys, values);
   for (std::size_t i = 0; i < indexed.size(); ++i) {
     if (auto st = to_status(statuses[i], "read message's log entry"); !st.is_ok()) {
       out.resize(first);
@@ -618,10 +625,8 @@ Status Db::read_timeline(const std::string& tenant, const std::string& contact,
   }
   if (auto st = to_status(it->status(), "read timeline"); !st.is_ok()) return st;
   if (seqs.empty()) return Status::ok();
-  std::vector<rocksdb::Slice> slices(event_keys.begin(), event_keys.end());
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs(slices.size(), impl_->cf[kEvents]);
   std::vector<std::string> values;
-  auto statuses = impl_->db->MultiGet(ro, cfs, slices, &values);
+  const auto statuses = impl_->get_events(ro, event_keys, values);
   for (std::size_t i = 0; i < seqs.size(); ++i) {
     if (auto st = to_status(statuses[i], "read timeline entry"); !st.is_ok()) return st;
     out.push_back(proto::LogEntry{seqs[i], std::move(values[i])});

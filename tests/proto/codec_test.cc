@@ -32,13 +32,22 @@ TEST(Codec, InboundEventRoundTrip) {
   EXPECT_EQ(*back, e);
 }
 
-TEST(Codec, ConversationRoundTrip) {
+// Waiting in its queue: nobody offered, assigned or answering yet.
+Conversation queued_conversation() {
   Conversation c;
   c.id = "cv-2";
   c.contact_id = "ct-1";
   c.channel = "tg";
   c.reply_address = "411122334";
   c.queue = "support";
+  c.created_at = 1763877600000;
+  c.updated_at = 1763877600500;
+  c.message_count = 3;
+  return c;
+}
+
+TEST(Codec, ConversationRoundTrip) {
+  Conversation c = queued_conversation();
   c.status = ConversationStatus::kOffered;
   c.operator_id = "olena";
   c.offered_to = "taras";
@@ -64,15 +73,7 @@ TEST(Codec, ConversationRoundTrip) {
 // A queued conversation's record (rewritten on each of its messages) leaves
 // out the fields still at their default, and reads back the same.
 TEST(Codec, ConversationRecordLeavesDefaultsOut) {
-  Conversation c;
-  c.id = "cv-2";
-  c.contact_id = "ct-1";
-  c.channel = "tg";
-  c.reply_address = "411122334";
-  c.queue = "support";
-  c.created_at = 1763877600000;
-  c.updated_at = 1763877600500;
-  c.message_count = 3;
+  const Conversation c = queued_conversation();
   const auto json = encode(c);
   for (const char* absent :
        {"operator", "offered_to", "offer_expires_at", "last_operator", "resolved_at",
@@ -99,7 +100,7 @@ TEST(Codec, ContactRoundTrip) {
   EXPECT_EQ(*back, c);
 }
 
-TEST(Codec, MessageRoundTrip) {
+Message sample_message() {
   Message m;
   m.id = "m-3";
   m.seq = 3;
@@ -113,6 +114,11 @@ TEST(Codec, MessageRoundTrip) {
   m.edit_of = "1043";
   m.attachments.push_back({"voice", "AwAC", "", "audio/ogg", 5});
   m.created_at = 123;
+  return m;
+}
+
+TEST(Codec, MessageRoundTrip) {
+  const Message m = sample_message();
   auto back = decode_message(encode(m));
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   EXPECT_EQ(*back, m);
@@ -122,17 +128,9 @@ TEST(Codec, MessageRoundTrip) {
 // messages back from it (storage/db.cc), so every field the view carries must
 // come back unchanged, with the frame's seq (event_id is not in the view).
 TEST(Codec, MessageComesBackFromItsFrame) {
-  Message m;
-  m.id = "m-41";
-  m.seq = 41;
-  m.conversation_id = "cv-7";
-  m.direction = Direction::kIn;
-  m.author = "ct-3";
+  Message m = sample_message();
+  m.event_id.clear();
   m.text = "Олена \"K\"\nline2\t\\ \x01 end";
-  m.channel = "tg";
-  m.kind = EventKind::kEdit;
-  m.edit_of = "1043";
-  m.attachments.push_back({"photo", "AgAC", "", "", 84210});
   m.attachments.push_back({"document", "BQAC", "a.pdf", "application/pdf", 1});
   m.created_at = 1763877600123;
   std::string frame;
