@@ -107,6 +107,10 @@ dataset() {
     cp "$dir/populate.json" "$WORK/$name.populate.json"   # populated by an earlier run: reused
   elif [ "$name" = events ] && [ -n "${EVENTS_DIR:-}" ]; then
     dir=$EVENTS_DIR   # populated earlier (sb_populate ... --events): measured, kept
+    if [ ! -d "$dir/db" ]; then
+      echo "EVENTS_DIR=$dir holds no populated database ($dir/db): run sb_populate --data-dir $dir first" >&2
+      exit 2
+    fi
     cp "$dir/populate.json" "$WORK/$name.populate.json" 2>/dev/null || true
   elif [ "$name" != empty ]; then
     echo "populate $name: $*"
