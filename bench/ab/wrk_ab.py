@@ -4,7 +4,9 @@ real Telegram webhooks driven by wrk (bench/peers/telegram.lua), nobody
 online, against a fresh daemon each run; the binaries take turns round by
 round, so that each pair sees the same machine. Per run: webhooks/s, ack
 p50/p99 (wrk's), the daemon's CPU and CPU per webhook, events per group
-commit, and the CPU of each daemon thread (from /proc, by thread name).
+commit, bytes the daemon wrote to storage per webhook (WAL, flushes and
+compactions: /proc/PID/io write_bytes), and the CPU of each daemon thread
+(from /proc, by thread name).
 
   bench/ab/wrk_ab.py OLD NEW [--rounds 4] [--duration 8] [--connections 50]
                      [--config FILE]     # e.g. [storage] sync = false
@@ -42,6 +44,19 @@ def thread_cpu(pid):
     return out
 
 
+def bytes_written(pid):
+    """What the process had the kernel write to storage so far (/proc/PID/io
+    write_bytes: the WAL, flushes and compactions), or None if unreadable."""
+    try:
+        with open(f"/proc/{pid}/io") as f:
+            for line in f:
+                if line.startswith("write_bytes:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("binaries", nargs="+", help="switchboard binaries to compare")
@@ -55,10 +70,13 @@ def main():
     per_thread = {}
     drive = systems.drive
 
+    written = {}
+
     def drive_with_threads(argv, pid, env=None):
-        a, t0 = thread_cpu(pid), time.monotonic()
+        a, t0, w0 = thread_cpu(pid), time.monotonic(), bytes_written(pid)
         r = drive(argv, pid, env)
-        b, wall = thread_cpu(pid), time.monotonic() - t0
+        b, wall, w1 = thread_cpu(pid), time.monotonic() - t0, bytes_written(pid)
+        written["bytes"] = None if w0 is None or w1 is None else w1 - w0
         per_thread.clear()
         per_thread.update({n: 100 * (v - a.get(n, 0)) / TICK / wall for n, v in b.items()})
         return r
@@ -83,10 +101,13 @@ def main():
                                                     args.connections, 600)
                 rates[b].append(r["rate"])
                 us = 1e4 * r["server_cpu_pct"] / r["rate"]  # % of a core per webhook/s -> µs
+                disk = ""
+                if written.get("bytes") is not None and r["rate"] > 0:
+                    disk = f", {written['bytes'] / (r['rate'] * args.duration):,.0f} B written/webhook"
                 threads = " ".join(f"{n}={v:.0f}%" for n, v in sorted(per_thread.items()) if v >= 1)
                 print(f"round {rnd} {b}: {r['rate']:,.0f} webhooks/s, ack p50 {r['ack_p50_ms']:.2f} ms "
                       f"p99 {r['ack_p99_ms']:.2f} ms, daemon {r['server_cpu_pct']:.0f}% ({us:.1f} µs/webhook), "
-                      f"{r.get('events_per_commit', 0):.1f} events/commit; {threads}", flush=True)
+                      f"{r.get('events_per_commit', 0):.1f} events/commit{disk}; {threads}", flush=True)
     finally:
         systems.stop_all()
         shutil.rmtree(tmp, ignore_errors=True)
