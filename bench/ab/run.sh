@@ -18,13 +18,11 @@ port=18391
 work=$(mktemp -d /tmp/sb-ab.XXXXXX)
 cp "$old" "$work/old"; cp "$new" "$work/new"; cp "$loadgen" "$work/loadgen"
 trap 'kill "${pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
-# Rate limits off, as in bench/peers (systems.py BENCH_CONFIG): all the load
-# goes to one tenant, whose default budget would answer 429 past 20,000/s.
-printf '[limits]\nwebhooks_per_second = 0\nwebchat_messages_per_second = 0\n' > "$work/bench.toml"
 for round in $(seq "$rounds"); do
   for v in old new; do
     data="$work/data-$round-$v"; mkdir -p "$data"
-    "$work/$v" --listen 127.0.0.1:$port --data-dir "$data" --config "$work/bench.toml" > "$data.log" 2>&1 &
+    # bench/peers/bench.toml: the rate limits off, as for every benchmarked daemon.
+    "$work/$v" --listen 127.0.0.1:$port --data-dir "$data" --config bench/peers/bench.toml > "$data.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do curl -sf 127.0.0.1:$port/readyz > /dev/null && break; sleep 0.1; done
     "$work/loadgen" --target 127.0.0.1:$port --data-dir "$data" --pid "$pid" --mode closed \

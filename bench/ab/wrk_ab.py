@@ -63,8 +63,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--duration", type=int, default=8, help="seconds per run (whole seconds: wrk)")
     ap.add_argument("--connections", type=int, default=50)
-    ap.add_argument("--config", help="TOML added to every daemon's config (bench/peers/systems.py "
-                    "BENCH_CONFIG: rate limits off); no [limits] table")
+    ap.add_argument("--config", help="TOML added to every daemon's config (after bench/peers/bench.toml: "
+                    "rate limits off); no [limits] table")
     args = ap.parse_args()
 
     per_thread = {}
@@ -81,7 +81,7 @@ def main():
         per_thread.update({n: 100 * (v - a.get(n, 0)) / TICK / wall for n, v in b.items()})
         return r
 
-    if args.config:  # added to bench/peers' own config (rate limits off)
+    if args.config:  # added after bench/peers/bench.toml
         with open(args.config) as f:
             systems.EXTRA_CONFIG = f.read()
     systems.drive = drive_with_threads
