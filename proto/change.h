@@ -68,8 +68,25 @@ struct OutboxItem {
   bool operator==(const OutboxItem&) const = default;
 };
 
+// A message that changed nothing of its conversation but these counters (a
+// customer's follow-up, an operator's reply or note). storage/ merges it
+// into the stored Conversation record instead of rewriting the record (a
+// RocksDB merge operand, docs/storage.md); the record must already be stored
+// or be earlier in the same ChangeSet.
+struct ConversationActivity {
+  std::string conversation_id;
+  TimeMs updated_at = 0;
+  std::uint64_t message_count = 0;
+};
+
+inline void apply(const ConversationActivity& a, Conversation& c) {
+  c.updated_at = a.updated_at;
+  c.message_count = a.message_count;
+}
+
 using Change = std::variant<Contact, IdentityLink, Conversation, Message, DedupMark, LogEntry,
-                            ChannelConfig, RoutingRecord, TimelineMark, OutboxItem>;
+                            ChannelConfig, RoutingRecord, TimelineMark, OutboxItem,
+                            ConversationActivity>;
 
 // All changes of one tenant caused by one command.
 struct ChangeSet {

@@ -58,7 +58,7 @@ Result<proto::Message> TenantState::reply(const std::string& conversation, const
   if (conv.status != proto::ConversationStatus::kAssigned || conv.operator_id != op) {
     return Status(Code::kConflict, "only the conversation's current owner can reply");
   }
-  return send_out(conv, op, text, now, out);
+  return send_out(conv, op, text, now, out, /*unchanged_since_stored=*/true);
 }
 
 bool TenantState::acknowledge(proto::Conversation& conv, const std::string& text, TimeMs now,
@@ -68,12 +68,13 @@ bool TenantState::acknowledge(proto::Conversation& conv, const std::string& text
   // own message is stored either way).
   const auto limit = options_.max_pending_outbound_per_channel;
   if (limit != 0 && outbound_pending(conv.channel) >= (limit + 1) / 2) return false;
-  return send_out(conv, "", text, now, out).is_ok();
+  return send_out(conv, "", text, now, out, /*unchanged_since_stored=*/false).is_ok();
 }
 
 Result<proto::Message> TenantState::send_out(proto::Conversation& conv, const std::string& op,
                                              const std::string& text, TimeMs now,
-                                             std::vector<Change>& out) {
+                                             std::vector<Change>& out,
+                                             bool unchanged_since_stored) {
   const auto limit = options_.max_pending_outbound_per_channel;
   auto& pending = outbound_pending_[conv.channel];
   if (limit != 0 && pending >= limit) {
@@ -89,7 +90,11 @@ Result<proto::Message> TenantState::send_out(proto::Conversation& conv, const st
   conv.updated_at = now;
   conv.message_count += 1;
   // Only an operator's reply is a response; an automatic acknowledgement is not.
-  if (conv.first_response_at == 0 && !op.empty()) conv.first_response_at = now;
+  bool first_response = false;
+  if (conv.first_response_at == 0 && !op.empty()) {
+    conv.first_response_at = now;
+    first_response = true;
+  }
   append_log("message.created", now, conv, &m, m.seq, out);
   proto::OutboxItem item;
   item.message_id = m.id;
@@ -99,8 +104,7 @@ Result<proto::Message> TenantState::send_out(proto::Conversation& conv, const st
   item.text = text;
   item.next_attempt_at = now;
   out.emplace_back(std::move(item));
-  conversations_.put(conv);
-  out.emplace_back(std::move(conv));
+  store_conversation(std::move(conv), unchanged_since_stored && !first_response, out);
   out.emplace_back(m);
   return m;
 }
@@ -128,8 +132,7 @@ Result<proto::Message> TenantState::note(const std::string& conversation, const 
     w.key("conversation_id").value(conv.id).end_object();
     out.emplace_back(std::move(entry));
   }
-  conversations_.put(conv);
-  out.emplace_back(std::move(conv));
+  store_conversation(std::move(conv), /*activity_only=*/true, out);
   out.emplace_back(m);
   return m;
 }

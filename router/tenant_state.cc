@@ -156,7 +156,11 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
   conv.updated_at = now;
   conv.message_count += 1;
   // The customer may write from another chat of the same channel; reply there.
-  if (!e.reply_address.empty() && e.channel == conv.channel) conv.reply_address = e.reply_address;
+  bool readdressed = false;
+  if (!e.reply_address.empty() && e.channel == conv.channel && conv.reply_address != e.reply_address) {
+    conv.reply_address = e.reply_address;
+    readdressed = true;
+  }
   append_log("message.created", now, conv, &m, m.seq, out);
   outcome.conversation_id = conv.id;
   outcome.message_id = m.id;
@@ -164,9 +168,19 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
 
   // An acknowledgement stores the conversation itself (with its own message).
   if (route == Route::kNew && !auto_reply.empty() && acknowledge(conv, auto_reply, now, out)) return outcome;
-  conversations_.put(conv);
-  out.emplace_back(std::move(conv));
+  // A follow-up on the same address changed only the counters.
+  store_conversation(std::move(conv), route == Route::kNone && !readdressed, out);
   return outcome;
+}
+
+void TenantState::store_conversation(proto::Conversation&& conv, bool activity_only,
+                                     std::vector<Change>& out) {
+  conversations_.put(conv);
+  if (activity_only) {
+    out.emplace_back(proto::ConversationActivity{std::move(conv.id), conv.updated_at, conv.message_count});
+  } else {
+    out.emplace_back(std::move(conv));
+  }
 }
 
 void TenantState::restore(proto::Contact c) { contacts_.put(c); }
@@ -185,6 +199,13 @@ void TenantState::restore(proto::Conversation c) {
   const auto seq = seq_of_id(c.id, "cv");
   if (auto* contact = contacts_.find_or_create(c.contact_id)) {
     if (seq > contact->latest_conversation) contact->latest_conversation = seq;
+  }
+}
+
+void TenantState::restore(const proto::ConversationActivity& a) {
+  if (auto conv = conversations_.get(a.conversation_id)) {
+    proto::apply(a, *conv);
+    conversations_.put(*conv);
   }
 }
 

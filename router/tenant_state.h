@@ -127,6 +127,9 @@ class TenantState {
   void restore(proto::Contact c);
   void restore(const proto::IdentityLink& l);
   void restore(proto::Conversation c);
+  // Applies to a restored conversation what storage merges into its record
+  // (tests that replay change sets; storage recovery yields merged records).
+  void restore(const proto::ConversationActivity& a);
   void restore(const proto::DedupMark& m);
   void restore_last_seq(std::uint64_t seq);
   // A pending outbox item: counts against its channel's outbound limit.
@@ -186,10 +189,18 @@ class TenantState {
                    std::vector<proto::Change>& out);
   // Stores an "out" message of `conv` (author `op`, "" for the daemon) with
   // its frame and its outbox item, counted against the channel's limit; on
-  // success `conv` is stored and moved from.
+  // success `conv` is stored and moved from. `unchanged_since_stored`: the
+  // caller changed nothing of `conv` since it was last stored (so, unless
+  // this is its first response, only its activity needs storing).
   Result<proto::Message> send_out(proto::Conversation& conv, const std::string& op,
                                   const std::string& text, proto::TimeMs now,
-                                  std::vector<proto::Change>& out);
+                                  std::vector<proto::Change>& out, bool unchanged_since_stored);
+  // Puts `conv` in the table and appends it to `out`: as a whole record, or,
+  // when `activity_only` (nothing but updated_at and message_count differ
+  // from the stored record), as a ConversationActivity, ~40 bytes instead of
+  // a record of several hundred rewritten per message.
+  void store_conversation(proto::Conversation&& conv, bool activity_only,
+                          std::vector<proto::Change>& out);
   // Stores a changed contact with its contact.updated frame.
   void store_updated_contact(const proto::Contact& c, proto::TimeMs now,
                              std::vector<proto::Change>& out);

@@ -13,6 +13,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "proto/codec.h"
+#include "storage/conversation_merge.h"
 #include "storage/fault_injection.h"
 #include "storage/keys.h"
 
@@ -174,6 +175,7 @@ struct Db::Impl {
     for (Cf c : {kContacts, kConversations, kDedup, kRouting}) {
       descs[c].options.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
     }
+    descs[kConversations].options.merge_operator = conversation_merge_operator();
     if (options.dedup_window_ms > 0) {
       if (!dedup_filter) dedup_filter = std::make_unique<ExpiredDedupFilter>(options.dedup_window_ms);
       descs[kDedup].options.compaction_filter = dedup_filter.get();
@@ -258,6 +260,9 @@ struct Db::Impl {
                 x.contact_id);
           } else if constexpr (std::is_same_v<T, proto::Conversation>) {
             put(b, kConversations, keys::conversation(t, x.id), proto::encode(x));
+          } else if constexpr (std::is_same_v<T, proto::ConversationActivity>) {
+            (void)b.Merge(cf[kConversations], keys::conversation(t, x.conversation_id),
+                          encode_activity(x));
           } else if constexpr (std::is_same_v<T, proto::Message>) {
             const bool in_log = std::find(logged.begin(), logged.end(), x.seq) != logged.end();
             put(b, kMessages, keys::message(t, x.conversation_id, x.seq),
@@ -454,6 +459,10 @@ Status Db::recover(RecoveryVisitor& v, proto::TimeMs dedup_since) {
   if (auto st = scan(kConversations, [&](std::string_view k, std::string_view val) -> Status {
         auto parts = keys::split(k, 2);
         if (!parts) return bad_key(kConversations);
+        if (!val.empty() && val[0] == kActivityMark) {
+          return Status::corruption("conversation activity without its record: " +
+                                    std::string(parts->p[1]));
+        }
         auto c = proto::decode_conversation(val);
         if (!c) return Status::corruption("conversation record: " + c.status().message());
         v.on_conversation(std::string(parts->p[0]), std::move(c).value());

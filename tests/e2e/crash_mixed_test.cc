@@ -180,10 +180,13 @@ TEST(CrashMixedE2E, TwentyKillsUnderMixedLoadLoseNothingAndDuplicateNothing) {
   auto db = storage::Db::open(dir.path() + "/db");
   ASSERT_TRUE(db.is_ok()) << db.status().to_string();
   std::vector<proto::Message> msgs;
-  ASSERT_TRUE(stored_messages(**db, "demo", msgs).is_ok());
+  ConversationLister conversations("demo");
+  ASSERT_TRUE(stored_messages(**db, "demo", msgs, &conversations).is_ok());
   std::map<std::string, int> stored;  // update id -> messages carrying it
   std::set<std::string> replies_stored;
+  std::map<std::string, std::uint64_t> counted;  // conversation -> its messages (notes do not count)
   for (const auto& m : msgs) {
+    if (m.direction != proto::Direction::kNote) ++counted[m.conversation_id];
     if (m.direction == proto::Direction::kOut) {
       replies_stored.insert(m.text);
     } else if (!m.event_id.empty()) {
@@ -191,6 +194,10 @@ TEST(CrashMixedE2E, TwentyKillsUnderMixedLoadLoseNothingAndDuplicateNothing) {
     }
   }
   for (const auto& [event_id, n] : stored) EXPECT_EQ(n, 1) << "update " << event_id << " stored twice";
+  // Counts merged from messages' activity, across kills, match the messages.
+  for (const auto& [id, count] : conversations.message_counts) {
+    EXPECT_EQ(count, counted[id]) << "message_count of " << id;
+  }
   std::vector<proto::OutboxItem> outbox;
   ASSERT_TRUE((*db)->read_outbox("demo", outbox).is_ok());
   std::size_t outcome_unknown = 0;

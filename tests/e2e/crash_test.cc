@@ -96,9 +96,19 @@ void kill_under_load_and_check(DaemonProcess& daemon, const std::string& dir,
     const auto& tenant = target.tenant;
     ASSERT_GT(acked[tenant].size(), 20u) << "the load did not reach " << tenant;
     std::vector<proto::Message> msgs;
-    ASSERT_TRUE(stored_messages(**db, tenant, msgs).is_ok());
+    ConversationLister conversations(tenant);
+    ASSERT_TRUE(stored_messages(**db, tenant, msgs, &conversations).is_ok());
     std::map<std::string, int> stored;  // update id -> messages carrying it
-    for (const auto& m : msgs) ++stored[m.event_id];
+    std::map<std::string, std::uint64_t> per_conversation;
+    for (const auto& m : msgs) {
+      ++stored[m.event_id];
+      ++per_conversation[m.conversation_id];
+    }
+    // Each conversation's count (merged from follow-ups' activity, with
+    // kills between the writes) matches its stored messages.
+    for (const auto& [id, count] : conversations.message_counts) {
+      EXPECT_EQ(count, per_conversation[id]) << tenant << ": message_count of " << id;
+    }
     for (const auto& [event_id, n] : stored) {
       EXPECT_EQ(n, 1) << tenant << ": update " << event_id << " stored twice";
     }

@@ -129,6 +129,7 @@ std::unique_ptr<TenantState> restored(const std::vector<proto::Change>& stored, 
   put_queue(*t, kTarget);
   for (const auto& c : stored) {
     if (const auto* conv = std::get_if<proto::Conversation>(&c)) t->restore(*conv);
+    if (const auto* a = std::get_if<proto::ConversationActivity>(&c)) t->restore(*a);
     if (const auto* contact = std::get_if<proto::Contact>(&c)) t->restore(*contact);
     if (const auto* e = std::get_if<proto::LogEntry>(&c)) t->restore_last_seq(e->seq);
   }

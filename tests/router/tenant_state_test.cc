@@ -32,6 +32,7 @@ void replay(const std::vector<proto::Change>& changes, TenantState& t) {
         [&](const auto& x) {
           using T = std::decay_t<decltype(x)>;
           if constexpr (std::is_same_v<T, proto::Contact> || std::is_same_v<T, proto::Conversation> ||
+                        std::is_same_v<T, proto::ConversationActivity> ||
                         std::is_same_v<T, proto::IdentityLink> || std::is_same_v<T, proto::DedupMark>) {
             t.restore(x);
           } else if constexpr (std::is_same_v<T, proto::LogEntry>) {
@@ -346,6 +347,62 @@ TEST(TenantState, RestoredRecordsGiveTheSameViews) {
   EXPECT_EQ(b.contact_name("ct-999"), "");
   EXPECT_FALSE(b.contact("ct-999"));
   EXPECT_FALSE(b.conversation("cv-999"));
+}
+
+// A message that changes only a conversation's counters stores them as a
+// ConversationActivity, not as a rewritten record; anything else (a new or
+// reopened conversation, a new reply address, a first response) stores the
+// record. Replayed, both give the live state.
+TEST(TenantState, MessagesThatOnlyCountStoreTheConversationsActivity) {
+  TenantState a("acme", {});
+  std::vector<proto::Change> all;
+  add_auto_accepting_operator(a, "support", "olena", 1, all);
+  std::vector<proto::Change> out;
+  auto step = [&](auto&& act) {
+    out.clear();
+    act();
+    all.insert(all.end(), out.begin(), out.end());
+    return std::pair{count<proto::Conversation>(out), count<proto::ConversationActivity>(out)};
+  };
+  // What a step stored of the conversation: "record" (one or more whole
+  // records, no activity) or "activity" (one activity, no record).
+  auto stored = [&](auto&& act) {
+    const auto [records, activities] = step(act);
+    if (records >= 1 && activities == 0) return std::string("record");
+    if (records == 0 && activities == 1) return std::string("activity");
+    return std::to_string(records) + " records, " + std::to_string(activities) + " activities";
+  };
+  std::string conv;
+  EXPECT_EQ(stored([&] {
+              conv = a.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat, 1000, out)
+                         .conversation_id;
+            }),
+            "record")
+      << "new";
+  EXPECT_EQ(stored([&] { a.ingest(msg("tg", "2", "42", "hello?"), "support", routing::ChannelKind::kChat, 1100, out); }),
+            "activity")
+      << "follow-up";
+  EXPECT_EQ(stored([&] { ASSERT_TRUE(a.reply(conv, "olena", "hi!", 1200, out).is_ok()); }), "record")
+      << "first response";
+  EXPECT_EQ(stored([&] { ASSERT_TRUE(a.reply(conv, "olena", "more", 1300, out).is_ok()); }), "activity")
+      << "second reply";
+  EXPECT_EQ(stored([&] { ASSERT_TRUE(a.note(conv, "olena", "vip", 1350, out).is_ok()); }), "activity")
+      << "note";
+  auto moved = msg("tg", "3", "42", "from my other chat");
+  moved.reply_address = "42-work";
+  EXPECT_EQ(stored([&] { a.ingest(moved, "support", routing::ChannelKind::kChat, 1400, out); }), "record")
+      << "new reply address";
+  EXPECT_EQ(stored([&] { a.ingest(msg("tg", "4", "42", "same"), "support", routing::ChannelKind::kChat, 1500, out); }),
+            "record")
+      << "the old address again";
+
+  const auto live = a.conversation(conv);
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->message_count, 6u);  // notes do not count
+  EXPECT_EQ(live->updated_at, 1500);
+  TenantState b("acme", {});
+  replay(all, b);
+  EXPECT_EQ(b.conversation(conv), live);
 }
 
 TEST(TenantState, ListsConversationsByFilterNewestFirst) {

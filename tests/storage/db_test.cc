@@ -160,6 +160,78 @@ TEST(Db, AnIndexedMessageWithoutItsContentIsCorruption) {
   EXPECT_TRUE(back.empty());
 }
 
+// A follow-up's ConversationActivity is merged into the stored record: in
+// the same batch as the record, in later batches, before and after the
+// record was flushed to a table file (close flushes; reopen replays), and
+// the last activity wins.
+TEST(Db, ConversationActivityIsMergedIntoTheRecord) {
+  sb::test::TempDir dir;
+  proto::Conversation c;
+  c.id = "cv-2";
+  c.contact_id = "ct-1";
+  c.channel = "tg";
+  c.queue = "support";
+  c.operator_id = "olena";
+  c.status = proto::ConversationStatus::kAssigned;
+  c.created_at = 1000;
+  c.updated_at = 1000;
+  c.message_count = 1;
+  auto activity = [](proto::TimeMs at, std::uint64_t count) {
+    return proto::ConversationActivity{"cv-2", at, count};
+  };
+  auto recovered = [&](Db& db) {
+    Collected v;
+    EXPECT_TRUE(db.recover(v, 0).is_ok());
+    EXPECT_EQ(v.conversations.size(), 1u);
+    return v.conversations.empty() ? proto::Conversation{} : v.conversations[0].second;
+  };
+  proto::Conversation expected = c;
+  {
+    auto db = Db::open(dir.path());
+    ASSERT_TRUE(db.is_ok());
+    ASSERT_TRUE((*db)->commit(proto::ChangeSet{"acme", {c, activity(1500, 2)}}).is_ok());
+    expected.updated_at = 1500;
+    expected.message_count = 2;
+    EXPECT_EQ(recovered(**db), expected) << "record and activity in one batch (memtable)";
+    ASSERT_TRUE((*db)->commit(proto::ChangeSet{"acme", {activity(1600, 3)}}).is_ok());
+    ASSERT_TRUE((*db)->commit(proto::ChangeSet{"acme", {activity(1700, 4)}}).is_ok());
+    expected.updated_at = 1700;
+    expected.message_count = 4;
+    EXPECT_EQ(recovered(**db), expected) << "later batches: the last one wins";
+  }
+  {
+    auto db = Db::open(dir.path());  // the record is in a table file now
+    ASSERT_TRUE(db.is_ok());
+    EXPECT_EQ(recovered(**db), expected) << "after a flush";
+    ASSERT_TRUE((*db)->commit(proto::ChangeSet{"acme", {activity(1800, 5)}}).is_ok());
+  }
+  auto db = Db::open(dir.path());  // the record and the operand in two files
+  ASSERT_TRUE(db.is_ok());
+  expected.updated_at = 1800;
+  expected.message_count = 5;
+  EXPECT_EQ(recovered(**db), expected) << "operand flushed apart from its record";
+  // A whole record written later replaces all activity before it.
+  proto::Conversation resolved = expected;
+  resolved.status = proto::ConversationStatus::kResolved;
+  resolved.operator_id.clear();
+  resolved.resolved_at = 1900;
+  ASSERT_TRUE((*db)->commit(proto::ChangeSet{"acme", {resolved}}).is_ok());
+  EXPECT_EQ(recovered(**db), resolved);
+}
+
+// Activity of a conversation whose record was never stored is reported at
+// recovery, like any record that does not decode.
+TEST(Db, ConversationActivityWithoutItsRecordIsCorruption) {
+  sb::test::TempDir dir;
+  auto db = Db::open(dir.path());
+  ASSERT_TRUE(db.is_ok());
+  ASSERT_TRUE((*db)->commit(proto::ChangeSet{"acme", {proto::ConversationActivity{"cv-9", 5, 2}}}).is_ok());
+  Collected v;
+  const auto st = (*db)->recover(v, 0);
+  EXPECT_EQ(st.code(), Code::kCorruption) << st.to_string();
+  EXPECT_NE(st.to_string().find("cv-9"), std::string::npos) << st.to_string();
+}
+
 TEST(Db, LastSeqIsTheHighestPerTenant) {
   sb::test::TempDir dir;
   auto db = Db::open(dir.path());
