@@ -21,6 +21,7 @@
 #include <type_traits>
 
 #include "adapters/http/message.h"
+#include "adapters/outbound/connection_pool.h"
 #include "proto/thread_name.h"
 
 namespace sb::outbound {
@@ -137,8 +138,27 @@ class SessionBase {
   virtual void abort() = 0;
 };
 
+// Idle connections are kept this long at most, and this many per origin:
+// platforms' servers keep idle connections for a minute or more (nginx's
+// default is 75 s), and replies to one channel rarely need more at once.
+constexpr std::chrono::seconds kMaxIdle{30};
+constexpr std::size_t kMaxIdlePerOrigin = 16;
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
 struct HttpClient::Impl {
   HttpClientOptions opts;
+  ConnectionPool<PlainStream> plain_pool{kMaxIdlePerOrigin, kMaxIdle};  // client thread only
+  ConnectionPool<TlsStream> tls_pool{kMaxIdlePerOrigin, kMaxIdle};      // client thread only
+  template <bool kTls>
+  auto& pool() {
+    if constexpr (kTls) {
+      return tls_pool;
+    } else {
+      return plain_pool;
+    }
+  }
   std::map<std::uint64_t, std::weak_ptr<SessionBase>> live;  // client thread only
   std::uint64_t next_id = 0;                                 // client thread only
   net::io_context ioc{1};
@@ -169,16 +189,20 @@ struct HttpClient::Impl {
       if (auto s = w.lock()) sessions.push_back(std::move(s));
     }
     for (auto& s : sessions) s->abort();
+    plain_pool.clear();
+    tls_pool.clear();
   }
 };
 
 namespace {
 
-// One request on one connection: resolve, connect, [TLS handshake], write,
-// read, close. Runs on the client's single thread, so it needs no strand.
+// One request: on an idle pooled connection to the origin, or on a new one
+// (resolve, connect, [TLS handshake]); then write, read, and give the
+// connection back to the pool or close it. Runs on the client's single
+// thread, so it needs no strand.
 template <bool kTls>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<kTls>> {
-  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+  using Stream = std::conditional_t<kTls, TlsStream, PlainStream>;
 
  public:
   Session(HttpClient::Impl& client, Url url, bhttp::request<bhttp::string_body> req,
@@ -189,24 +213,26 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         deadline_(deadline),
         timeout_(timeout),
         done_(std::move(done)),
+        origin_(std::string(url_.tls ? "https://" : "http://") + where()),
         resolver_(client.ioc),
-        resolve_timer_(client.ioc),
-        stream_(make_stream(client)) {}
+        resolve_timer_(client.ioc) {}
 
   void run() {
     id_ = client_.next_id++;
     client_.live.emplace(id_, this->weak_from_this());
+    if ((stream_ = client_.template pool<kTls>().take(origin_, Clock::now()))) return do_write();
+    stream_ = make_stream(client_);
     do_resolve();
   }
 
   void abort() override { finish(Status::unavailable("HTTP client stopped")); }
 
  private:
-  static Stream make_stream(HttpClient::Impl& client) {
+  static std::unique_ptr<Stream> make_stream(HttpClient::Impl& client) {
     if constexpr (kTls) {
-      return Stream(client.ioc, client.tls);
+      return std::make_unique<Stream>(client.ioc, client.tls);
     } else {
-      return Stream(client.ioc);
+      return std::make_unique<Stream>(client.ioc);
     }
   }
 
@@ -234,7 +260,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     resolve_timer_.cancel();
     if (ec) return fail(ec, "resolve");
     if (!arm("connect")) return;
-    beast::get_lowest_layer(stream_).async_connect(
+    beast::get_lowest_layer(*stream_).async_connect(
         results, beast::bind_front_handler(&Session::on_connect, this->shared_from_this()));
   }
 
@@ -251,7 +277,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // OpenSSL checks the name during verification (SSL_set1_host semantics), so
   // a mismatch is reported as such ("hostname mismatch"), not as a bare failure.
   void do_handshake() {
-    SSL* ssl = stream_.native_handle();
+    SSL* ssl = stream_->native_handle();
     beast::error_code ip_ec;
     net::ip::make_address(url_.host, ip_ec);
     const bool is_ip = !ip_ec;
@@ -265,7 +291,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
     if (!ok) return finish(Status{Code::kInternal, "cannot set up TLS for " + where()});
     if (!arm("TLS handshake")) return;
-    stream_.async_handshake(ssl::stream_base::client,
+    stream_->async_handshake(ssl::stream_base::client,
                             [self = this->shared_from_this()](beast::error_code ec) {
                               if (!self->done_) return;
                               if (ec) return self->fail(ec, "TLS handshake with");
@@ -276,7 +302,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // Why verification failed, e.g. ": self-signed certificate"; "" otherwise.
   std::string verify_error() {
     if constexpr (kTls) {
-      const long v = SSL_get_verify_result(stream_.native_handle());
+      const long v = SSL_get_verify_result(stream_->native_handle());
       if (v != X509_V_OK) return std::string(": ") + X509_verify_cert_error_string(v);
     }
     return {};
@@ -284,7 +310,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void do_write() {
     if (!arm("send")) return;
-    bhttp::async_write(stream_, req_,
+    bhttp::async_write(*stream_, req_,
                        [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                          if (!self->done_) return;
                          if (ec) return self->fail(ec, "send request to");
@@ -297,7 +323,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     parser_.header_limit(static_cast<std::uint32_t>(client_.opts.max_response_header));
     if (req_.method() == bhttp::verb::head) parser_.skip(true);  // no body follows
     if (!arm("read")) return;
-    bhttp::async_read(stream_, buffer_, parser_,
+    bhttp::async_read(*stream_, buffer_, parser_,
                       beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
   }
 
@@ -310,9 +336,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     for (const auto& f : msg)
       res.headers.emplace_back(http::ascii_lower(f.name_string()), std::string(f.value()));
     res.body = std::move(msg.body());
-    // The response is complete (framed by Content-Length or chunks): a TLS
-    // close_notify exchange would only hold the socket longer.
-    finish(std::move(res));
+    // The response is complete (framed by Content-Length or chunks), so the
+    // connection can carry the next request unless either side said close
+    // or bytes beyond the response arrived (nothing may be left unread).
+    bool reusable = msg.keep_alive() && buffer_.size() == 0;
+    if constexpr (kTls) reusable = reusable && SSL_has_pending(stream_->native_handle()) == 0;
+    finish(std::move(res), reusable);
   }
 
   // Stream timeouts count down what is left of the request's total budget.
@@ -322,7 +351,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       fail(beast::error::timeout, phase);
       return false;
     }
-    beast::get_lowest_layer(stream_).expires_after(left);
+    beast::get_lowest_layer(*stream_).expires_after(left);
     return true;
   }
 
@@ -343,14 +372,24 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                                verify_error()));
   }
 
-  void finish(Result<OutboundResponse> r) {
+  // `reusable`: the connection is idle and may carry another request. Else
+  // it is closed (no TLS close_notify: that exchange would only hold the
+  // socket longer) and pending operations end with operation_aborted.
+  void finish(Result<OutboundResponse> r, bool reusable = false) {
     if (!done_) return;
     auto done = std::move(done_);
     done_ = nullptr;
     client_.live.erase(id_);
     resolver_.cancel();
     resolve_timer_.cancel();
-    beast::get_lowest_layer(stream_).close();  // pending operations end with operation_aborted
+    if (stream_) {
+      if (reusable && !client_.stopping.load()) {
+        beast::get_lowest_layer(*stream_).expires_never();
+        client_.template pool<kTls>().put(origin_, std::move(stream_), Clock::now());
+      } else {
+        beast::get_lowest_layer(*stream_).close();
+      }
+    }
     done(std::move(r));
   }
 
@@ -361,9 +400,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::chrono::milliseconds timeout_;
   Done done_;  // empty once finished
   std::uint64_t id_ = 0;
+  std::string origin_;  // the pool's key
   tcp::resolver resolver_;
   net::steady_timer resolve_timer_;
-  Stream stream_;
+  std::unique_ptr<Stream> stream_;
   beast::flat_buffer buffer_;
   bhttp::response_parser<bhttp::string_body> parser_;
 };
@@ -393,7 +433,7 @@ Result<bhttp::request<bhttp::string_body>> build_request(OutboundRequest& r, con
   }
   if (req.find(bhttp::field::user_agent) == req.end())
     req.set(bhttp::field::user_agent, opts.user_agent);
-  req.keep_alive(false);
+  req.keep_alive(true);
   req.body() = std::move(r.body);
   req.prepare_payload();
   return req;

@@ -5,8 +5,12 @@
 // - http:// and https:// URLs. HTTPS sends SNI (for host names) and verifies
 //   the peer's certificate chain against the system's default CA paths (plus
 //   `ca_file` if set) and the host name. `verify_peer = false` exists for tests.
-// - One new connection per request (`Connection: close`): outbound volume is
-//   one request per operator reply, so pooling is not worth its failure modes.
+// - Keep-alive: a connection whose response was complete goes back to a pool
+//   of idle connections per origin and carries a later request to the same
+//   origin (connection_pool.h: at most 16 idle per origin, for 30 s, checked
+//   for a peer's close before reuse). A request on a reused connection that
+//   the peer closed meanwhile fails like any transport failure; it is not
+//   resent here (a POST may not be idempotent): the caller's retry applies.
 // - `timeout` bounds the whole request: DNS, connect, TLS, write and read.
 // - Responses: any status is a value (the caller interprets 4xx/5xx); bodies
 //   over `max_response_body` are Code::kTooLarge; redirects are not followed.

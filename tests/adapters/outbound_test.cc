@@ -300,6 +300,60 @@ TEST(HttpClient, ConcurrentRequestsEachCompleteOnceOnTheClientThread) {
   EXPECT_EQ(fake.requests().size(), static_cast<std::size_t>(kN));
 }
 
+// Keep-alive: requests to one origin, one after another, share a connection
+// (and, over HTTPS, one handshake).
+TEST(HttpClient, SequentialRequestsReuseTheConnection) {
+  for (const bool tls : {false, true}) {
+    FakePlatform fake({.tls = tls});
+    HttpClientOptions opts;
+    opts.verify_peer = false;
+    HttpClient client(opts);
+    const std::string base = std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(fake.port());
+    for (int i = 0; i < 3; ++i) {
+      auto r = send_sync(client, post(base + "/m" + std::to_string(i)));
+      ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+      EXPECT_EQ(r->status, 200);
+    }
+    const auto seen = fake.requests();
+    ASSERT_EQ(seen.size(), 3u);
+    for (const auto& req : seen) {
+      EXPECT_EQ(req.connection, 1u) << (tls ? "https " : "http ") << req.target;
+      EXPECT_NE(req.header("connection"), "close");
+    }
+    EXPECT_EQ(fake.connections_accepted(), 1u);
+  }
+}
+
+// A server that answers "Connection: close" gets a new connection for the
+// next request, and so does one that closed an idle connection since (the
+// client sees the close before reusing it, instead of failing the request).
+TEST(HttpClient, ConnectionsThePeerClosedAreNotReused) {
+  FakePlatform fake;
+  HttpClient client;
+  fake.script({CannedResponse(200, "{}").with_header("Connection", "close")});
+  ASSERT_TRUE(send_sync(client, post(fake.base_url() + "/a")).is_ok());
+  ASSERT_TRUE(send_sync(client, post(fake.base_url() + "/b")).is_ok());
+
+  CannedResponse then_idle_close(200, "{}");
+  then_idle_close.close_after_answer = true;
+  fake.script({then_idle_close});
+  ASSERT_TRUE(send_sync(client, post(fake.base_url() + "/c")).is_ok());
+  // The fake has closed its side of connection 2 (and 1): the close is in
+  // the client's socket before the next request picks a connection.
+  for (int i = 0; i < 12000 && fake.connections_closed() < 2; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(fake.connections_closed(), 2u);
+  auto r = send_sync(client, post(fake.base_url() + "/d"));
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->status, 200);
+
+  const auto seen = fake.requests();
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0].connection, 1u);
+  EXPECT_EQ(seen[1].connection, 2u) << "after Connection: close";
+  EXPECT_EQ(seen[2].connection, 2u);
+  EXPECT_EQ(seen[3].connection, 3u) << "after the server closed the idle connection";
+}
+
 TEST(HttpClient, StopCompletesRequestsInFlight) {
   FakePlatform fake;
   fake.script({{200, "{}", 60s}});

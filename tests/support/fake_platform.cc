@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <atomic>
 #include <cctype>
 #include <condition_variable>
 #include <cstdio>
@@ -87,6 +88,8 @@ struct FakePlatform::Impl {
   std::deque<CannedResponse> queue;
   Responder responder;
   std::int64_t next_message_id = 1;
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> closed{0};
 
   // Records the request and picks its answer.
   CannedResponse take(RecordedRequest req) {
@@ -117,7 +120,10 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
 
  public:
   Session(tcp::socket&& socket, FakePlatform::Impl& fake)
-      : stream_(make_stream(std::move(socket), fake)), timer_(fake.ioc), fake_(fake) {}
+      : stream_(make_stream(std::move(socket), fake)),
+        timer_(fake.ioc),
+        fake_(fake),
+        connection_(++fake.accepted) {}
 
   void run() {
     if constexpr (!kTls) {
@@ -164,6 +170,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     }
     req.body = std::move(msg.body());
     req.tls_server_name = server_name_;
+    req.connection = connection_;
     answer_ = fake_.take(std::move(req));
     if (answer_.delay.count() <= 0) return do_answer();
     timer_.expires_after(answer_.delay);
@@ -174,6 +181,9 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
 
   void do_answer() {
     if (answer_.hang_up) return do_close();
+    for (const auto& [k, v] : answer_.headers) {
+      if (beast::iequals(k, "connection") && beast::iequals(v, "close")) keep_alive_ = false;
+    }
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(answer_.status));
@@ -185,7 +195,9 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     res->prepare_payload();
     bhttp::async_write(stream_, *res,
                        [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
-                         if (ec || !self->keep_alive_) return self->do_close();
+                         if (ec || !self->keep_alive_ || self->answer_.close_after_answer) {
+                           return self->do_close();
+                         }
                          self->do_read();
                        });
   }
@@ -194,8 +206,10 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   void do_close() {
     beast::error_code ec;
     auto& socket = beast::get_lowest_layer(stream_).socket();
+    if (!socket.is_open()) return;
     socket.shutdown(tcp::socket::shutdown_both, ec);
     socket.close(ec);
+    fake_.closed.fetch_add(1);
   }
 
   Stream stream_;
@@ -206,6 +220,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   CannedResponse answer_;
   std::string server_name_;
   bool keep_alive_ = false;
+  std::uint64_t connection_;
 };
 
 }  // namespace
@@ -253,6 +268,9 @@ std::string FakePlatform::base_url() const {
 }
 
 std::string FakePlatform::ca_file() const { return impl_->ca_file; }
+
+std::size_t FakePlatform::connections_accepted() const { return impl_->accepted.load(); }
+std::size_t FakePlatform::connections_closed() const { return impl_->closed.load(); }
 
 void FakePlatform::script(std::vector<CannedResponse> responses) {
   std::lock_guard lock(impl_->mu);

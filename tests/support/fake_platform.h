@@ -34,6 +34,7 @@ struct RecordedRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
   std::string body;
   std::string tls_server_name;  // the SNI the client sent (tls only), "" if none
+  std::uint64_t connection = 0;  // which accepted connection carried it: 1, 2, ...
   std::string header(std::string_view lower_name) const;  // "" if absent
 };
 
@@ -52,6 +53,9 @@ struct CannedResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string content_type = "application/json";
   bool hang_up = false;  // close the connection instead of answering
+  // Answer (keeping the connection alive as the client asked), then close it
+  // at once: a server whose idle timeout fired right after the response.
+  bool close_after_answer = false;
 };
 
 using Responder = std::function<CannedResponse(const RecordedRequest&)>;
@@ -84,6 +88,9 @@ class FakePlatform {
   std::size_t count(std::string_view path_substring) const;
   // True once at least `n` requests arrived; false if `max` passed first.
   bool wait_for_requests(std::size_t n, std::chrono::milliseconds max) const;
+  // Connections accepted so far, and those the fake has closed.
+  std::size_t connections_accepted() const;
+  std::size_t connections_closed() const;
 
   struct Impl;  // defined in fake_platform.cc
 
