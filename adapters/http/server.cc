@@ -76,6 +76,16 @@ struct HttpServer::Impl {
 
 namespace {
 
+// An answer of the HTTP layer itself (malformed request, body or headers over
+// the limit), sent before any route saw the request. Any page may read it:
+// it carries nothing but the reason, and a browser client (the website chat)
+// would otherwise see an opaque network error instead of e.g. body_too_large.
+HttpResponse rejection(int status, std::string_view code, std::string_view message) {
+  auto r = json_error(status, code, message);
+  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  return r;
+}
+
 // One connection. Reads a request, hands it to the handler, writes the answer
 // when the Responder is called (possibly from a shard thread: it is posted
 // back onto this session's I/O thread), then reads the next one.
@@ -145,16 +155,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if (ec == bhttp::error::body_limit) {
       server_.handler.on_rejected(413);
-      return send_and_close(json_error(413, "body_too_large", "request body exceeds the limit"));
+      return send_and_close(rejection(413, "body_too_large", "request body exceeds the limit"));
     }
     if (ec == bhttp::error::header_limit) {
       server_.handler.on_rejected(431);
-      return send_and_close(json_error(431, "headers_too_large", "request headers exceed the limit"));
+      return send_and_close(rejection(431, "headers_too_large", "request headers exceed the limit"));
     }
     if (ec) {
       if (detail::is_http_parse_error(ec)) {
         server_.handler.on_rejected(400);
-        return send_and_close(json_error(400, "bad_request", "malformed HTTP request: " + ec.message()));
+        return send_and_close(rejection(400, "bad_request", "malformed HTTP request: " + ec.message()));
       }
       return do_close();
     }
@@ -163,7 +173,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     keep_alive_ = msg.keep_alive();
     if (const auto bad = detail::framing_error(msg); !bad.empty()) {
       server_.handler.on_rejected(400);
-      return send_and_close(json_error(400, "bad_request", "malformed HTTP request: " + std::string(bad)));
+      return send_and_close(rejection(400, "bad_request", "malformed HTTP request: " + std::string(bad)));
     }
     if (boost::beast::websocket::is_upgrade(msg)) {
       upgrade_ = msg;  // headers only: the handshake is answered if the route streams

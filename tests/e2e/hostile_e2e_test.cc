@@ -73,6 +73,22 @@ class HostileE2E : public ::testing::Test {
   std::string token_;
 };
 
+// What the HTTP layer refuses before routing can be read by a browser (the
+// website chat posts from any page): a CORS header on 400, 413 and 431.
+TEST_F(HostileE2E, RejectionsOfTheHttpLayerCarryCors) {
+  const std::string post = "POST /webchat/demo/site/messages HTTP/1.1\r\nHost: x\r\nOrigin: https://shop.example\r\n";
+  const std::vector<std::pair<int, HttpResult>> answers = {
+      {400, raw(post + "Content-Length: -5\r\n\r\n")},
+      {413, raw(post + "Content-Length: 70000\r\n\r\n" + std::string(70000, ' '))},
+      {431, raw("GET /healthz HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n")},
+  };
+  for (const auto& [status, r] : answers) {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(r.header("access-control-allow-origin"), "*") << status;
+  }
+  normal_webhook_still_works("CORS rejections");
+}
+
 TEST_F(HostileE2E, CatalogueOfBrokenAndHostileInput) {
   const std::string good = telegram_text_update(1, 42, "x");
   const std::string post = "POST /webhooks/demo/tg HTTP/1.1\r\nHost: x\r\nX-Telegram-Bot-Api-Secret-Token: " +
