@@ -43,7 +43,9 @@ class ChannelAdapter {
   // The `type` of PUT /v1/channels this adapter serves ("telegram", ...).
   virtual std::string_view type() const = 0;
 
-  // kUnauthenticated if the request is not provably from the platform.
+  // kUnauthenticated if the request is not provably from the platform;
+  // kInvalidArgument if the body is too malformed to hold the signature at
+  // all (platforms that sign fields of the body: Mailgun's form).
   virtual Status verify(const http::HttpRequest& req, const proto::ChannelConfig& cfg) const = 0;
 
   // kInvalidArgument for a malformed payload. `channel`, `received_ts` of the

@@ -3,6 +3,7 @@
 // Plain value types: thread-compatible, copied or moved between threads.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -13,6 +14,11 @@ namespace sb::proto {
 // Milliseconds since the Unix epoch, UTC. The core never reads a clock:
 // callers pass time in.
 using TimeMs = std::int64_t;
+
+// The longest text a message may have when Switchboard's own surfaces take it
+// (POST /v1/events, operators' replies and notes, the website chat); the
+// platforms' webhooks carry what the platform allows.
+inline constexpr std::size_t kMaxMessageText = 16 << 10;
 
 enum class EventKind : std::uint8_t {
   kMessage = 0,   // a new customer message

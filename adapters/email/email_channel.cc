@@ -144,7 +144,9 @@ class EmailChannel final : public ChannelAdapter {
               "channel has no secret; set it to Mailgun's webhook signing key"};
     }
     auto form = parse_form(req.header("content-type"), req.body);
-    if (!form) return {Code::kUnauthenticated, "no Mailgun signature: " + form.status().message()};
+    // Not a form at all: malformed, not merely unsigned (400, as for any
+    // other channel's malformed body).
+    if (!form) return Status::invalid("not a Mailgun form: " + form.status().message());
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();

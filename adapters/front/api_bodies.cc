@@ -6,10 +6,6 @@
 
 namespace sb::adapters {
 
-namespace {
-constexpr std::size_t kMaxText = 16 << 10;
-}  // namespace
-
 Result<std::string> parse_text(std::string_view body) {
   namespace od = proto::json::od;
   struct Body {
@@ -21,7 +17,7 @@ Result<std::string> parse_text(std::string_view body) {
   });
   if (!parsed) return parsed.status();
   if (parsed->text.empty()) return Status::invalid("text is required");
-  if (parsed->text.size() > kMaxText) return Status::invalid("text is longer than 16 KiB");
+  if (parsed->text.size() > proto::kMaxMessageText) return Status::invalid("text is longer than 16 KiB");
   return std::move(parsed->text);
 }
 

@@ -185,6 +185,7 @@ void ApiHandler::webhook(HttpRequest&& req, const std::string& tenant, const std
   const auto* adapter = find_channel(cfg->type);
   if (adapter == nullptr) return respond(json_error(404, "not_found", "channel type not built in"));
   if (auto st = adapter->verify(req, *cfg); !st.is_ok()) {
+    if (st.code() == Code::kInvalidArgument) return respond(json_error(400, "malformed_body", st.message()));
     return respond(json_error(401, "bad_signature", st.message()));
   }
   auto parsed = adapter->parse(req, *cfg);

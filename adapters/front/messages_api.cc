@@ -177,7 +177,7 @@ void MessagesApi::list_conversations(const http::HttpRequest& req, const Caller&
   std::string raw;
   std::uint64_t limit = 50;
   if (!parse_page(req, f.before_seq, limit, respond)) return;
-  if (req.query_param("status", raw)) {
+  if (req.query_param("status", raw) && !raw.empty()) {  // empty: any status
     if (raw != "queued" && raw != "offered" && raw != "assigned" && raw != "resolved") {
       return respond(json_error(400, "invalid_status", "status is queued, offered, assigned or resolved"));
     }

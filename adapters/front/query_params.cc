@@ -21,7 +21,10 @@ PageError parse_page_params(const http::HttpRequest& req, std::uint64_t& cursor,
   if (req.query_param("cursor", raw) && !raw.empty() && !number(raw, cursor)) {
     return PageError::kCursor;
   }
-  if (req.query_param("limit", raw) && (!number(raw, limit) || limit == 0 || limit > 500)) {
+  // An empty value is no value (`?cursor=&limit=`, as forms and the
+  // contract's route templates write them): the default applies.
+  if (req.query_param("limit", raw) && !raw.empty() &&
+      (!number(raw, limit) || limit == 0 || limit > 500)) {
     return PageError::kLimit;
   }
   return PageError::kNone;

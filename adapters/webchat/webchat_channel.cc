@@ -13,7 +13,6 @@ using proto::json::read_string;
 namespace {
 
 constexpr std::size_t kMinSecret = 16;
-constexpr std::size_t kMaxText = 16 << 10;  // as POST /v1/events and replies
 constexpr std::size_t kMaxName = 256;
 
 std::string signature(const proto::ChannelConfig& cfg, std::string_view tenant,
@@ -99,7 +98,7 @@ Result<proto::InboundEvent> parse_visitor_message(std::string_view body,
   if (parsed->text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Status::invalid("text is required");
   }
-  if (parsed->text.size() > kMaxText) return Status::invalid("text is longer than 16 KiB");
+  if (parsed->text.size() > proto::kMaxMessageText) return Status::invalid("text is longer than 16 KiB");
   if (parsed->name.size() > kMaxName) return Status::invalid("name: at most 256 bytes");
   proto::InboundEvent e;
   e.event_id = visitor_id + ":" + parsed->id;

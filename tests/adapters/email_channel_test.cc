@@ -103,7 +103,8 @@ TEST(EmailVerify, TheAdapterChecksAgainstTheClock) {
   none.secret.clear();
   EXPECT_EQ(email_channel().verify(r, none).code(), Code::kUnauthenticated);
   r.headers[0].second = "application/json";
-  EXPECT_EQ(email_channel().verify(r, cfg).code(), Code::kUnauthenticated);
+  EXPECT_EQ(email_channel().verify(r, cfg).code(), Code::kInvalidArgument)
+      << "not a form at all: malformed (400), not merely unsigned";
 }
 
 TEST(EmailParse, LongMailIsCutWithANote) {

@@ -87,8 +87,9 @@ TEST_F(EmailE2E, SignedMailIsStoredOnceUnsignedRefusedAutoRepliesIgnored) {
   EXPECT_EQ(daemon_.post("/webhooks/demo/mail", fixture("email/first_mail.form"), kForm).status,
             401)
       << "signed in 2024: expired";
-  EXPECT_EQ(daemon_.post("/webhooks/demo/mail", mail, {{"Content-Type", "text/plain"}}).status,
-            401);
+  auto not_a_form = daemon_.post("/webhooks/demo/mail", mail, {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(not_a_form.status, 400) << "malformed, not merely unsigned";
+  EXPECT_EQ(json_peek(not_a_form.body, "code"), "malformed_body") << not_a_form.body;
   EXPECT_EQ(conversations().body.find("cv-"), std::string::npos) << "nothing stored";
 
   auto first = daemon_.post("/webhooks/demo/mail", mail, kForm);

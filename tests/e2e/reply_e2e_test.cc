@@ -132,6 +132,8 @@ TEST_F(ReplyE2E, NotesStayInsideAndMentionsReachTheMentioned) {
   const auto cursor = json_peek(page.body, "next_cursor");
   ASSERT_FALSE(cursor.empty());
   auto next = daemon_.get("/v1/contacts/" + contact + "/timeline?limit=2&cursor=" + cursor, daemon_.admin());
+  EXPECT_EQ(daemon_.get("/v1/contacts/" + contact + "/timeline?cursor=&limit=", daemon_.admin()).status, 200)
+      << "empty parameters are absent ones";
   EXPECT_EQ(next.status, 200);
   EXPECT_NE(next.body, page.body);
 }

@@ -266,6 +266,10 @@ TEST_F(RoutingE2E, ListingConversationsFiltersAndPages) {
   EXPECT_EQ(page2.body.find(c3), std::string::npos);
   EXPECT_EQ(daemon_.get("/v1/conversations?limit=9999", daemon_.admin()).status, 400);
   EXPECT_EQ(daemon_.get("/v1/conversations?status=sleeping", daemon_.admin()).status, 400);
+  // Empty parameters, as the contract's route template writes them, are absent ones.
+  auto empty = daemon_.get("/v1/conversations?status=&queue=&operator=&contact=&cursor=&limit=", daemon_.admin());
+  ASSERT_EQ(empty.status, 200) << empty.body;
+  for (const auto& c : {c1, c2, c3}) EXPECT_NE(empty.body.find(c), std::string::npos) << c;
 }
 
 TEST_F(RoutingE2E, TokensAreScopedToTheirOperatorAndTenant) {
