@@ -31,17 +31,19 @@ class ConversationMerge final : public rocksdb::MergeOperator {
 
   // Record + operands -> record with the last operand's counters. Never
   // fails: a failed merge would stop the database (a compaction error) over
-  // one record. What cannot be merged stays as it is for recovery to report
-  // as a corrupt record: an operand without a record (the router stores a
-  // conversation before any activity of it) or an undecodable record.
+  // one record. What cannot be merged is left for recovery to report: an
+  // operand without a record (the router stores a conversation before any
+  // activity of it) stays as the value; a record stays unchanged when it or
+  // the operand does not decode (the record is worth more than its counters).
   bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
     const rocksdb::Slice& last = in.operand_list.back();
-    const auto activity = decode_activity(last.ToStringView());
-    if (in.existing_value == nullptr || !activity) {
+    if (in.existing_value == nullptr) {
       out->new_value.assign(last.data(), last.size());
       return true;
     }
-    auto conv = proto::decode_conversation(in.existing_value->ToStringView());
+    const auto activity = decode_activity(last.ToStringView());
+    auto conv = activity ? proto::decode_conversation(in.existing_value->ToStringView())
+                         : Result<proto::Conversation>(Status::invalid("bad operand"));
     if (!conv) {
       out->existing_operand = *in.existing_value;  // unchanged
       return true;

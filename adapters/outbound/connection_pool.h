@@ -10,19 +10,18 @@
 //
 // A connection goes back to the pool only when its response was complete
 // and both sides kept it alive. It is handed out again only if it idled less
-// than `max_idle` and its socket has nothing to read: a peer that closed it
+// than its limit and its socket has nothing to read: a peer that closed it
 // shows end-of-file, one that sent something unasked (a 408, a TLS alert)
 // shows data; both are closed instead. A peer can still close a connection
-// while a request is being written on it; that request then fails like any
-// other transport failure (Code::kUnavailable), so callers keep their own
-// retry policy (the outbox: backoff, and "sending" marks for platforms that
-// cannot deduplicate).
+// while a request is being written on it; the client then resends the
+// request on a new connection only if that is safe (http_client.h).
 //
 // Client thread only: no locking.
 #pragma once
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
@@ -46,6 +45,7 @@ class ConnectionPool {
   // An idle connection to `origin` that is still usable, or nullptr. The
   // newest first: it is the least likely to have been closed by the peer.
   std::unique_ptr<Stream> take(const std::string& origin, Clock::time_point now) {
+    prune(now);
     auto it = idle_.find(origin);
     if (it == idle_.end()) return nullptr;
     auto& list = it->second;
@@ -53,21 +53,24 @@ class ConnectionPool {
     while (!list.empty() && !found) {
       Entry e = std::move(list.back());
       list.pop_back();
-      if (now - e.since < max_idle_ && quiet(*e.stream)) found = std::move(e.stream);
+      if (quiet(*e.stream)) found = std::move(e.stream);
       // else: dropped here, which closes it
     }
     if (list.empty()) idle_.erase(it);
     return found;
   }
 
-  // Keeps `stream` for the next request to `origin`; closes it instead if
-  // the origin already has max_per_origin idle ones. Expired connections of
-  // every origin are closed on the way.
-  void put(const std::string& origin, std::unique_ptr<Stream> stream, Clock::time_point now) {
+  // Keeps `stream` for the next request to `origin`, for at most `max_idle`
+  // (capped at the pool's own; e.g. shorter when the server said
+  // `Keep-Alive: timeout=`); closes it instead if the origin already has
+  // max_per_origin idle ones. Expired connections of every origin are closed
+  // on the way, here and in take().
+  void put(const std::string& origin, std::unique_ptr<Stream> stream, Clock::time_point now,
+           Clock::duration max_idle) {
     prune(now);
     auto& list = idle_[origin];
     if (list.size() >= max_per_origin_) return;
-    list.push_back(Entry{std::move(stream), now});
+    list.push_back(Entry{std::move(stream), now + std::min(max_idle, max_idle_)});
   }
 
   void clear() { idle_.clear(); }
@@ -81,7 +84,7 @@ class ConnectionPool {
  private:
   struct Entry {
     std::unique_ptr<Stream> stream;
-    Clock::time_point since;
+    Clock::time_point expires;
   };
 
   // Nothing to read and not closed: a non-blocking peek would block.
@@ -96,7 +99,7 @@ class ConnectionPool {
   void prune(Clock::time_point now) {
     for (auto it = idle_.begin(); it != idle_.end();) {
       auto& list = it->second;
-      while (!list.empty() && now - list.front().since >= max_idle_) list.pop_front();
+      std::erase_if(list, [now](const Entry& e) { return now >= e.expires; });
       it = list.empty() ? idle_.erase(it) : std::next(it);
     }
   }

@@ -17,6 +17,7 @@
 #include <charconv>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <type_traits>
 
@@ -149,6 +150,13 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 struct HttpClient::Impl {
   HttpClientOptions opts;
+  std::map<std::uint64_t, std::weak_ptr<SessionBase>> live;  // client thread only
+  std::uint64_t next_id = 0;                                 // client thread only
+  net::io_context ioc{1};
+  net::executor_work_guard<net::io_context::executor_type> work{net::make_work_guard(ioc)};
+  ssl::context tls{ssl::context::tls_client};
+  // Declared after ioc and tls: destroyed before them (their sockets and SSL
+  // objects belong to those).
   ConnectionPool<PlainStream> plain_pool{kMaxIdlePerOrigin, kMaxIdle};  // client thread only
   ConnectionPool<TlsStream> tls_pool{kMaxIdlePerOrigin, kMaxIdle};      // client thread only
   template <bool kTls>
@@ -159,11 +167,6 @@ struct HttpClient::Impl {
       return plain_pool;
     }
   }
-  std::map<std::uint64_t, std::weak_ptr<SessionBase>> live;  // client thread only
-  std::uint64_t next_id = 0;                                 // client thread only
-  net::io_context ioc{1};
-  net::executor_work_guard<net::io_context::executor_type> work{net::make_work_guard(ioc)};
-  ssl::context tls{ssl::context::tls_client};
   Status tls_status;  // non-ok: every https request fails with it
   std::mutex mu;      // orders send() against stop()
   std::atomic<bool> stopping{false};
@@ -220,7 +223,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void run() {
     id_ = client_.next_id++;
     client_.live.emplace(id_, this->weak_from_this());
-    if ((stream_ = client_.template pool<kTls>().take(origin_, Clock::now()))) return do_write();
+    if ((stream_ = client_.template pool<kTls>().take(origin_, Clock::now()))) {
+      reused_ = true;
+      return do_write();
+    }
     stream_ = make_stream(client_);
     do_resolve();
   }
@@ -319,29 +325,36 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void do_read() {
-    parser_.body_limit(client_.opts.max_response_body);
-    parser_.header_limit(static_cast<std::uint32_t>(client_.opts.max_response_header));
-    if (req_.method() == bhttp::verb::head) parser_.skip(true);  // no body follows
+    parser_.emplace();
+    parser_->body_limit(client_.opts.max_response_body);
+    parser_->header_limit(static_cast<std::uint32_t>(client_.opts.max_response_header));
+    if (req_.method() == bhttp::verb::head) parser_->skip(true);  // no body follows
     if (!arm("read")) return;
-    bhttp::async_read(*stream_, buffer_, parser_,
+    bhttp::async_read(*stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
     if (!done_) return;
     if (ec) return fail(ec, "read response from");
-    auto& msg = parser_.get();
+    auto& msg = parser_->get();
     OutboundResponse res;
     res.status = static_cast<int>(msg.result_int());
     for (const auto& f : msg)
       res.headers.emplace_back(http::ascii_lower(f.name_string()), std::string(f.value()));
     res.body = std::move(msg.body());
-    // The response is complete (framed by Content-Length or chunks), so the
-    // connection can carry the next request unless either side said close
-    // or bytes beyond the response arrived (nothing may be left unread).
-    bool reusable = msg.keep_alive() && buffer_.size() == 0;
-    if constexpr (kTls) reusable = reusable && SSL_has_pending(stream_->native_handle()) == 0;
-    finish(std::move(res), reusable);
+    // The connection can carry the next request unless either side said
+    // close, the body was framed by the end of the stream (the parser's
+    // keep_alive() knows), or bytes beyond the response arrived: nothing may
+    // be left unread, in our buffer or, over TLS, in OpenSSL's record buffer
+    // or the BIO that feeds it (e.g. a close_notify in the same segment).
+    bool reusable = parser_->keep_alive() && buffer_.size() == 0;
+    if constexpr (kTls) {
+      SSL* ssl = stream_->native_handle();
+      reusable = reusable && SSL_has_pending(ssl) == 0 && BIO_ctrl_pending(SSL_get_rbio(ssl)) == 0;
+    }
+    const auto idle = reusable ? idle_limit(res.header("keep-alive")) : Clock::duration::zero();
+    finish(std::move(res), idle > Clock::duration::zero(), idle);
   }
 
   // Stream timeouts count down what is left of the request's total budget.
@@ -356,6 +369,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void fail(beast::error_code ec, const char* phase) {
+    if (stale_reuse(ec) && Clock::now() < deadline_) return retry_on_new_connection();
     if (ec == beast::error::timeout || Clock::now() >= deadline_) {
       return finish(Status::unavailable("request to " + where() + " timed out after " +
                                         std::to_string(timeout_.count()) + " ms (" + phase + ")"));
@@ -372,10 +386,59 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                                verify_error()));
   }
 
-  // `reusable`: the connection is idle and may carry another request. Else
-  // it is closed (no TLS close_notify: that exchange would only hold the
-  // socket longer) and pending operations end with operation_aborted.
-  void finish(Result<OutboundResponse> r, bool reusable = false) {
+  // A pooled connection that the peer closed while this request was being
+  // written or awaited, before any byte of an answer: the server's idle
+  // timeout raced us, and the request most likely never reached it. Resent
+  // once on a new connection, but only if resending is safe anyway (an
+  // idempotent method, or an Idempotency-Key the receiver deduplicates by);
+  // otherwise it fails as a transport failure and the caller decides.
+  bool stale_reuse(beast::error_code ec) const {
+    if (!reused_ || (parser_ && parser_->got_some())) return false;
+    const bool closed = ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+                        ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+                        ec == ssl::error::stream_truncated;
+    if (!closed) return false;
+    switch (req_.method()) {
+      case bhttp::verb::get:
+      case bhttp::verb::head:
+      case bhttp::verb::put:
+      case bhttp::verb::delete_:
+      case bhttp::verb::options:
+        return true;
+      default:
+        return req_.find("Idempotency-Key") != req_.end();
+    }
+  }
+
+  void retry_on_new_connection() {
+    beast::get_lowest_layer(*stream_).close();
+    stream_ = make_stream(client_);
+    reused_ = false;
+    parser_.reset();
+    buffer_.clear();
+    do_resolve();
+  }
+
+  // How long an idle connection may wait in the pool: the pool's limit, or
+  // a second less than the server's `Keep-Alive: timeout=N` (zero: do not
+  // keep it).
+  static Clock::duration idle_limit(std::string_view keep_alive) {
+    const auto at = http::ascii_lower(keep_alive).find("timeout=");
+    if (at == std::string::npos) return kMaxIdle;
+    std::int64_t seconds = 0;
+    const auto digits = keep_alive.substr(at + 8);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seconds);
+    if (ec != std::errc() || end == digits.data()) return kMaxIdle;
+    if (seconds <= 1) return Clock::duration::zero();
+    return std::min<Clock::duration>(kMaxIdle, std::chrono::seconds(seconds - 1));
+  }
+
+  // `reusable`: the connection is idle and may carry another request (for
+  // up to `idle`). Else it is closed (no TLS close_notify: that exchange
+  // would only hold the socket longer) and pending operations end with
+  // operation_aborted.
+  void finish(Result<OutboundResponse> r, bool reusable = false,
+              Clock::duration idle = Clock::duration::zero()) {
     if (!done_) return;
     auto done = std::move(done_);
     done_ = nullptr;
@@ -385,7 +448,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (stream_) {
       if (reusable && !client_.stopping.load()) {
         beast::get_lowest_layer(*stream_).expires_never();
-        client_.template pool<kTls>().put(origin_, std::move(stream_), Clock::now());
+        client_.template pool<kTls>().put(origin_, std::move(stream_), Clock::now(), idle);
       } else {
         beast::get_lowest_layer(*stream_).close();
       }
@@ -405,7 +468,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   net::steady_timer resolve_timer_;
   std::unique_ptr<Stream> stream_;
   beast::flat_buffer buffer_;
-  bhttp::response_parser<bhttp::string_body> parser_;
+  std::optional<bhttp::response_parser<bhttp::string_body>> parser_;  // per attempt
+  bool reused_ = false;  // stream_ came from the pool
 };
 
 Result<bhttp::request<bhttp::string_body>> build_request(OutboundRequest& r, const Url& u,

@@ -7,10 +7,14 @@
 //   `ca_file` if set) and the host name. `verify_peer = false` exists for tests.
 // - Keep-alive: a connection whose response was complete goes back to a pool
 //   of idle connections per origin and carries a later request to the same
-//   origin (connection_pool.h: at most 16 idle per origin, for 30 s, checked
-//   for a peer's close before reuse). A request on a reused connection that
-//   the peer closed meanwhile fails like any transport failure; it is not
-//   resent here (a POST may not be idempotent): the caller's retry applies.
+//   origin (connection_pool.h: at most 16 idle per origin, for 30 s or a
+//   second less than the server's `Keep-Alive: timeout=`, checked for a
+//   peer's close before reuse). If the peer drops a reused connection before
+//   any byte of the answer (its idle timeout raced the request), the request
+//   is resent once on a new connection when that is safe: an idempotent
+//   method (GET, HEAD, PUT, DELETE, OPTIONS) or an Idempotency-Key header.
+//   Any other request (e.g. Telegram's sendMessage) then fails as a
+//   transport failure (kUnavailable), sent once; the caller's retry applies.
 // - `timeout` bounds the whole request: DNS, connect, TLS, write and read.
 // - Responses: any status is a value (the caller interprets 4xx/5xx); bodies
 //   over `max_response_body` are Code::kTooLarge; redirects are not followed.

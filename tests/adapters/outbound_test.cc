@@ -354,6 +354,52 @@ TEST(HttpClient, ConnectionsThePeerClosedAreNotReused) {
   EXPECT_EQ(seen[3].connection, 3u) << "after the server closed the idle connection";
 }
 
+// The race keep-alive cannot avoid: the server drops a pooled connection
+// just as a request goes out on it (here: it reads the request and hangs up
+// without a byte of answer). A request that is safe to resend is resent once
+// on a new connection; any other fails as a transport failure, sent once.
+TEST(HttpClient, ARequestOnAConnectionThePeerDropsIsResentOnlyIfSafe) {
+  for (const bool idempotent : {true, false}) {
+    FakePlatform fake;
+    HttpClient client;
+    CannedResponse drop;
+    drop.hang_up = true;
+    fake.script({CannedResponse(200, "{}"), drop, CannedResponse(200, "{}")});
+    ASSERT_TRUE(send_sync(client, post(fake.base_url() + "/a")).is_ok());
+    auto req = post(fake.base_url() + "/b");
+    if (idempotent) req.headers.emplace_back("Idempotency-Key", "m-42");
+    auto r = send_sync(client, req);
+    const auto seen = fake.requests();
+    if (idempotent) {
+      ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+      ASSERT_EQ(seen.size(), 3u);
+      EXPECT_EQ(seen[1].connection, 1u);
+      EXPECT_EQ(seen[2].connection, 2u) << "resent on a new connection";
+      EXPECT_EQ(seen[2].header("idempotency-key"), "m-42");
+    } else {
+      ASSERT_FALSE(r.is_ok());
+      EXPECT_EQ(r.status().code(), Code::kUnavailable);
+      EXPECT_EQ(seen.size(), 2u) << "a POST without an idempotency key is not resent";
+    }
+  }
+}
+
+// A server that keeps idle connections only briefly says so; one that keeps
+// them a second or less is not pooled at all.
+TEST(HttpClient, AShortKeepAliveTimeoutIsHonoured) {
+  FakePlatform fake;
+  HttpClient client;
+  fake.script({CannedResponse(200, "{}").with_header("Keep-Alive", "timeout=1"),
+               CannedResponse(200, "{}").with_header("Keep-Alive", "timeout=5, max=100")});
+  ASSERT_TRUE(send_sync(client, post(fake.base_url() + "/a")).is_ok());
+  ASSERT_TRUE(send_sync(client, post(fake.base_url() + "/b")).is_ok());
+  ASSERT_TRUE(send_sync(client, post(fake.base_url() + "/c")).is_ok());
+  const auto seen = fake.requests();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[1].connection, 2u) << "timeout=1: not kept";
+  EXPECT_EQ(seen[2].connection, 2u) << "timeout=5: kept";
+}
+
 TEST(HttpClient, StopCompletesRequestsInFlight) {
   FakePlatform fake;
   fake.script({{200, "{}", 60s}});

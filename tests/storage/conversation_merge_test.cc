@@ -68,7 +68,7 @@ TEST(ConversationMerge, WhatCannotBeMergedIsKeptAsItIs) {
   c.id = "cv-1";
   c.contact_id = "ct-1";
   const auto record = proto::encode(c);
-  EXPECT_EQ(full_merge(&record, {"junk"}), "junk");
+  EXPECT_EQ(full_merge(&record, {"junk"}), record) << "a bad operand never replaces the record";
 }
 
 }  // namespace
