@@ -77,6 +77,10 @@ int run_daemon(const Config& config) {
                                                  config.dedup_window_s * 1000,
                                                  static_cast<std::size_t>(config.shards)});
   if (!db) throw std::runtime_error("storage: " + db.status().to_string());
+  if (!config.sync) {
+    spdlog::warn("msg=\"storage.sync = false: commits are not fsynced; a crash of the machine "
+                 "(not of the process) can lose events already answered 2xx\"");
+  }
   if (!config.fault_injection_file.empty()) {
     spdlog::warn("msg=\"storage fault injection armed: writes fail while the file exists\" file={}",
                  config.fault_injection_file);
