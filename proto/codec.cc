@@ -136,7 +136,14 @@ std::string encode(const Contact& c) {
   for (const auto& id : c.identities) {
     w.begin_object().field("channel", id.channel).field("external_id", id.external_id).end_object();
   }
-  w.end_array().field("created_at", c.created_at).end_object();
+  w.end_array().field("created_at", c.created_at);
+  if (!c.merged_into.empty()) w.field("merged_into", c.merged_into);
+  if (!c.merged_from.empty()) {
+    w.key("merged_from").begin_array();
+    for (const auto& id : c.merged_from) w.value(id);
+    w.end_array();
+  }
+  w.end_object();
   return out;
 }
 
@@ -270,6 +277,15 @@ Result<Contact> decode_contact(std::string_view json) {
     }
     if (k == "identities") return read_identities(v, c.identities);
     if (k == "created_at") return read_int64(v, c.created_at, k);
+    if (k == "merged_into") return read_string(v, c.merged_into, k);
+    if (k == "merged_from") {
+      return for_each_element(v, "merged_from", [&](od::value e) {
+        std::string id;
+        auto st = read_string(e, id, "merged_from");
+        if (st.is_ok()) c.merged_from.push_back(std::move(id));
+        return st;
+      });
+    }
     return Status::ok();
   });
 }

@@ -68,6 +68,11 @@ struct Contact {
   std::vector<std::pair<std::string, std::string>> custom;  // custom fields, sorted by key
   std::vector<Identity> identities;
   TimeMs created_at = 0;
+  // Merging (PUT /v1/contacts/{id}/identities?merge=true): the contact this
+  // one was merged into (its identities moved there), and the contacts
+  // merged into this one (their histories are part of its timeline).
+  std::string merged_into;
+  std::vector<std::string> merged_from;
   bool operator==(const Contact&) const = default;
 };
 

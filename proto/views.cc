@@ -76,6 +76,12 @@ void write_public(JsonWriter& w, const Contact& c) {
   }
   w.end_array();
   time_or_null(w, "created_at", c.created_at);
+  if (!c.merged_into.empty()) w.field("merged_into", c.merged_into);
+  if (!c.merged_from.empty()) {
+    w.key("merged_from").begin_array();
+    for (const auto& id : c.merged_from) w.value(id);
+    w.end_array();
+  }
   w.end_object();
 }
 

@@ -181,25 +181,51 @@ void TenantState::store_updated_contact(const proto::Contact& c, TimeMs now,
 
 Result<proto::Contact> TenantState::link_identities(const std::string& contact_id,
                                                    const std::vector<proto::Identity>& identities,
-                                                   TimeMs now, std::vector<Change>& out) {
+                                                   TimeMs now, std::vector<Change>& out, bool merge) {
   auto found = contacts_.get(contact_id);
   if (!found) return Status::not_found("unknown contact");
   proto::Contact& c = *found;
   const auto self = seq_of_id(contact_id, "ct");
   std::vector<proto::Identity> added;
+  std::vector<proto::Contact> merged;  // other contacts to merge into this one
+  std::size_t moving = 0;              // their identities
   for (const auto& id : identities) {
     const auto owner = contacts_.contact_of(id.channel, id.external_id);
     const bool listed = std::find(c.identities.begin(), c.identities.end(), id) != c.identities.end() ||
                         std::find(added.begin(), added.end(), id) != added.end();
     if (owner == self || listed) continue;
-    if (owner != 0) {
-      return Status(Code::kConflict, "identity " + id.channel + "/" + id.external_id +
-                                         " belongs to contact " + proto::make_id("ct", owner));
+    if (owner == 0) {
+      added.push_back(id);
+      continue;
     }
-    added.push_back(id);
+    const auto owner_id = proto::make_id("ct", owner);
+    if (!merge) {
+      return Status(Code::kConflict, "identity " + id.channel + "/" + id.external_id +
+                                         " belongs to contact " + owner_id +
+                                         " (?merge=true merges that contact into this one)");
+    }
+    if (std::any_of(merged.begin(), merged.end(), [&](const auto& m) { return m.id == owner_id; })) {
+      continue;
+    }
+    auto other = contacts_.get(owner);
+    if (!other) return Status(Code::kInternal, "identity without its contact: " + owner_id);
+    if (const auto* row = contacts_.find(owner); row != nullptr && row->latest_conversation != 0) {
+      const auto* conv = conversations_.find(row->latest_conversation);
+      if (conv != nullptr && conv->status != proto::ConversationStatus::kResolved) {
+        return Status(Code::kConflict, "contact " + owner_id + " has conversation " +
+                                           proto::make_id("cv", row->latest_conversation) +
+                                           " open; resolve it before merging");
+      }
+    }
+    moving += other->identities.size();
+    merged.push_back(std::move(*other));
   }
-  if (added.empty()) return c;
-  if (c.identities.size() + added.size() > kMaxIdentitiesPerContact) {
+  if (added.empty() && merged.empty()) return c;
+  if (!merged.empty() && !c.merged_into.empty()) {
+    return Status(Code::kConflict, "contact " + c.id + " was merged into " + c.merged_into +
+                                       "; merge into that one");
+  }
+  if (c.identities.size() + added.size() + moving > kMaxIdentitiesPerContact) {
     return Status(Code::kConflict, "a contact has at most " + std::to_string(kMaxIdentitiesPerContact) +
                                        " identities");
   }
@@ -207,6 +233,20 @@ Result<proto::Contact> TenantState::link_identities(const std::string& contact_i
     c.identities.push_back(id);
     contacts_.link(id.channel, id.external_id, c.id);
     out.emplace_back(proto::IdentityLink{id, c.id});
+  }
+  for (auto& other : merged) {
+    for (const auto& id : other.identities) {
+      c.identities.push_back(id);
+      contacts_.link(id.channel, id.external_id, c.id);
+      out.emplace_back(proto::IdentityLink{id, c.id});
+    }
+    c.merged_from.push_back(other.id);
+    for (auto& earlier : other.merged_from) c.merged_from.push_back(std::move(earlier));
+    other.identities.clear();
+    other.merged_from.clear();
+    other.merged_into = c.id;
+    contacts_.put(other);
+    store_updated_contact(other, now, out);
   }
   store_updated_contact(c, now, out);
   return c;

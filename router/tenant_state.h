@@ -90,13 +90,19 @@ class TenantState {
   // identities): the customer's messages on any of them thread into the
   // contact's conversation, and its timeline covers every channel. Adds only;
   // an identity already the contact's is skipped (a repeated request changes
-  // nothing and appends nothing). NotFound for an unknown contact; Conflict,
-  // with nothing changed, if one of them is another contact's (merging two
-  // histories is not supported) or the contact would have more than
-  // kMaxIdentitiesPerContact.
+  // nothing and appends nothing). An identity that is another contact's:
+  // Conflict, with nothing changed, unless `merge`; then that contact is
+  // merged into this one: all its identities move here, it records
+  // merged_into, this one lists it in merged_from (with what had been merged
+  // into it), and its history becomes part of this contact's timeline. Its
+  // conversations keep their contact. Conflict for a merge of a contact with
+  // a conversation not yet resolved, into a contact that was itself merged
+  // away, or if the contact would have more than kMaxIdentitiesPerContact.
+  // NotFound for an unknown contact.
   Result<proto::Contact> link_identities(const std::string& contact_id,
                                          const std::vector<proto::Identity>& identities,
-                                         proto::TimeMs now, std::vector<proto::Change>& out);
+                                         proto::TimeMs now, std::vector<proto::Change>& out,
+                                         bool merge = false);
 
   // The outcome of a delivery attempt: the updated outbox item and, once it
   // is final, a message.delivered / message.failed frame.

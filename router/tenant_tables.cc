@@ -145,7 +145,8 @@ bool ContactTable::put(const proto::Contact& c) {
   row->channel = 0;
   row->external_id.clear();
   const bool extra = !c.phone.empty() || !c.email.empty() || !c.status.empty() ||
-                     !c.custom.empty() || c.identities.size() > 1;
+                     !c.custom.empty() || c.identities.size() > 1 || !c.merged_into.empty() ||
+                     !c.merged_from.empty();
   if (!extra) {
     row->extras.reset();
   } else {
@@ -155,6 +156,8 @@ bool ContactTable::put(const proto::Contact& c) {
     row->extras->status = c.status;
     row->extras->custom = c.custom;
     row->extras->more_identities.clear();
+    row->extras->merged_into = c.merged_into;
+    row->extras->merged_from = c.merged_from;
   }
   for (std::size_t i = 0; i < c.identities.size(); ++i) {
     if (i == 0) {
@@ -180,6 +183,8 @@ proto::Contact ContactTable::unpack(std::uint64_t seq, const PackedContact& row)
     c.custom = row.extras->custom;
     c.identities.insert(c.identities.end(), row.extras->more_identities.begin(),
                         row.extras->more_identities.end());
+    c.merged_into = row.extras->merged_into;
+    c.merged_from = row.extras->merged_from;
   }
   return c;
 }

@@ -95,6 +95,8 @@ struct ContactExtras {
   std::string phone, email, status;
   std::vector<std::pair<std::string, std::string>> custom;
   std::vector<proto::Identity> more_identities;  // after the first
+  std::string merged_into;                       // see proto::Contact
+  std::vector<std::string> merged_from;
 };
 
 struct PackedContact {

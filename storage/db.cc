@@ -643,6 +643,23 @@ Status Db::read_timeline(const std::string& tenant, const std::string& contact,
   return Status::ok();
 }
 
+Status Db::read_timelines(const std::string& tenant, const std::vector<std::string>& contacts,
+                          std::uint64_t after, std::size_t limit,
+                          std::vector<proto::LogEntry>& out) {
+  if (contacts.size() == 1) return read_timeline(tenant, contacts[0], after, limit, out);
+  // Each timeline's first `limit` entries hold the union's first `limit`.
+  std::vector<proto::LogEntry> all;
+  for (const auto& contact : contacts) {
+    if (auto st = read_timeline(tenant, contact, after, limit, all); !st.is_ok()) return st;
+  }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  all.erase(std::unique(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.seq == b.seq; }),
+            all.end());
+  if (all.size() > limit) all.resize(limit);
+  for (auto& e : all) out.push_back(std::move(e));
+  return Status::ok();
+}
+
 Status Db::read_outbox(const std::string& tenant, std::vector<proto::OutboxItem>& out) {
   Impl::Use use(*impl_);
   if (!use.ok()) return kReopening;

@@ -110,6 +110,10 @@ class Db {
   // oldest first, at most `limit`.
   Status read_timeline(const std::string& tenant, const std::string& contact, std::uint64_t after,
                        std::size_t limit, std::vector<proto::LogEntry>& out);
+  // The same over several contacts' timelines as one (a contact and those
+  // merged into it): seq order, each entry once, at most `limit`.
+  Status read_timelines(const std::string& tenant, const std::vector<std::string>& contacts,
+                        std::uint64_t after, std::size_t limit, std::vector<proto::LogEntry>& out);
   // Every outbox item of a tenant (tests, tools).
   Status read_outbox(const std::string& tenant, std::vector<proto::OutboxItem>& out);
   // Number of dedup marks stored for a tenant (tests and metrics).

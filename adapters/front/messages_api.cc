@@ -254,6 +254,14 @@ void MessagesApi::link_identities(const http::HttpRequest& req, const std::strin
   if (!caller.is_admin()) return respond(json_error(403, "forbidden", "needs the tenant's admin key"));
   auto identities = parse_identities_body(req.body);
   if (!identities) return respond(json_error(400, "invalid_body", identities.status().message()));
+  std::string merge_param;
+  bool merge = false;
+  if (req.query_param("merge", merge_param) && !merge_param.empty()) {
+    if (merge_param != "true" && merge_param != "false") {
+      return respond(json_error(400, "invalid_query", "merge is true or false"));
+    }
+    merge = merge_param == "true";
+  }
   auto snap = directory_.snapshot();
   for (const auto& i : identities.value()) {
     if (snap->channel(caller.tenant, i.channel) == nullptr) {
@@ -262,9 +270,9 @@ void MessagesApi::link_identities(const http::HttpRequest& req, const std::strin
   }
   auto body = std::make_shared<std::string>();
   on_shard(shards_, caller,
-           [id, body, identities = std::move(identities).value()](
+           [id, body, merge, identities = std::move(identities).value()](
                router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) -> Status {
-             return write_contact(t.link_identities(id, identities, now, out), *body);
+             return write_contact(t.link_identities(id, identities, now, out, merge), *body);
            },
            answer(respond, body),
            respond);
@@ -275,20 +283,25 @@ void MessagesApi::timeline(const http::HttpRequest& req, const std::string& cont
   std::uint64_t cursor = 0, limit = 50;
   if (!parse_page(req, cursor, limit, respond)) return;
   // An operator may read the timeline of a customer it is serving now.
+  // The timeline is the contact's and that of every contact merged into it.
+  auto contacts = std::make_shared<std::vector<std::string>>();
   on_shard(shards_, caller,
-           [contact, caller](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
-             if (!t.contact(contact)) return Status::not_found("unknown contact");
+           [contact, caller, contacts](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
+             const auto found = t.contact(contact);
+             if (!found) return Status::not_found("unknown contact");
+             contacts->push_back(contact);
+             contacts->insert(contacts->end(), found->merged_from.begin(), found->merged_from.end());
              if (caller.is_admin()) return Status::ok();
              const auto c = t.latest_conversation_of(contact);
              if (!c || !may_see(caller, *c)) return Status::not_found("unknown contact");
              return Status::ok();
            },
-           [this, contact, caller, cursor, limit, respond](Status st) {
+           [this, contacts, caller, cursor, limit, respond](Status st) {
              if (!st.is_ok()) return fail(respond, st);
-             pool_.run([this, contact, caller, cursor, limit, respond] {
+             pool_.run([this, contacts, caller, cursor, limit, respond] {
                std::vector<proto::LogEntry> entries;
                // One more than asked tells whether there is a next page.
-               auto rs = db_.read_timeline(caller.tenant, contact, cursor, limit + 1, entries);
+               auto rs = db_.read_timelines(caller.tenant, *contacts, cursor, limit + 1, entries);
                const bool more = entries.size() > limit;
                if (more) entries.pop_back();
                if (!rs.is_ok()) return fail(respond, rs);

@@ -24,12 +24,16 @@ constexpr std::size_t kMaxStreamsPerVisitor = 5;
 // on the channel), then live.
 class VisitorStream final : public ReplayingStream {
  public:
-  VisitorStream(std::string tenant, std::string channel, std::string visitor, std::string contact,
-                std::uint64_t since, StreamHub& hub, BlockingPool& pool, storage::Db& db)
+  // `history`: the contact and the contacts merged into it, whose timelines
+  // the replay reads as one.
+  VisitorStream(std::string tenant, std::string channel, std::string visitor,
+                std::vector<std::string> history, std::uint64_t since, StreamHub& hub,
+                BlockingPool& pool, storage::Db& db)
       : ReplayingStream(std::move(tenant), since, hub, pool),
         channel_(std::move(channel)),
         visitor_(std::move(visitor)),
-        contact_(std::move(contact)),
+        contact_(history.front()),
+        history_(std::move(history)),
         owner_(owner_of(channel_, visitor_)),
         db_(db) {}
 
@@ -42,7 +46,7 @@ class VisitorStream final : public ReplayingStream {
   bool concerns(const Frame& f) const override { return f.contact == contact_; }
 
   Status read(std::uint64_t after, std::size_t limit, std::vector<proto::LogEntry>& out) override {
-    return db_.read_timeline(tenant_, contact_, after, limit, out);
+    return db_.read_timelines(tenant_, history_, after, limit, out);
   }
 
   std::optional<std::string> present(std::uint64_t, const std::string& json, bool) override {
@@ -57,6 +61,7 @@ class VisitorStream final : public ReplayingStream {
   }
 
   const std::string channel_, visitor_, contact_;
+  const std::vector<std::string> history_;
   const std::string owner_;  // for the hub's per-owner count
   storage::Db& db_;
 };
@@ -160,12 +165,17 @@ void WebchatApi::open_stream(const http::HttpRequest& req, const std::string& te
     return respond(std::move(r));
   }
   // The visitor's contact, from the shard that owns the tenant.
-  auto contact = std::make_shared<std::string>();
+  auto contact = std::make_shared<std::vector<std::string>>();  // and those merged into it
   router::TenantCommand cmd{
       tenant,
       [contact, channel = cfg.name, visitor](router::TenantState& t, proto::TimeMs,
                                              std::vector<proto::Change>&) {
-        *contact = t.contact_of(channel, visitor);
+        const auto id = t.contact_of(channel, visitor);
+        if (id.empty()) return Status::ok();
+        contact->push_back(id);
+        if (const auto c = t.contact(id)) {
+          contact->insert(contact->end(), c->merged_from.begin(), c->merged_from.end());
+        }
         return Status::ok();
       },
       [this, tenant, channel = cfg.name, visitor, since, contact, respond](Status st) {
@@ -176,8 +186,8 @@ void WebchatApi::open_stream(const http::HttpRequest& req, const std::string& te
                                     "POST a message first, then open the stream"));
         }
         http::HttpResponse r;
-        r.stream = std::make_shared<VisitorStream>(tenant, channel, visitor, *contact, since, hub_,
-                                                   pool_, db_);
+        r.stream = std::make_shared<VisitorStream>(tenant, channel, visitor, std::move(*contact),
+                                                   since, hub_, pool_, db_);
         respond(std::move(r));
       }};
   if (!shards_.submit(tenant, std::move(cmd))) {

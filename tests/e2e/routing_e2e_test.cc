@@ -240,6 +240,63 @@ TEST_F(RoutingE2E, LinkedIdentitiesThreadAcrossChannels) {
   EXPECT_NE(c.body.find(R"({"channel":"crm","external_id":"crm-701"})"), std::string::npos) << c.body;
 }
 
+// ?merge=true: the customer wrote on Telegram and, as another contact, from
+// the CRM. Once the CRM contact's conversation is resolved it is merged: its
+// identity moves, the timeline shows both histories, and its next event
+// threads into the Telegram conversation; all of it survives a kill -9.
+TEST_F(RoutingE2E, AContactThatAlreadyWroteIsMergedWithItsHistory) {
+  ASSERT_EQ(daemon_.put("/v1/channels/crm", R"({"type":"api","secret":"crm-secret"})", daemon_.admin()).status,
+            200);
+  const auto conv = customer_writes(80, 801);
+  const auto view = conversation(conv).body;
+  const auto contact = json_peek(view, "id", view.find("\"contact\""));
+  ASSERT_FALSE(contact.empty()) << view;
+  auto event = [&](const std::string& id, const std::string& text) {
+    return daemon_.post("/v1/events",
+                        R"({"channel":"crm","event_id":")" + id +
+                            R"(","contact":{"external_id":"crm-801"},"text":")" + text + R"("})",
+                        daemon_.admin());
+  };
+  auto crm = event("m-1", "order 1234 is late");
+  ASSERT_EQ(crm.status, 200) << crm.body;
+  const auto other = json_peek(crm.body, "contact");
+  const auto other_conv = json_peek(crm.body, "conversation");
+  ASSERT_NE(other, contact);
+
+  const std::string link = R"({"identities":[{"channel":"crm","external_id":"crm-801"}]})";
+  const std::string path = "/v1/contacts/" + contact + "/identities";
+  EXPECT_EQ(daemon_.put(path, link, daemon_.admin()).status, 409) << "no merge unless asked";
+  auto open = daemon_.put(path + "?merge=true", link, daemon_.admin());
+  EXPECT_EQ(open.status, 409) << open.body;
+  EXPECT_NE(open.body.find(other_conv), std::string::npos) << "its conversation is still open: " << open.body;
+  EXPECT_EQ(daemon_.put(path + "?merge=maybe", link, daemon_.admin()).status, 400);
+  ASSERT_EQ(daemon_.post("/v1/conversations/" + other_conv + "/resolve", "{}", daemon_.admin()).status, 200);
+
+  auto merged = daemon_.put(path + "?merge=true", link, daemon_.admin());
+  ASSERT_EQ(merged.status, 200) << merged.body;
+  EXPECT_NE(merged.body.find(R"("merged_from":[")" + other + "\"]"), std::string::npos) << merged.body;
+  EXPECT_NE(merged.body.find(R"({"channel":"crm","external_id":"crm-801"})"), std::string::npos) << merged.body;
+  auto timeline = [&] {
+    return daemon_.get("/v1/contacts/" + contact + "/timeline?limit=500", daemon_.admin()).body;
+  };
+  EXPECT_NE(timeline().find("order 1234 is late"), std::string::npos) << "the merged contact's history";
+  auto next = event("m-2", "any news?");
+  ASSERT_EQ(next.status, 200) << next.body;
+  EXPECT_EQ(json_peek(next.body, "contact"), contact);
+  EXPECT_EQ(json_peek(next.body, "conversation"), conv);
+
+  daemon_.kill9();
+  daemon_.start();
+  auto gone = daemon_.get("/v1/contacts/" + other, daemon_.admin());
+  ASSERT_EQ(gone.status, 200) << gone.body;
+  EXPECT_EQ(json_peek(gone.body, "merged_into"), contact) << gone.body;
+  const auto history = timeline();
+  EXPECT_NE(history.find("order 1234 is late"), std::string::npos) << history;
+  EXPECT_LT(history.find("order 1234 is late"), history.find("any news?")) << "one timeline, in seq order";
+  auto after = event("m-3", "still there?");
+  EXPECT_EQ(json_peek(after.body, "conversation"), conv);
+}
+
 TEST_F(RoutingE2E, ListingConversationsFiltersAndPages) {
   ASSERT_EQ(set_status(olena_, "online").status, 200);
   const auto c1 = customer_writes(40, 501);  // offered to olena

@@ -98,6 +98,16 @@ TEST(Codec, ContactRoundTrip) {
   auto back = decode_contact(encode(c));
   ASSERT_TRUE(back.is_ok());
   EXPECT_EQ(*back, c);
+  c.merged_from = {"ct-7", "ct-9"};
+  auto merged = decode_contact(encode(c));
+  ASSERT_TRUE(merged.is_ok());
+  EXPECT_EQ(*merged, c);
+  Contact away;
+  away.id = "ct-7";
+  away.merged_into = "ct-1";
+  auto gone = decode_contact(encode(away));
+  ASSERT_TRUE(gone.is_ok());
+  EXPECT_EQ(*gone, away);
 }
 
 Message sample_message() {

@@ -527,6 +527,64 @@ namespace {
 
 // The channel's automatic acknowledgement: one per new conversation, an "out"
 // message without an author, queued for delivery; it is not a response.
+// ?merge=true: the customer already wrote on two channels as two contacts.
+// Once the other contact's conversations are resolved it is merged: its
+// identities move, both records say so, its next message threads into the
+// surviving contact's conversation, and a replay rebuilds the same.
+TEST(TenantState, AContactThatAlreadyWroteIsMergedOnceItsConversationIsResolved) {
+  TenantState t("acme", {});
+  std::vector<proto::Change> all;
+  add_auto_accepting_operator(t, "support", "olena", 5, all);
+  std::vector<proto::Change> out;
+  auto tg = t.ingest(msg("tg", "1", "42", "hi from telegram"), "support", routing::ChannelKind::kChat, 1000, out);
+  auto crm = t.ingest(msg("api-1", "e-1", "crm-7", "hi from the CRM"), "support", routing::ChannelKind::kChat,
+                      1100, out);
+  ASSERT_NE(tg.contact_id, crm.contact_id);
+  all.insert(all.end(), out.begin(), out.end());
+
+  out.clear();
+  auto open = t.link_identities(tg.contact_id, {{"api-1", "crm-7"}}, 1200, out, /*merge=*/true);
+  EXPECT_EQ(open.status().code(), Code::kConflict);
+  EXPECT_NE(open.status().message().find(crm.conversation_id), std::string::npos) << open.status().message();
+  EXPECT_TRUE(out.empty());
+
+  ASSERT_TRUE(t.route(1300, out, [&](auto& d, auto& o) {
+                 return d.resolve(crm.conversation_id, "olena", 1300, o);
+               }).is_ok());
+  auto merged = t.link_identities(tg.contact_id, {{"api-1", "crm-7"}}, 1400, out, /*merge=*/true);
+  ASSERT_TRUE(merged.is_ok()) << merged.status().message();
+  EXPECT_EQ(merged->identities,
+            (std::vector<proto::Identity>{{"tg", "42"}, {"api-1", "crm-7"}}));
+  EXPECT_EQ(merged->merged_from, std::vector<std::string>{crm.contact_id});
+  const auto gone = t.contact(crm.contact_id);
+  ASSERT_TRUE(gone.has_value());
+  EXPECT_EQ(gone->merged_into, tg.contact_id);
+  EXPECT_TRUE(gone->identities.empty());
+  EXPECT_EQ(t.contact_of("api-1", "crm-7"), tg.contact_id);
+  all.insert(all.end(), out.begin(), out.end());
+
+  out.clear();
+  auto next = t.ingest(msg("api-1", "e-2", "crm-7", "me again"), "support", routing::ChannelKind::kChat, 1500, out);
+  EXPECT_EQ(next.contact_id, tg.contact_id);
+  EXPECT_EQ(next.conversation_id, tg.conversation_id);
+  all.insert(all.end(), out.begin(), out.end());
+
+  // A contact merged away takes no merge; nothing of a refused request is stored.
+  out.clear();
+  auto third = t.ingest(msg("tg", "3", "77", "someone else"), "support", routing::ChannelKind::kChat, 1600, out);
+  out.clear();
+  EXPECT_EQ(t.link_identities(crm.contact_id, {{"tg", "77"}}, 1700, out, true).status().code(),
+            Code::kConflict);
+  EXPECT_TRUE(out.empty());
+  (void)third;
+
+  TenantState b("acme", {});
+  replay(all, b);
+  EXPECT_EQ(b.contact(tg.contact_id), t.contact(tg.contact_id));
+  EXPECT_EQ(b.contact(crm.contact_id), t.contact(crm.contact_id));
+  EXPECT_EQ(b.contact_of("api-1", "crm-7"), tg.contact_id);
+}
+
 TEST(TenantState, ANewConversationIsAcknowledgedOnceWhenTheChannelSaysSo) {
   TenantState t("acme", {});
   std::vector<proto::Change> out;
