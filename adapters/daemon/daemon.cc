@@ -191,6 +191,16 @@ int run_daemon(const Config& config) {
   metrics.add_counter("switchboard_rate_limited_total",
                       "Webhooks and events answered 429 by the per-tenant rate limit",
                       [&ingest_limit] { return static_cast<double>(ingest_limit.limited()); });
+  const auto& out_stats = http_client.stats();
+  metrics.add_counter("switchboard_outbound_connections_opened_total",
+                      "Connections opened to platform APIs for replies",
+                      [&out_stats] { return static_cast<double>(out_stats.connections_opened.load()); });
+  metrics.add_counter("switchboard_outbound_connection_reuses_total",
+                      "Reply requests sent on a kept-alive connection",
+                      [&out_stats] { return static_cast<double>(out_stats.reused.load()); });
+  metrics.add_counter("switchboard_outbound_resent_total",
+                      "Requests resent on a new connection after the peer dropped a reused one",
+                      [&out_stats] { return static_cast<double>(out_stats.resent.load()); });
   metrics.add_counter("switchboard_stream_rejected_total",
                       "Stream connections refused: the operator had max_streams_per_operator",
                       [&streams] { return static_cast<double>(streams.rejected()); });

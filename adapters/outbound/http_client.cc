@@ -168,6 +168,7 @@ struct HttpClient::Impl {
     }
   }
   Status tls_status;  // non-ok: every https request fails with it
+  HttpClientStats stats;
   std::mutex mu;      // orders send() against stop()
   std::atomic<bool> stopping{false};
   std::mutex join_mu;
@@ -225,6 +226,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     client_.live.emplace(id_, this->weak_from_this());
     if ((stream_ = client_.template pool<kTls>().take(origin_, Clock::now()))) {
       reused_ = true;
+      client_.stats.reused.fetch_add(1, std::memory_order_relaxed);
       return do_write();
     }
     stream_ = make_stream(client_);
@@ -273,6 +275,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void on_connect(beast::error_code ec, const tcp::endpoint&) {
     if (!done_) return;
     if (ec) return fail(ec, "connect to");
+    client_.stats.connections_opened.fetch_add(1, std::memory_order_relaxed);
     if constexpr (kTls) {
       do_handshake();
     } else {
@@ -411,6 +414,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void retry_on_new_connection() {
+    client_.stats.resent.fetch_add(1, std::memory_order_relaxed);
     beast::get_lowest_layer(*stream_).close();
     stream_ = make_stream(client_);
     reused_ = false;
@@ -534,6 +538,8 @@ HttpClient::HttpClient(HttpClientOptions options)
 HttpClient::~HttpClient() { stop(); }
 
 Status HttpClient::tls_status() const { return impl_->tls_status; }
+
+const HttpClientStats& HttpClient::stats() const { return impl_->stats; }
 
 void HttpClient::send(OutboundRequest request, Done done) {
   // A day is far beyond any platform API; the cap keeps now() + timeout finite.

@@ -33,6 +33,7 @@
 // or destroy the client from inside `done`.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -93,6 +94,13 @@ struct Url {
 // (user info, bad ports, spaces and control characters are refused).
 Result<Url> parse_url(std::string_view url);
 
+// Counters for /metrics, updated on the client's thread, read from any.
+struct HttpClientStats {
+  std::atomic<std::uint64_t> connections_opened{0};  // TCP connections established
+  std::atomic<std::uint64_t> reused{0};              // requests sent on a pooled connection
+  std::atomic<std::uint64_t> resent{0};              // requests resent after a dropped reused one
+};
+
 class HttpClient {
  public:
   explicit HttpClient(HttpClientOptions options = {});
@@ -105,6 +113,7 @@ class HttpClient {
   // Non-ok if the TLS context could not be set up (e.g. an unreadable
   // ca_file); every https request then fails with it. Check it at start-up.
   Status tls_status() const;
+  const HttpClientStats& stats() const;
 
   // Aborts requests in flight (their `done` sees kUnavailable), then joins the
   // thread. Idempotent.

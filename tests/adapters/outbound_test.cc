@@ -321,6 +321,8 @@ TEST(HttpClient, SequentialRequestsReuseTheConnection) {
       EXPECT_NE(req.header("connection"), "close");
     }
     EXPECT_EQ(fake.connections_accepted(), 1u);
+    EXPECT_EQ(client.stats().connections_opened.load(), 1u);
+    EXPECT_EQ(client.stats().reused.load(), 2u);
   }
 }
 
@@ -376,6 +378,7 @@ TEST(HttpClient, ARequestOnAConnectionThePeerDropsIsResentOnlyIfSafe) {
       EXPECT_EQ(seen[1].connection, 1u);
       EXPECT_EQ(seen[2].connection, 2u) << "resent on a new connection";
       EXPECT_EQ(seen[2].header("idempotency-key"), "m-42");
+      EXPECT_EQ(client.stats().resent.load(), 1u);
     } else {
       ASSERT_FALSE(r.is_ok());
       EXPECT_EQ(r.status().code(), Code::kUnavailable);

@@ -152,6 +152,9 @@ TEST_F(ReplyE2E, PlatformFailuresAreRetriedIntoExactlyOneDelivery) {
   EXPECT_EQ(fake_.count("/sendMessage"), 3u) << "500, 429, then the one delivery";
   auto metrics = daemon_.get("/metrics").body;
   EXPECT_NE(metrics.find("switchboard_outbox_delivered_total 1"), std::string::npos);
+  // The three attempts went over one kept-alive connection.
+  EXPECT_NE(metrics.find("switchboard_outbound_connections_opened_total 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("switchboard_outbound_connection_reuses_total 2\n"), std::string::npos) << metrics;
 }
 
 TEST_F(ReplyE2E, AChatThatBlockedTheBotFailsWithoutRetrying) {
