@@ -297,6 +297,33 @@ TEST_F(RoutingE2E, AContactThatAlreadyWroteIsMergedWithItsHistory) {
   EXPECT_EQ(json_peek(after.body, "conversation"), conv);
 }
 
+// docs/api.md, "Offboarding an operator", step by step: its conversation is
+// transferred away, then its queues, capacity and tokens go; it is offered
+// nothing more and its old token is refused, also after a restart.
+TEST_F(RoutingE2E, AnOperatorIsOffboardedAsDocumented) {
+  ASSERT_EQ(set_status(olena_, "online").status, 200);
+  const auto c1 = customer_writes(90, 901);
+  ASSERT_EQ(act(c1, "accept", olena_).status, 200);
+  const std::string out_of_service = R"({"name":"Olena","queues":[],"capacity":{"chat":0,"email":0}})";
+  EXPECT_EQ(daemon_.put("/v1/operators/olena?rotate_token=true", out_of_service, daemon_.admin()).status, 409)
+      << "she still owns a conversation";
+  auto moved = daemon_.post("/v1/conversations/" + c1 + "/transfer", R"({"queue":"support"})", daemon_.admin());
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  auto off = daemon_.put("/v1/operators/olena?rotate_token=true", out_of_service, daemon_.admin());
+  ASSERT_EQ(off.status, 200) << off.body;
+  EXPECT_EQ(daemon_.get("/v1/conversations", bearer(olena_)).status, 401) << "the old token is revoked";
+
+  const auto c2 = customer_writes(91, 902);
+  for (const auto& c : {c1, c2}) {
+    EXPECT_NE(json_peek(conversation(c).body, "offered_to"), "olena") << c << ": nothing is offered to her";
+  }
+  daemon_.kill9();
+  daemon_.start();
+  EXPECT_EQ(daemon_.get("/v1/conversations", bearer(olena_)).status, 401) << "still revoked after a restart";
+  auto listed = daemon_.get("/v1/operators", daemon_.admin());
+  EXPECT_NE(listed.body.find(R"("id":"olena")"), std::string::npos) << "she stays listed";
+}
+
 TEST_F(RoutingE2E, ListingConversationsFiltersAndPages) {
   ASSERT_EQ(set_status(olena_, "online").status, 200);
   const auto c1 = customer_writes(40, 501);  // offered to olena
