@@ -221,9 +221,9 @@ Result<proto::Contact> TenantState::link_identities(const std::string& contact_i
     merged.push_back(std::move(*other));
   }
   if (added.empty() && merged.empty()) return c;
-  if (!merged.empty() && !c.merged_into.empty()) {
+  if (!c.merged_into.empty()) {  // its messages would go to a contact nobody looks at
     return Status(Code::kConflict, "contact " + c.id + " was merged into " + c.merged_into +
-                                       "; merge into that one");
+                                       "; link to that one");
   }
   if (c.identities.size() + added.size() + moving > kMaxIdentitiesPerContact) {
     return Status(Code::kConflict, "a contact has at most " + std::to_string(kMaxIdentitiesPerContact) +

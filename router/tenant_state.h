@@ -96,8 +96,9 @@ class TenantState {
   // merged_into, this one lists it in merged_from (with what had been merged
   // into it), and its history becomes part of this contact's timeline. Its
   // conversations keep their contact. Conflict for a merge of a contact with
-  // a conversation not yet resolved, into a contact that was itself merged
-  // away, or if the contact would have more than kMaxIdentitiesPerContact.
+  // a conversation not yet resolved, for any link to a contact that was
+  // itself merged away, or if the contact would have more than
+  // kMaxIdentitiesPerContact.
   // NotFound for an unknown contact.
   Result<proto::Contact> link_identities(const std::string& contact_id,
                                          const std::vector<proto::Identity>& identities,

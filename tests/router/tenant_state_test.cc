@@ -569,11 +569,14 @@ TEST(TenantState, AContactThatAlreadyWroteIsMergedOnceItsConversationIsResolved)
   EXPECT_EQ(next.conversation_id, tg.conversation_id);
   all.insert(all.end(), out.begin(), out.end());
 
-  // A contact merged away takes no merge; nothing of a refused request is stored.
+  // A contact merged away takes no merge and no new identity; nothing of a
+  // refused request is stored.
   out.clear();
   auto third = t.ingest(msg("tg", "3", "77", "someone else"), "support", routing::ChannelKind::kChat, 1600, out);
   out.clear();
   EXPECT_EQ(t.link_identities(crm.contact_id, {{"tg", "77"}}, 1700, out, true).status().code(),
+            Code::kConflict);
+  EXPECT_EQ(t.link_identities(crm.contact_id, {{"api-1", "crm-8"}}, 1700, out).status().code(),
             Code::kConflict);
   EXPECT_TRUE(out.empty());
   (void)third;
