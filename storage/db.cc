@@ -616,47 +616,58 @@ Status Db::read_messages(const std::string& tenant, const std::string& conversat
 Status Db::read_timeline(const std::string& tenant, const std::string& contact,
                          std::uint64_t after, std::size_t limit,
                          std::vector<proto::LogEntry>& out) {
+  return read_timelines(tenant, {contact}, after, limit, out);
+}
+
+Status Db::read_timelines(const std::string& tenant, const std::vector<std::string>& contacts,
+                          std::uint64_t after, std::size_t limit,
+                          std::vector<proto::LogEntry>& out) {
   Impl::Use use(*impl_);
   if (!use.ok()) return kReopening;
+  // One snapshot for every timeline: an entry committed between two of the
+  // reads must not show up in one page while an earlier one is missing (a
+  // cursor past it would skip it for good).
   rocksdb::ReadOptions ro;
-  const std::string prefix = keys::timeline_prefix(tenant, contact);
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kTimeline]));
-  std::vector<std::string> event_keys;
+  const rocksdb::Snapshot* snapshot = contacts.size() > 1 ? impl_->db->GetSnapshot() : nullptr;
+  ro.snapshot = snapshot;
+  struct Release {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* s;
+    ~Release() {
+      if (s != nullptr) db->ReleaseSnapshot(s);
+    }
+  } release{impl_->db.get(), snapshot};
+
+  // The seqs first (keys only); each timeline's first `limit` hold the
+  // union's first `limit`. Then the entries of those seqs in one MultiGet.
   std::vector<std::uint64_t> seqs;
-  for (it->Seek(keys::timeline(tenant, contact, after + 1)); it->Valid() && seqs.size() < limit;
-       it->Next()) {
-    auto k = it->key().ToStringView();
-    if (!k.starts_with(prefix)) break;
-    auto seq = keys::read_be64(k.substr(prefix.size()));
-    if (!seq) return Status::corruption("bad key in timeline");
-    seqs.push_back(*seq);
-    event_keys.push_back(keys::event(tenant, *seq));
+  for (const auto& contact : contacts) {
+    const std::string prefix = keys::timeline_prefix(tenant, contact);
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kTimeline]));
+    std::size_t taken = 0;
+    for (it->Seek(keys::timeline(tenant, contact, after + 1)); it->Valid() && taken < limit;
+         it->Next(), ++taken) {
+      auto k = it->key().ToStringView();
+      if (!k.starts_with(prefix)) break;
+      auto seq = keys::read_be64(k.substr(prefix.size()));
+      if (!seq) return Status::corruption("bad key in timeline");
+      seqs.push_back(*seq);
+    }
+    if (auto st = to_status(it->status(), "read timeline"); !st.is_ok()) return st;
   }
-  if (auto st = to_status(it->status(), "read timeline"); !st.is_ok()) return st;
+  std::sort(seqs.begin(), seqs.end());
+  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
+  if (seqs.size() > limit) seqs.resize(limit);
   if (seqs.empty()) return Status::ok();
+  std::vector<std::string> event_keys;
+  event_keys.reserve(seqs.size());
+  for (auto seq : seqs) event_keys.push_back(keys::event(tenant, seq));
   std::vector<std::string> values;
   const auto statuses = impl_->get_events(ro, event_keys, values);
   for (std::size_t i = 0; i < seqs.size(); ++i) {
     if (auto st = to_status(statuses[i], "read timeline entry"); !st.is_ok()) return st;
     out.push_back(proto::LogEntry{seqs[i], std::move(values[i])});
   }
-  return Status::ok();
-}
-
-Status Db::read_timelines(const std::string& tenant, const std::vector<std::string>& contacts,
-                          std::uint64_t after, std::size_t limit,
-                          std::vector<proto::LogEntry>& out) {
-  if (contacts.size() == 1) return read_timeline(tenant, contacts[0], after, limit, out);
-  // Each timeline's first `limit` entries hold the union's first `limit`.
-  std::vector<proto::LogEntry> all;
-  for (const auto& contact : contacts) {
-    if (auto st = read_timeline(tenant, contact, after, limit, all); !st.is_ok()) return st;
-  }
-  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
-  all.erase(std::unique(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.seq == b.seq; }),
-            all.end());
-  if (all.size() > limit) all.resize(limit);
-  for (auto& e : all) out.push_back(std::move(e));
   return Status::ok();
 }
 

@@ -292,6 +292,7 @@ TEST_F(RoutingE2E, AContactThatAlreadyWroteIsMergedWithItsHistory) {
   EXPECT_EQ(json_peek(gone.body, "merged_into"), contact) << gone.body;
   const auto history = timeline();
   EXPECT_NE(history.find("order 1234 is late"), std::string::npos) << history;
+  ASSERT_NE(history.find("any news?"), std::string::npos) << history;
   EXPECT_LT(history.find("order 1234 is late"), history.find("any news?")) << "one timeline, in seq order";
   auto after = event("m-3", "still there?");
   EXPECT_EQ(json_peek(after.body, "conversation"), conv);

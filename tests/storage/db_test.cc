@@ -232,6 +232,34 @@ TEST(Db, ConversationActivityWithoutItsRecordIsCorruption) {
   EXPECT_NE(st.to_string().find("cv-9"), std::string::npos) << st.to_string();
 }
 
+// Several contacts' timelines read as one (a contact and those merged into
+// it): seq order across them, each page continuing where the last ended.
+TEST(Db, TimelinesOfSeveralContactsPageAsOne) {
+  sb::test::TempDir dir;
+  auto db = Db::open(dir.path());
+  ASSERT_TRUE(db.is_ok());
+  proto::ChangeSet set{"acme", {}};
+  for (std::uint64_t seq = 1; seq <= 9; ++seq) {
+    set.changes.emplace_back(proto::LogEntry{seq, "{\"seq\":" + std::to_string(seq) + "}"});
+    set.changes.emplace_back(proto::TimelineMark{seq % 3 == 0 ? "ct-2" : "ct-1", seq});  // 3, 6, 9 are ct-2's
+  }
+  ASSERT_TRUE((*db)->commit(set).is_ok());
+  std::vector<std::uint64_t> seen;
+  std::uint64_t cursor = 0;
+  for (int page = 0; page < 5; ++page) {
+    std::vector<proto::LogEntry> out;
+    ASSERT_TRUE((*db)->read_timelines("acme", {"ct-1", "ct-2"}, cursor, 4, out).is_ok());
+    if (out.empty()) break;
+    for (const auto& e : out) seen.push_back(e.seq);
+    cursor = out.back().seq;
+  }
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  std::vector<proto::LogEntry> one;
+  ASSERT_TRUE((*db)->read_timeline("acme", "ct-2", 0, 10, one).is_ok());
+  ASSERT_EQ(one.size(), 3u);
+  EXPECT_EQ(one[2].json, "{\"seq\":9}");
+}
+
 TEST(Db, LastSeqIsTheHighestPerTenant) {
   sb::test::TempDir dir;
   auto db = Db::open(dir.path());
