@@ -61,6 +61,15 @@ Status read_identities(od::value v, std::vector<Identity>& out) {
 
 }  // namespace
 
+void write_merges(JsonWriter& w, const Contact& c) {
+  if (!c.merged_into.empty()) w.field("merged_into", c.merged_into);
+  if (!c.merged_from.empty()) {
+    w.key("merged_from").begin_array();
+    for (const auto& id : c.merged_from) w.value(id);
+    w.end_array();
+  }
+}
+
 void write(JsonWriter& w, const Attachment& a) {
   w.begin_object().field("kind", a.kind).field("file_id", a.file_id);
   if (!a.name.empty()) w.field("name", a.name);
@@ -137,12 +146,7 @@ std::string encode(const Contact& c) {
     w.begin_object().field("channel", id.channel).field("external_id", id.external_id).end_object();
   }
   w.end_array().field("created_at", c.created_at);
-  if (!c.merged_into.empty()) w.field("merged_into", c.merged_into);
-  if (!c.merged_from.empty()) {
-    w.key("merged_from").begin_array();
-    for (const auto& id : c.merged_from) w.value(id);
-    w.end_array();
-  }
+  write_merges(w, c);
   w.end_object();
   return out;
 }

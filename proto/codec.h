@@ -34,6 +34,8 @@ Result<OutboxItem> decode_outbox_item(std::string_view json);
 class JsonWriter;
 // Writers used by encode() and by API views that embed a record.
 void write(JsonWriter& w, const Attachment& a);
+// A contact's "merged_into" and "merged_from", each only when set.
+void write_merges(JsonWriter& w, const Contact& c);
 void write(JsonWriter& w, const InboundEvent& e);
 void write(JsonWriter& w, const Message& m);
 

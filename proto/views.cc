@@ -76,12 +76,7 @@ void write_public(JsonWriter& w, const Contact& c) {
   }
   w.end_array();
   time_or_null(w, "created_at", c.created_at);
-  if (!c.merged_into.empty()) w.field("merged_into", c.merged_into);
-  if (!c.merged_from.empty()) {
-    w.key("merged_from").begin_array();
-    for (const auto& id : c.merged_from) w.value(id);
-    w.end_array();
-  }
+  write_merges(w, c);
   w.end_object();
 }
 

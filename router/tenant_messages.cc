@@ -245,7 +245,6 @@ Result<proto::Contact> TenantState::link_identities(const std::string& contact_i
     other.identities.clear();
     other.merged_from.clear();
     other.merged_into = c.id;
-    contacts_.put(other);
     store_updated_contact(other, now, out);
   }
   store_updated_contact(c, now, out);

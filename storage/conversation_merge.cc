@@ -42,9 +42,8 @@ class ConversationMerge final : public rocksdb::MergeOperator {
       return true;
     }
     const auto activity = decode_activity(last.ToStringView());
-    auto conv = activity ? proto::decode_conversation(in.existing_value->ToStringView())
-                         : Result<proto::Conversation>(Status::invalid("bad operand"));
-    if (!conv) {
+    auto conv = proto::decode_conversation(in.existing_value->ToStringView());
+    if (!activity || !conv) {
       out->existing_operand = *in.existing_value;  // unchanged
       return true;
     }

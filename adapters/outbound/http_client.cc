@@ -356,8 +356,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       SSL* ssl = stream_->native_handle();
       reusable = reusable && SSL_has_pending(ssl) == 0 && BIO_ctrl_pending(SSL_get_rbio(ssl)) == 0;
     }
-    const auto idle = reusable ? idle_limit(res.header("keep-alive")) : Clock::duration::zero();
-    finish(std::move(res), idle > Clock::duration::zero(), idle);
+    finish(std::move(res), reusable ? idle_limit(res.header("keep-alive")) : Clock::duration::zero());
   }
 
   // Stream timeouts count down what is left of the request's total budget.
@@ -437,12 +436,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     return std::min<Clock::duration>(kMaxIdle, std::chrono::seconds(seconds - 1));
   }
 
-  // `reusable`: the connection is idle and may carry another request (for
-  // up to `idle`). Else it is closed (no TLS close_notify: that exchange
-  // would only hold the socket longer) and pending operations end with
-  // operation_aborted.
-  void finish(Result<OutboundResponse> r, bool reusable = false,
-              Clock::duration idle = Clock::duration::zero()) {
+  // `keep_for` > 0: the connection is idle and may carry another request
+  // for that long (it goes to the pool). Else it is closed (no TLS
+  // close_notify: that exchange would only hold the socket longer) and
+  // pending operations end with operation_aborted.
+  void finish(Result<OutboundResponse> r, Clock::duration keep_for = Clock::duration::zero()) {
     if (!done_) return;
     auto done = std::move(done_);
     done_ = nullptr;
@@ -450,9 +448,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     resolver_.cancel();
     resolve_timer_.cancel();
     if (stream_) {
-      if (reusable && !client_.stopping.load()) {
+      if (keep_for > Clock::duration::zero() && !client_.stopping.load()) {
         beast::get_lowest_layer(*stream_).expires_never();
-        client_.template pool<kTls>().put(origin_, std::move(stream_), Clock::now(), idle);
+        client_.template pool<kTls>().put(origin_, std::move(stream_), Clock::now(), keep_for);
       } else {
         beast::get_lowest_layer(*stream_).close();
       }

@@ -55,6 +55,20 @@ class RoutingE2E : public ::testing::Test {
     return daemon_.get("/v1/conversations/" + id, daemon_.admin());
   }
 
+  // The contact id in a conversation's view.
+  std::string contact_of(const std::string& conversation_id) {
+    const auto view = conversation(conversation_id).body;
+    const auto contact = json_peek(view, "id", view.find("\"contact\""));
+    EXPECT_FALSE(contact.empty()) << view;
+    return contact;
+  }
+
+  // An api channel "crm", as a CRM feeding POST /v1/events would use.
+  void add_crm_channel() {
+    ASSERT_EQ(daemon_.put("/v1/channels/crm", R"({"type":"api","secret":"crm-secret"})", daemon_.admin()).status,
+              200);
+  }
+
   HttpResult act(const std::string& id, const std::string& action, const std::string& token,
                  const std::string& body = "{}") {
     return daemon_.post("/v1/conversations/" + id + "/" + action, body, bearer(token));
@@ -188,12 +202,10 @@ TEST_F(RoutingE2E, VipCustomersGoToTheVipQueueByTheirAttributes) {
 // the same one the CRM knows; its api-channel events thread into the same
 // conversation, before and after a kill -9.
 TEST_F(RoutingE2E, LinkedIdentitiesThreadAcrossChannels) {
-  ASSERT_EQ(daemon_.put("/v1/channels/crm", R"({"type":"api","secret":"crm-secret"})", daemon_.admin()).status,
-            200);
+  add_crm_channel();
   const auto conv = customer_writes(70, 701);
-  const auto view = conversation(conv).body;
-  const auto contact = json_peek(view, "id", view.find("\"contact\""));
-  ASSERT_FALSE(contact.empty()) << view;
+  const auto contact = contact_of(conv);
+  ASSERT_FALSE(contact.empty());
   const std::string link = R"({"identities":[{"channel":"crm","external_id":"crm-701"}]})";
   auto linked = daemon_.put("/v1/contacts/" + contact + "/identities", link, daemon_.admin());
   ASSERT_EQ(linked.status, 200) << linked.body;
@@ -245,12 +257,10 @@ TEST_F(RoutingE2E, LinkedIdentitiesThreadAcrossChannels) {
 // identity moves, the timeline shows both histories, and its next event
 // threads into the Telegram conversation; all of it survives a kill -9.
 TEST_F(RoutingE2E, AContactThatAlreadyWroteIsMergedWithItsHistory) {
-  ASSERT_EQ(daemon_.put("/v1/channels/crm", R"({"type":"api","secret":"crm-secret"})", daemon_.admin()).status,
-            200);
+  add_crm_channel();
   const auto conv = customer_writes(80, 801);
-  const auto view = conversation(conv).body;
-  const auto contact = json_peek(view, "id", view.find("\"contact\""));
-  ASSERT_FALSE(contact.empty()) << view;
+  const auto contact = contact_of(conv);
+  ASSERT_FALSE(contact.empty());
   auto event = [&](const std::string& id, const std::string& text) {
     return daemon_.post("/v1/events",
                         R"({"channel":"crm","event_id":")" + id +
