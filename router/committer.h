@@ -1,12 +1,17 @@
-// Committer: a shard's second thread, which makes its batches durable.
+// Committer: makes a shard's batches durable, then completes them: each
+// batch's after_commit functions, then its completion. So no answer, frame
+// or reply ever reflects a change that is not on disk.
 //
-// The shard thread applies commands to its tenants in memory and hands each
-// batch's changes here instead of waiting for the fsync itself; it goes on
-// routing the next commands while this thread writes. Whatever batches have
-// queued up meanwhile are written together, in order, as one RocksDB
-// WriteBatch with one fsync (group commit), and only then completed:
-// each batch's after_commit functions, then its completion. So no
-// answer, frame or reply ever reflects a change that is not on disk.
+// Synchronous (max_in_flight 0, the shard's default): submit() writes the
+// batch with one fsync on the caller's (the shard's) thread and completes it
+// before returning. Commands that arrive meanwhile queue up at the shard and
+// make its next batch, so batches grow with the load (group commit) and no
+// batch changes threads.
+//
+// Threaded (max_in_flight N > 0): submit() hands the batch to the
+// committer's own thread and the shard goes on routing the next commands
+// while it writes. Whatever batches have queued up meanwhile are written
+// together, in order, as one RocksDB WriteBatch with one fsync.
 //
 // Memory runs ahead of disk by at most `max_in_flight` batches. When a write
 // fails, that batch and every batch submitted after it (built on top of it)
@@ -55,12 +60,14 @@ class Committer {
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
 
-  // Starts the committer thread, named `thread_name` (at most 15 bytes kept).
+  // Starts the committer thread, named `thread_name` (at most 15 bytes
+  // kept); nothing when synchronous.
   void start(std::string thread_name);
   // Writes and completes what was submitted, then joins.
   void stop();
 
-  // Blocks while max_in_flight batches wait to be written (back-pressure).
+  // Synchronous: writes and completes the batch before returning. Threaded:
+  // blocks while max_in_flight batches wait to be written (back-pressure).
   void submit(std::unique_ptr<PreparedBatch> batch);
   // True from a failed write until reset().
   bool failed() const { return failed_.load(std::memory_order_acquire); }
@@ -71,11 +78,14 @@ class Committer {
 
  private:
   void run();
+  // Writes `group` as one batch, then runs its after_commit work and completions.
+  void commit(std::vector<PreparedBatch*>& group);
   void wait_for_room(std::size_t limit);
 
   storage::Db& db_;
   ShardStats& stats_;
   std::atomic<bool>& healthy_;
+  const bool synchronous_;  // max_in_flight 0: submit() writes on the caller's thread
   std::size_t max_in_flight_;
   BoundedQueue<PreparedBatch*> queue_;
   Wakeup work_;    // shard -> committer: a batch is queued

@@ -248,8 +248,8 @@ void Shard::process_batch(std::vector<Command*>& batch) {
 
   publish_outbound_stats();
 
-  // The write and the completions happen on the committer thread, while this
-  // one goes on with the next commands.
+  // The write and the completions: here, or on the committer thread while
+  // this one goes on with the next commands (ShardOptions::max_batches_in_flight).
   bool any_change = false;
   for (const auto& set : sets) any_change |= !set.changes.empty();
   if (pending.empty() && !any_change) return;
@@ -274,7 +274,7 @@ void Shard::process_batch(std::vector<Command*>& batch) {
   committer_.submit(std::move(prepared));
 }
 
-// On the committer thread, after the batch's write (ok or not).
+// After the batch's write (ok or not), on the thread that wrote it.
 void Shard::complete(std::vector<Pending>& pending, const Status& st) {
   for (auto& p : pending) {
     std::visit(

@@ -159,6 +159,12 @@ struct Db::Impl {
     opts.allow_concurrent_memtable_write = false;
     opts.max_total_wal_size = 256ull << 20;
     opts.keep_log_file_num = 4;
+    // A memtable flush writes tens of MiB of SST; left to the end of the
+    // file, its writeback lands at once and the WAL's next fdatasync waits
+    // behind it on the disk. Syncing flush and compaction output every MiB
+    // spreads it out (RocksDB's tuning guide; ack p99 in docs/performance.md,
+    // session 9).
+    opts.bytes_per_sync = 1 << 20;
     if (faults) opts.env = faults->env();
     std::vector<rocksdb::ColumnFamilyDescriptor> descs;
     for (const char* name : kCfNames) descs.emplace_back(name, rocksdb::ColumnFamilyOptions(opts));

@@ -101,6 +101,7 @@ Config load_config_file(const std::string& path) {
   }
   if (auto* s = root["router"].as_table()) {
     take(*s, "shards", c.shards);
+    take(*s, "commit_thread", c.commit_thread);
     take(*s, "dedup_window_s", c.dedup_window_s);
     take(*s, "reopen_window_s", c.reopen_window_s);
     take(*s, "sticky_window_s", c.sticky_window_s);

@@ -40,6 +40,7 @@ struct Config {
   bool sync = true;  // fsync every group commit; only benchmarks turn it off
   std::string fault_injection_file;  // chaos drills: while it exists, writes fail (disk full)
   int shards = 1;
+  bool commit_thread = false;  // a committer thread per shard (pipelined) instead of the shard writing
   std::int64_t dedup_window_s = 7 * 24 * 3600;
   std::int64_t reopen_window_s = 3600;       // a message this soon after resolve reopens
   std::int64_t sticky_window_s = 24 * 3600;  // the last operator is preferred this long

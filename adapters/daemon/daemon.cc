@@ -117,6 +117,7 @@ int run_daemon(const Config& config) {
   adapters::BlockingPool blocking(2);
   router::ShardOptions shard_options;
   shard_options.clock = wall_clock_ms;
+  shard_options.max_batches_in_flight = config.commit_thread ? 4 : 0;
   adapters::Outbox* outbox_ptr = nullptr;  // set before the shards start
   // Frames are built on the shard thread (moving the JSON out of the encoded
   // set); the committer thread only publishes them once they are durable.

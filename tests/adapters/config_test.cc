@@ -83,6 +83,15 @@ TEST(Config, DefaultsAreTheEmbeddedDefault) {
   EXPECT_EQ(c.listen, "127.0.0.1:8080");
   EXPECT_EQ(c.data_dir, "./var/switchboard");
   EXPECT_TRUE(c.tenants.empty());
+  EXPECT_FALSE(c.commit_thread) << "shards write their own batches unless asked";
+}
+
+TEST(Config, CommitThreadIsARouterSetting) {
+  sb::test::TempDir dir;
+  EXPECT_TRUE(load_config_file(write(dir, "[router]\ncommit_thread = true\n")).commit_thread);
+  EXPECT_FALSE(load_config_file(write(dir, "[router]\ncommit_thread = false\n")).commit_thread);
+  EXPECT_FALSE(load_config_file(write(dir, "[storage]\ncommit_thread = true\n")).commit_thread)
+      << "a router key, not a storage one";
 }
 
 TEST(Config, ErrorsNameTheProblem) {

@@ -1,4 +1,5 @@
-// router::Committer over a real RocksDB: batches complete in submission order,
+// router::Committer over a real RocksDB, synchronous and with its own thread:
+// batches complete in submission order,
 // a batch's after_commit work runs before it completes, and after a
 // failed write every later batch fails too until reset(), and nothing of them
 // is written. The write failure is real: storage::FaultInjection's switch.
@@ -42,14 +43,18 @@ struct Log {
   }
 };
 
-TEST(Committer, CompletesInOrderAfterItsAfterCommitWork) {
+// 0: submit() writes on the caller's thread (the shard's default); N > 0:
+// a committer thread with at most N batches in flight.
+class CommitterModes : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(CommitterModes, CompletesInOrderAfterItsAfterCommitWork) {
   test::TempDir dir;
   auto db = storage::Db::open(dir.path() + "/db");
   ASSERT_TRUE(db.is_ok());
   ShardStats stats;
   std::atomic<bool> healthy{true};
   Log log;
-  Committer c(**db, stats, healthy, 2);
+  Committer c(**db, stats, healthy, GetParam());
   c.start("test-commit");
   for (int i = 0; i < 50; ++i) {
     const auto id = std::to_string(i);
@@ -78,7 +83,7 @@ TEST(Committer, CompletesInOrderAfterItsAfterCommitWork) {
   EXPECT_TRUE(healthy.load());
 }
 
-TEST(Committer, AFailedWriteFailsEveryLaterBatchUntilReset) {
+TEST_P(CommitterModes, AFailedWriteFailsEveryLaterBatchUntilReset) {
   test::TempDir dir;
   const std::string full = dir.path() + "/full";
   storage::DbOptions options;
@@ -87,7 +92,7 @@ TEST(Committer, AFailedWriteFailsEveryLaterBatchUntilReset) {
   ASSERT_TRUE(db.is_ok());
   ShardStats stats;
   std::atomic<bool> healthy{true};
-  Committer c(**db, stats, healthy, 4);
+  Committer c(**db, stats, healthy, GetParam());
   c.start("test-commit");
   std::vector<int> results(6, -1);  // 1 ok, 0 failed
   auto done = [&results](int i) { return [&results, i](const Status& st) { results[i] = st.is_ok(); }; };
@@ -121,6 +126,12 @@ TEST(Committer, AFailedWriteFailsEveryLaterBatchUntilReset) {
   EXPECT_EQ((*db)->count_dedup("acme").value(), 3u) << "0, 4 and 5";
   EXPECT_GE(stats.commit_failures.load(), 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Modes, CommitterModes, ::testing::Values(0, 2, 4),
+                         [](const auto& info) {
+                           return info.param == 0 ? std::string("Synchronous")
+                                                  : "InFlight" + std::to_string(info.param);
+                         });
 
 }  // namespace
 }  // namespace sb::router

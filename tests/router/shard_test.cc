@@ -10,9 +10,10 @@
 namespace sb::router {
 namespace {
 
-ShardOptions options() {
+ShardOptions options(std::size_t batches_in_flight = 0) {
   ShardOptions o;
   o.clock = [] { return proto::TimeMs{1763877600000}; };
+  o.max_batches_in_flight = batches_in_flight;
   return o;
 }
 
@@ -36,14 +37,18 @@ std::future<IngestReply> ingest(ShardSet& set, const std::string& tenant,
   return fut;
 }
 
-TEST(ShardSet, AcknowledgedEventsAreDurableAndRetriesAbsorbed) {
+// Both ways of writing a shard's batches: by the shard itself (0, the
+// default) and by a committer thread up to 4 batches behind.
+class ShardSetCommit : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(ShardSetCommit, AcknowledgedEventsAreDurableAndRetriesAbsorbed) {
   sb::test::TempDir dir;
   std::vector<std::string> acked;
   {
     auto db = storage::Db::open(dir.path());
     ASSERT_TRUE(db.is_ok());
     Directory directory;
-    ShardSet set(2, **db, directory, options());
+    ShardSet set(2, **db, directory, options(GetParam()));
     ASSERT_TRUE(set.recover().is_ok());
     set.start();
     // Several producers at once, each sending some ids twice in one request
@@ -84,6 +89,11 @@ TEST(ShardSet, AcknowledgedEventsAreDurableAndRetriesAbsorbed) {
   EXPECT_EQ(again.outcomes[1].kind, IngestOutcome::Kind::kStored);
   EXPECT_FALSE(again.outcomes[1].new_conversation);  // threads into the recovered conversation
 }
+
+INSTANTIATE_TEST_SUITE_P(Modes, ShardSetCommit, ::testing::Values(0, 4),
+                         [](const auto& info) {
+                           return info.param == 0 ? std::string("ShardWrites") : std::string("CommitterThread");
+                         });
 
 TEST(ShardSet, ChannelChangesArePublishedOnlyAfterCommit) {
   sb::test::TempDir dir;
