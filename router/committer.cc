@@ -1,8 +1,8 @@
 #include "router/committer.h"
-#include "proto/thread_name.h"
 
 #include <chrono>
 
+#include "proto/thread_name.h"
 #include "router/shard.h"
 
 namespace sb::router {
@@ -104,9 +104,9 @@ void Committer::commit(std::vector<PreparedBatch*>& group) {
   if (st.is_ok() && !writes.empty()) {
     const auto t0 = std::chrono::steady_clock::now();
     st = db_.write(writes);
-    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::steady_clock::now() - t0)
-                            .count();
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
     stats_.batches.fetch_add(1, std::memory_order_relaxed);
     stats_.commit_micros_total.fetch_add(static_cast<std::uint64_t>(micros),
                                          std::memory_order_relaxed);

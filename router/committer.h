@@ -13,10 +13,10 @@
 // while it writes. Whatever batches have queued up meanwhile are written
 // together, in order, as one RocksDB WriteBatch with one fsync.
 //
-// Memory runs ahead of disk by at most `max_in_flight` batches. When a write
-// fails, that batch and every batch submitted after it (built on top of it)
-// fail; failed() stays true until the shard has drained, rebuilt its state
-// from disk, and called reset().
+// Threaded, memory runs ahead of disk by at most `max_in_flight` batches
+// (synchronous, by none). When a write fails, that batch and every batch
+// submitted after it (built on top of it) fail; failed() stays true until
+// the shard has drained, rebuilt its state from disk, and called reset().
 //
 // Thread-safety: submit(), failed(), drain(), reset() and stop() are for the
 // owning shard thread (stop() for whoever stops the shard, once); the hand-off
@@ -88,8 +88,8 @@ class Committer {
   const bool synchronous_;  // max_in_flight 0: submit() writes on the caller's thread
   std::size_t max_in_flight_;
   BoundedQueue<PreparedBatch*> queue_;
-  Wakeup work_;    // shard -> committer: a batch is queued
-  Wakeup room_;    // committer -> shard: batches were completed
+  Wakeup work_;                            // shard -> committer: a batch is queued
+  Wakeup room_;                            // committer -> shard: batches were completed
   std::atomic<std::size_t> in_flight_{0};  // submitted, not yet completed
   std::atomic<bool> failed_{false};
   std::atomic<bool> stopping_{false};

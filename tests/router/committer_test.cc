@@ -72,7 +72,8 @@ TEST_P(CommitterModes, CompletesInOrderAfterItsAfterCommitWork) {
       EXPECT_EQ(l, "ok " + std::to_string(next_done)) << "completions in submission order";
       // Its change set was reported durable before it completed.
       bool seen = false;
-      for (std::size_t j = 0; j < i; ++j) seen |= log.lines[j] == "durable " + std::to_string(next_done);
+      for (std::size_t j = 0; j < i; ++j)
+        seen |= log.lines[j] == "durable " + std::to_string(next_done);
       EXPECT_TRUE(seen) << l;
       ++next_done;
     }
@@ -95,9 +96,12 @@ TEST_P(CommitterModes, AFailedWriteFailsEveryLaterBatchUntilReset) {
   Committer c(**db, stats, healthy, GetParam());
   c.start("test-commit");
   std::vector<int> results(6, -1);  // 1 ok, 0 failed
-  auto done = [&results](int i) { return [&results, i](const Status& st) { results[i] = st.is_ok(); }; };
+  auto done = [&results](int i) {
+    return [&results, i](const Status& st) { results[i] = st.is_ok(); };
+  };
   std::atomic<int> published{0};  // after_commit work runs for durable batches only
-  auto batch_of = [&published](storage::Db& db, const std::string& id, std::function<void(const Status&)> d) {
+  auto batch_of = [&published](storage::Db& db, const std::string& id,
+                               std::function<void(const Status&)> d) {
     return router::batch_of(db, id, std::move(d), [&published] { ++published; });
   };
 
@@ -127,11 +131,9 @@ TEST_P(CommitterModes, AFailedWriteFailsEveryLaterBatchUntilReset) {
   EXPECT_GE(stats.commit_failures.load(), 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, CommitterModes, ::testing::Values(0, 2, 4),
-                         [](const auto& info) {
-                           return info.param == 0 ? std::string("Synchronous")
-                                                  : "InFlight" + std::to_string(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Modes, CommitterModes, ::testing::Values(0, 2, 4), [](const auto& info) {
+  return info.param == 0 ? std::string("Synchronous") : "InFlight" + std::to_string(info.param);
+});
 
 }  // namespace
 }  // namespace sb::router

@@ -1,10 +1,9 @@
-#include "router/shard_set.h"
-
 #include <gtest/gtest.h>
 
 #include <future>
 #include <thread>
 
+#include "router/shard_set.h"
 #include "tests/support/temp_dir.h"
 
 namespace sb::router {
@@ -31,8 +30,12 @@ std::future<IngestReply> ingest(ShardSet& set, const std::string& tenant,
                                 std::vector<proto::InboundEvent> events) {
   auto promise = std::make_shared<std::promise<IngestReply>>();
   auto fut = promise->get_future();
-  IngestCommand cmd{tenant, "default", routing::ChannelKind::kChat, std::move(events),
-                    [promise](IngestReply r) { promise->set_value(std::move(r)); }, ""};
+  IngestCommand cmd{tenant,
+                    "default",
+                    routing::ChannelKind::kChat,
+                    std::move(events),
+                    [promise](IngestReply r) { promise->set_value(std::move(r)); },
+                    ""};
   EXPECT_TRUE(set.submit(tenant, std::move(cmd)));
   return fut;
 }
@@ -59,7 +62,8 @@ TEST_P(ShardSetCommit, AcknowledgedEventsAreDurableAndRetriesAbsorbed) {
       producers.emplace_back([&, p] {
         for (int i = 0; i < 50; ++i) {
           const auto id = std::to_string(p * 1000 + i);
-          auto r1 = ingest(set, p % 2 ? "acme" : "beta", {event(id, "u" + id), event(id, "u" + id)});
+          auto r1 =
+              ingest(set, p % 2 ? "acme" : "beta", {event(id, "u" + id), event(id, "u" + id)});
           auto r2 = ingest(set, p % 2 ? "acme" : "beta", {event(id, "u" + id)});
           auto a = r1.get(), b = r2.get();
           ASSERT_TRUE(a.status.is_ok());
@@ -90,10 +94,9 @@ TEST_P(ShardSetCommit, AcknowledgedEventsAreDurableAndRetriesAbsorbed) {
   EXPECT_FALSE(again.outcomes[1].new_conversation);  // threads into the recovered conversation
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, ShardSetCommit, ::testing::Values(0, 4),
-                         [](const auto& info) {
-                           return info.param == 0 ? std::string("ShardWrites") : std::string("CommitterThread");
-                         });
+INSTANTIATE_TEST_SUITE_P(Modes, ShardSetCommit, ::testing::Values(0, 4), [](const auto& info) {
+  return info.param == 0 ? std::string("ShardWrites") : std::string("CommitterThread");
+});
 
 TEST(ShardSet, ChannelChangesArePublishedOnlyAfterCommit) {
   sb::test::TempDir dir;
@@ -106,11 +109,12 @@ TEST(ShardSet, ChannelChangesArePublishedOnlyAfterCommit) {
   set.start();
   std::promise<Status> done;
   proto::ChannelConfig ch{"tg", "telegram", "s", "", "support", "", "", "", ""};
-  ASSERT_TRUE(set.submit("acme", PutChannelCommand{"acme", ch, [&](Status s) {
-                           // By the time we are told, readers must already see it.
-                           EXPECT_NE(directory.snapshot()->channel("acme", "tg"), nullptr);
-                           done.set_value(std::move(s));
-                         }}));
+  ASSERT_TRUE(set.submit(
+      "acme", PutChannelCommand{"acme", ch, [&](Status s) {
+                                  // By the time we are told, readers must already see it.
+                                  EXPECT_NE(directory.snapshot()->channel("acme", "tg"), nullptr);
+                                  done.set_value(std::move(s));
+                                }}));
   EXPECT_TRUE(done.get_future().get().is_ok());
   set.stop();
 
@@ -134,7 +138,10 @@ TEST(ShardSet, OperatorTokensAreRecoveredIntoTheDirectory) {
   }
   acme.changes.emplace_back(proto::RoutingRecord{'t', "hash-7", {}, true});  // rotated away
   ASSERT_TRUE((*db)->commit(acme).is_ok());
-  ASSERT_TRUE((*db)->commit(proto::ChangeSet{"beta", {proto::RoutingRecord{'t', "hash-b", "op-0", false}}}).is_ok());
+  ASSERT_TRUE(
+      (*db)
+          ->commit(proto::ChangeSet{"beta", {proto::RoutingRecord{'t', "hash-b", "op-0", false}}})
+          .is_ok());
 
   Directory directory;
   ShardSet set(2, **db, directory, options());
