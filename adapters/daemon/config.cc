@@ -46,15 +46,27 @@ void declare_routing(const toml::table& tenant, std::string_view what, std::stri
   }
 }
 
+// Sets `out` from `key` if the table has it. A value of the wrong type is
+// refused at start-up instead of leaving the default in place unnoticed
+// (`commit_thread = "yes"`, `io_threads = "4"`).
 template <class T>
 void take(const toml::table& t, std::string_view key, T& out) {
   const auto node = t[key];
+  if (!node) return;
   // toml++'s value<integer>() converts a float without a range check
   // (undefined behaviour beyond 64 bits; found by tests/fuzz/config_fuzz.cc).
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     if (node.is_floating_point()) throw std::runtime_error(std::string(key) + " must be an integer");
   }
-  if (auto v = node.value<T>()) out = *v;
+  if (auto v = node.value<T>()) {
+    out = *v;
+    return;
+  }
+  const char* kind = std::is_same_v<T, bool>          ? "true or false"
+                     : std::is_integral_v<T>          ? "an integer in range"
+                     : std::is_floating_point_v<T>    ? "a number"
+                                                      : "a string";
+  throw std::runtime_error(std::string(key) + " must be " + kind);
 }
 }  // namespace
 
@@ -132,10 +144,10 @@ Config load_config_file(const std::string& path) {
     if (c.max_pending_outbound_per_channel < 0 || c.max_pending_outbound_per_channel > 100000000) {
       throw std::runtime_error("limits.max_pending_outbound_per_channel must be 0..100000000");
     }
-    if (auto v = (*s)["webhooks_per_second"].value<double>()) c.webhooks_per_second = *v;
-    if (auto v = (*s)["webhook_burst"].value<double>()) c.webhook_burst = *v;
-    if (auto v = (*s)["webchat_messages_per_second"].value<double>()) c.webchat_messages_per_second = *v;
-    if (auto v = (*s)["webchat_burst"].value<double>()) c.webchat_burst = *v;
+    take(*s, "webhooks_per_second", c.webhooks_per_second);
+    take(*s, "webhook_burst", c.webhook_burst);
+    take(*s, "webchat_messages_per_second", c.webchat_messages_per_second);
+    take(*s, "webchat_burst", c.webchat_burst);
     if (conns < 1 || streams < 1) throw std::runtime_error("[limits] values must be positive");
     // RateLimiter turns them into 64-bit nanoseconds: 1e9 / rate per
     // request, times the burst. NaN and infinities are refused too.

@@ -94,6 +94,26 @@ TEST(Config, CommitThreadIsARouterSetting) {
       << "a router key, not a storage one";
 }
 
+// A value of the wrong type is refused with the key's name, not ignored.
+TEST(Config, ValuesOfTheWrongTypeAreRefused) {
+  sb::test::TempDir dir;
+  auto refusal = [&](const std::string& text) -> std::string {
+    try {
+      load_config_file(write(dir, text));
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_EQ(refusal("[router]\ncommit_thread = \"yes\"\n"), "commit_thread must be true or false");
+  EXPECT_EQ(refusal("[server]\nio_threads = \"4\"\n"), "io_threads must be an integer in range");
+  EXPECT_EQ(refusal("[server]\nio_threads = 4294967296\n"), "io_threads must be an integer in range");
+  EXPECT_EQ(refusal("[storage]\ndata_dir = 7\n"), "data_dir must be a string");
+  EXPECT_EQ(refusal("[limits]\nwebhooks_per_second = \"fast\"\n"), "webhooks_per_second must be a number");
+  // An integer where a number is expected is a number.
+  EXPECT_EQ(load_config_file(write(dir, "[limits]\nwebhooks_per_second = 500\n")).webhooks_per_second, 500.0);
+}
+
 TEST(Config, ErrorsNameTheProblem) {
   sb::test::TempDir dir;
   EXPECT_THROW(load_config_file(write(dir, "[server\nlisten=1")), std::runtime_error);
