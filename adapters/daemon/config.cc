@@ -15,37 +15,6 @@
 namespace sb::daemon {
 
 namespace {
-// [[tenants.queues]] / [[tenants.operators]]: the name key, then the rest of
-// the table as the JSON body of the matching PUT (validated at start-up).
-void declare_routing(const toml::table& tenant, std::string_view what, std::string_view name_key,
-                     const std::string& tenant_id, std::vector<RoutingDecl>& out) {
-  auto* arr = tenant[what].as_array();
-  if (arr == nullptr) return;
-  for (auto& node : *arr) {
-    auto* t = node.as_table();
-    if (t == nullptr) throw std::runtime_error("tenant " + tenant_id + ": " + std::string(what) + " must be tables");
-    RoutingDecl d;
-    if (auto v = (*t)[name_key].value<std::string>()) d.name = *v;
-    if (!proto::is_valid_name(d.name)) {
-      throw std::runtime_error("tenant " + tenant_id + ": " + std::string(what) + " need a valid " +
-                               std::string(name_key));
-    }
-    if (auto v = (*t)["token_sha256"].value<std::string>()) d.token_sha256 = *v;
-    if (!d.token_sha256.empty() &&
-        (d.token_sha256.size() != 64 || d.token_sha256.find_first_not_of("0123456789abcdef") != std::string::npos)) {
-      throw std::runtime_error("tenant " + tenant_id + ": token_sha256 of " + d.name +
-                               " must be 64 lower-case hex digits");
-    }
-    toml::table body = *t;
-    body.erase(name_key);
-    body.erase("token_sha256");
-    std::ostringstream json;
-    json << toml::json_formatter{body};
-    d.json = json.str();
-    out.push_back(std::move(d));
-  }
-}
-
 // Sets `out` from `key` if the table has it. A value of the wrong type is
 // refused at start-up instead of leaving the default in place unnoticed
 // (`commit_thread = "yes"`, `io_threads = "4"`).
@@ -68,6 +37,38 @@ void take(const toml::table& t, std::string_view key, T& out) {
                                                       : "a string";
   throw std::runtime_error(std::string(key) + " must be " + kind);
 }
+
+// [[tenants.queues]] / [[tenants.operators]]: the name key, then the rest of
+// the table as the JSON body of the matching PUT (validated at start-up).
+void declare_routing(const toml::table& tenant, std::string_view what, std::string_view name_key,
+                     const std::string& tenant_id, std::vector<RoutingDecl>& out) {
+  auto* arr = tenant[what].as_array();
+  if (arr == nullptr) return;
+  for (auto& node : *arr) {
+    auto* t = node.as_table();
+    if (t == nullptr) throw std::runtime_error("tenant " + tenant_id + ": " + std::string(what) + " must be tables");
+    RoutingDecl d;
+    take(*t, name_key, d.name);
+    if (!proto::is_valid_name(d.name)) {
+      throw std::runtime_error("tenant " + tenant_id + ": " + std::string(what) + " need a valid " +
+                               std::string(name_key));
+    }
+    take(*t, "token_sha256", d.token_sha256);
+    if (!d.token_sha256.empty() &&
+        (d.token_sha256.size() != 64 || d.token_sha256.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+      throw std::runtime_error("tenant " + tenant_id + ": token_sha256 of " + d.name +
+                               " must be 64 lower-case hex digits");
+    }
+    toml::table body = *t;
+    body.erase(name_key);
+    body.erase("token_sha256");
+    std::ostringstream json;
+    json << toml::json_formatter{body};
+    d.json = json.str();
+    out.push_back(std::move(d));
+  }
+}
+
 }  // namespace
 
 Config load_config_file(const std::string& path) {

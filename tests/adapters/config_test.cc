@@ -110,6 +110,9 @@ TEST(Config, ValuesOfTheWrongTypeAreRefused) {
   EXPECT_EQ(refusal("[server]\nio_threads = 4294967296\n"), "io_threads must be an integer in range");
   EXPECT_EQ(refusal("[storage]\ndata_dir = 7\n"), "data_dir must be a string");
   EXPECT_EQ(refusal("[limits]\nwebhooks_per_second = \"fast\"\n"), "webhooks_per_second must be a number");
+  EXPECT_EQ(refusal("[[tenants]]\nid = \"a\"\n[[tenants.operators]]\nid = \"o\"\ntoken_sha256 = 123\n"),
+            "token_sha256 must be a string")
+      << "an operator would otherwise start without the token it was declared with";
   // An integer where a number is expected is a number.
   EXPECT_EQ(load_config_file(write(dir, "[limits]\nwebhooks_per_second = 500\n")).webhooks_per_second, 500.0);
 }
