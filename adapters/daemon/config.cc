@@ -38,6 +38,17 @@ void take(const toml::table& t, std::string_view key, T& out) {
   throw std::runtime_error(std::string(key) + " must be " + kind);
 }
 
+// A key the daemon does not know is refused: a misspelt one (`comit_thread`)
+// would otherwise leave its default in place unnoticed.
+void refuse_unknown(const toml::table& t, std::initializer_list<std::string_view> known,
+                    std::string_view where) {
+  for (const auto& [key, value] : t) {
+    if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
+      throw std::runtime_error("unknown key '" + std::string(key.str()) + "' in " + std::string(where));
+    }
+  }
+}
+
 // [[tenants.queues]] / [[tenants.operators]]: the name key, then the rest of
 // the table as the JSON body of the matching PUT (validated at start-up).
 void declare_routing(const toml::table& tenant, std::string_view what, std::string_view name_key,
@@ -85,7 +96,11 @@ Config load_config_file(const std::string& path) {
                              std::to_string(e.source().begin.line));
   }
   Config c;
+  refuse_unknown(root, {"server", "storage", "router", "log", "limits", "tenants"}, "the file");
   if (auto* s = root["server"].as_table()) {
+    refuse_unknown(*s, {"listen", "io_threads", "body_limit_bytes", "read_timeout_s", "stream_send_buffer_bytes",
+                        "tls_cert_file", "tls_key_file"},
+                   "[server]");
     take(*s, "listen", c.listen);
     take(*s, "io_threads", c.io_threads);
     std::int64_t limit = static_cast<std::int64_t>(c.body_limit);
@@ -108,11 +123,15 @@ Config load_config_file(const std::string& path) {
     }
   }
   if (auto* s = root["storage"].as_table()) {
+    refuse_unknown(*s, {"data_dir", "sync", "fault_injection_file"}, "[storage]");
     take(*s, "data_dir", c.data_dir);
     take(*s, "sync", c.sync);
     take(*s, "fault_injection_file", c.fault_injection_file);
   }
   if (auto* s = root["router"].as_table()) {
+    refuse_unknown(*s, {"shards", "commit_thread", "dedup_window_s", "reopen_window_s", "sticky_window_s",
+                        "offer_cooldown_s", "max_missed_offers", "offline_grace_s", "presence_grace_s"},
+                   "[router]");
     take(*s, "shards", c.shards);
     take(*s, "commit_thread", c.commit_thread);
     take(*s, "dedup_window_s", c.dedup_window_s);
@@ -135,8 +154,14 @@ Config load_config_file(const std::string& path) {
       throw std::runtime_error("[router] max_missed_offers must be 0..4294967295");
     }
   }
-  if (auto* s = root["log"].as_table()) take(*s, "level", c.log_level);
+  if (auto* s = root["log"].as_table()) {
+    refuse_unknown(*s, {"level"}, "[log]");
+    take(*s, "level", c.log_level);
+  }
   if (auto* s = root["limits"].as_table()) {
+    refuse_unknown(*s, {"max_connections", "max_streams_per_operator", "max_pending_outbound_per_channel",
+                        "webhooks_per_second", "webhook_burst", "webchat_messages_per_second", "webchat_burst"},
+                   "[limits]");
     std::int64_t conns = static_cast<std::int64_t>(c.max_connections);
     std::int64_t streams = static_cast<std::int64_t>(c.max_streams_per_operator);
     take(*s, "max_connections", conns);
@@ -171,6 +196,7 @@ Config load_config_file(const std::string& path) {
       if (t == nullptr) throw std::runtime_error("[[tenants]] entries must be tables");
       TenantDecl d;
       take(*t, "id", d.id);
+      refuse_unknown(*t, {"id", "admin_keys", "channels", "queues", "operators"}, "[[tenants]]");
       if (!proto::is_valid_name(d.id)) throw std::runtime_error("tenant id '" + d.id + "' is invalid");
       if (auto* keys = (*t)["admin_keys"].as_array()) {
         for (auto& k : *keys) {
@@ -186,6 +212,8 @@ Config load_config_file(const std::string& path) {
           auto* ct = cn.as_table();
           if (ct == nullptr) throw std::runtime_error("tenant " + d.id + ": channels must be tables");
           proto::ChannelConfig ch;
+          refuse_unknown(*ct, {"name", "type", "secret", "verify_token", "auto_reply", "account_id", "queue", "outbound"},
+                         "[[tenants.channels]]");
           take(*ct, "name", ch.name);
           take(*ct, "type", ch.type);
           take(*ct, "secret", ch.secret);
@@ -194,6 +222,7 @@ Config load_config_file(const std::string& path) {
           take(*ct, "account_id", ch.account_id);
           take(*ct, "queue", ch.queue);
           if (auto* ob = (*ct)["outbound"].as_table()) {
+            refuse_unknown(*ob, {"base_url", "token"}, "[tenants.channels.outbound]");
             take(*ob, "base_url", ch.outbound_base_url);
             take(*ob, "token", ch.outbound_token);
           }

@@ -90,7 +90,7 @@ TEST(Config, CommitThreadIsARouterSetting) {
   sb::test::TempDir dir;
   EXPECT_TRUE(load_config_file(write(dir, "[router]\ncommit_thread = true\n")).commit_thread);
   EXPECT_FALSE(load_config_file(write(dir, "[router]\ncommit_thread = false\n")).commit_thread);
-  EXPECT_FALSE(load_config_file(write(dir, "[storage]\ncommit_thread = true\n")).commit_thread)
+  EXPECT_THROW(load_config_file(write(dir, "[storage]\ncommit_thread = true\n")), std::runtime_error)
       << "a router key, not a storage one";
 }
 
@@ -113,6 +113,12 @@ TEST(Config, ValuesOfTheWrongTypeAreRefused) {
   EXPECT_EQ(refusal("[[tenants]]\nid = \"a\"\n[[tenants.operators]]\nid = \"o\"\ntoken_sha256 = 123\n"),
             "token_sha256 must be a string")
       << "an operator would otherwise start without the token it was declared with";
+  // Keys the daemon does not know are refused, with where they were.
+  EXPECT_EQ(refusal("[router]\ncomit_thread = true\n"), "unknown key 'comit_thread' in [router]");
+  EXPECT_EQ(refusal("[routing]\nshards = 2\n"), "unknown key 'routing' in the file");
+  EXPECT_EQ(refusal("[[tenants]]\nid = \"a\"\n[[tenants.channels]]\nname = \"tg\"\ntype = \"telegram\"\n"
+                    "secrett = \"s\"\n"),
+            "unknown key 'secrett' in [[tenants.channels]]");
   // An integer where a number is expected is a number.
   EXPECT_EQ(load_config_file(write(dir, "[limits]\nwebhooks_per_second = 500\n")).webhooks_per_second, 500.0);
 }
