@@ -1,12 +1,13 @@
 #include "adapters/daemon/config.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <toml++/toml.h>
 #include <type_traits>
 
 #include "adapters/daemon/toml_guard.h"
@@ -25,16 +26,17 @@ void take(const toml::table& t, std::string_view key, T& out) {
   // toml++'s value<integer>() converts a float without a range check
   // (undefined behaviour beyond 64 bits; found by tests/fuzz/config_fuzz.cc).
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-    if (node.is_floating_point()) throw std::runtime_error(std::string(key) + " must be an integer");
+    if (node.is_floating_point())
+      throw std::runtime_error(std::string(key) + " must be an integer");
   }
   if (auto v = node.value<T>()) {
     out = *v;
     return;
   }
-  const char* kind = std::is_same_v<T, bool>          ? "true or false"
-                     : std::is_integral_v<T>          ? "an integer in range"
-                     : std::is_floating_point_v<T>    ? "a number"
-                                                      : "a string";
+  const char* kind = std::is_same_v<T, bool>       ? "true or false"
+                     : std::is_integral_v<T>       ? "an integer in range"
+                     : std::is_floating_point_v<T> ? "a number"
+                                                   : "a string";
   throw std::runtime_error(std::string(key) + " must be " + kind);
 }
 
@@ -44,7 +46,8 @@ void refuse_unknown(const toml::table& t, std::initializer_list<std::string_view
                     std::string_view where) {
   for (const auto& [key, value] : t) {
     if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-      throw std::runtime_error("unknown key '" + std::string(key.str()) + "' in " + std::string(where));
+      throw std::runtime_error("unknown key '" + std::string(key.str()) + "' in " +
+                               std::string(where));
     }
   }
 }
@@ -57,7 +60,9 @@ void declare_routing(const toml::table& tenant, std::string_view what, std::stri
   if (arr == nullptr) return;
   for (auto& node : *arr) {
     auto* t = node.as_table();
-    if (t == nullptr) throw std::runtime_error("tenant " + tenant_id + ": " + std::string(what) + " must be tables");
+    if (t == nullptr)
+      throw std::runtime_error("tenant " + tenant_id + ": " + std::string(what) +
+                               " must be tables");
     RoutingDecl d;
     take(*t, name_key, d.name);
     if (!proto::is_valid_name(d.name)) {
@@ -66,7 +71,8 @@ void declare_routing(const toml::table& tenant, std::string_view what, std::stri
     }
     take(*t, "token_sha256", d.token_sha256);
     if (!d.token_sha256.empty() &&
-        (d.token_sha256.size() != 64 || d.token_sha256.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+        (d.token_sha256.size() != 64 ||
+         d.token_sha256.find_first_not_of("0123456789abcdef") != std::string::npos)) {
       throw std::runtime_error("tenant " + tenant_id + ": token_sha256 of " + d.name +
                                " must be 64 lower-case hex digits");
     }
@@ -98,8 +104,9 @@ Config load_config_file(const std::string& path) {
   Config c;
   refuse_unknown(root, {"server", "storage", "router", "log", "limits", "tenants"}, "the file");
   if (auto* s = root["server"].as_table()) {
-    refuse_unknown(*s, {"listen", "io_threads", "body_limit_bytes", "read_timeout_s", "stream_send_buffer_bytes",
-                        "tls_cert_file", "tls_key_file"},
+    refuse_unknown(*s,
+                   {"listen", "io_threads", "body_limit_bytes", "read_timeout_s",
+                    "stream_send_buffer_bytes", "tls_cert_file", "tls_key_file"},
                    "[server]");
     take(*s, "listen", c.listen);
     take(*s, "io_threads", c.io_threads);
@@ -129,9 +136,11 @@ Config load_config_file(const std::string& path) {
     take(*s, "fault_injection_file", c.fault_injection_file);
   }
   if (auto* s = root["router"].as_table()) {
-    refuse_unknown(*s, {"shards", "commit_thread", "dedup_window_s", "reopen_window_s", "sticky_window_s",
-                        "offer_cooldown_s", "max_missed_offers", "offline_grace_s", "presence_grace_s"},
-                   "[router]");
+    refuse_unknown(
+        *s,
+        {"shards", "commit_thread", "dedup_window_s", "reopen_window_s", "sticky_window_s",
+         "offer_cooldown_s", "max_missed_offers", "offline_grace_s", "presence_grace_s"},
+        "[router]");
     take(*s, "shards", c.shards);
     take(*s, "commit_thread", c.commit_thread);
     take(*s, "dedup_window_s", c.dedup_window_s);
@@ -146,10 +155,12 @@ Config load_config_file(const std::string& path) {
     for (auto v : {c.dedup_window_s, c.reopen_window_s, c.sticky_window_s, c.offer_cooldown_s,
                    c.presence_grace_s, std::max<std::int64_t>(c.offline_grace_s, 0)}) {
       if (v < 0 || v > kMaxSeconds) {
-        throw std::runtime_error("[router] windows must be 0..3153600000 s (offline_grace_s: -1 = never)");
+        throw std::runtime_error(
+            "[router] windows must be 0..3153600000 s (offline_grace_s: -1 = never)");
       }
     }
-    if (c.offline_grace_s < -1) throw std::runtime_error("[router] offline_grace_s: -1 = never, else >= 0");
+    if (c.offline_grace_s < -1)
+      throw std::runtime_error("[router] offline_grace_s: -1 = never, else >= 0");
     if (c.max_missed_offers < 0 || c.max_missed_offers > UINT32_MAX) {
       throw std::runtime_error("[router] max_missed_offers must be 0..4294967295");
     }
@@ -159,9 +170,11 @@ Config load_config_file(const std::string& path) {
     take(*s, "level", c.log_level);
   }
   if (auto* s = root["limits"].as_table()) {
-    refuse_unknown(*s, {"max_connections", "max_streams_per_operator", "max_pending_outbound_per_channel",
-                        "webhooks_per_second", "webhook_burst", "webchat_messages_per_second", "webchat_burst"},
-                   "[limits]");
+    refuse_unknown(
+        *s,
+        {"max_connections", "max_streams_per_operator", "max_pending_outbound_per_channel",
+         "webhooks_per_second", "webhook_burst", "webchat_messages_per_second", "webchat_burst"},
+        "[limits]");
     std::int64_t conns = static_cast<std::int64_t>(c.max_connections);
     std::int64_t streams = static_cast<std::int64_t>(c.max_streams_per_operator);
     take(*s, "max_connections", conns);
@@ -185,8 +198,9 @@ Config load_config_file(const std::string& path) {
     };
     check_rate(c.webhooks_per_second, c.webhook_burst,
                "webhooks_per_second must be 0 or 0.001..1e9, webhook_burst at most 1e9 s of it");
-    check_rate(c.webchat_messages_per_second, c.webchat_burst,
-               "webchat_messages_per_second must be 0 or 0.001..1e9, webchat_burst at most 1e9 s of it");
+    check_rate(
+        c.webchat_messages_per_second, c.webchat_burst,
+        "webchat_messages_per_second must be 0 or 0.001..1e9, webchat_burst at most 1e9 s of it");
     c.max_connections = static_cast<std::size_t>(conns);
     c.max_streams_per_operator = static_cast<std::size_t>(streams);
   }
@@ -197,12 +211,14 @@ Config load_config_file(const std::string& path) {
       TenantDecl d;
       take(*t, "id", d.id);
       refuse_unknown(*t, {"id", "admin_keys", "channels", "queues", "operators"}, "[[tenants]]");
-      if (!proto::is_valid_name(d.id)) throw std::runtime_error("tenant id '" + d.id + "' is invalid");
+      if (!proto::is_valid_name(d.id))
+        throw std::runtime_error("tenant id '" + d.id + "' is invalid");
       if (auto* keys = (*t)["admin_keys"].as_array()) {
         for (auto& k : *keys) {
           auto v = k.value<std::string>();
           if (!v || v->size() < 16) {
-            throw std::runtime_error("tenant " + d.id + ": admin_keys must be strings of >= 16 chars");
+            throw std::runtime_error("tenant " + d.id +
+                                     ": admin_keys must be strings of >= 16 chars");
           }
           d.admin_keys.push_back(*v);
         }
@@ -210,9 +226,12 @@ Config load_config_file(const std::string& path) {
       if (auto* chans = (*t)["channels"].as_array()) {
         for (auto& cn : *chans) {
           auto* ct = cn.as_table();
-          if (ct == nullptr) throw std::runtime_error("tenant " + d.id + ": channels must be tables");
+          if (ct == nullptr)
+            throw std::runtime_error("tenant " + d.id + ": channels must be tables");
           proto::ChannelConfig ch;
-          refuse_unknown(*ct, {"name", "type", "secret", "verify_token", "auto_reply", "account_id", "queue", "outbound"},
+          refuse_unknown(*ct,
+                         {"name", "type", "secret", "verify_token", "auto_reply", "account_id",
+                          "queue", "outbound"},
                          "[[tenants.channels]]");
           take(*ct, "name", ch.name);
           take(*ct, "type", ch.type);
@@ -227,7 +246,8 @@ Config load_config_file(const std::string& path) {
             take(*ob, "token", ch.outbound_token);
           }
           if (!proto::is_valid_name(ch.name)) {
-            throw std::runtime_error("tenant " + d.id + ": channel name '" + ch.name + "' is invalid");
+            throw std::runtime_error("tenant " + d.id + ": channel name '" + ch.name +
+                                     "' is invalid");
           }
           if (ch.queue.empty()) ch.queue = "default";
           d.channels.push_back(std::move(ch));
@@ -238,7 +258,8 @@ Config load_config_file(const std::string& path) {
       c.tenants.push_back(std::move(d));
     }
   }
-  if (c.io_threads < 1 || c.shards < 1) throw std::runtime_error("io_threads and shards must be >= 1");
+  if (c.io_threads < 1 || c.shards < 1)
+    throw std::runtime_error("io_threads and shards must be >= 1");
   return c;
 }
 
@@ -248,7 +269,8 @@ void split_listen(const std::string& listen, std::string& host, std::uint16_t& p
     throw std::runtime_error("listen must be HOST:PORT, got '" + listen + "'");
   }
   host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   const std::string p = listen.substr(colon + 1);
   int v = -1;
   try {

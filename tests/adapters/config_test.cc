@@ -71,11 +71,15 @@ token_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
   EXPECT_EQ(c.tenants[0].operators[0].token_sha256.size(), 64u);
   EXPECT_EQ(c.tenants[0].operators[0].json.find("token_sha256"), std::string::npos);
 
-  EXPECT_THROW(load_config_file(write(dir, "[[tenants]]\nid = \"a\"\n[[tenants.queues]]\noffer_timeout_s = 1\n")),
-               std::runtime_error) << "a queue needs a name";
-  EXPECT_THROW(load_config_file(write(dir, "[[tenants]]\nid = \"a\"\n[[tenants.operators]]\nid = \"o\"\n"
-                                           "token_sha256 = \"secret\"\n")),
-               std::runtime_error) << "token_sha256 is a hash, never the token";
+  EXPECT_THROW(load_config_file(write(
+                   dir, "[[tenants]]\nid = \"a\"\n[[tenants.queues]]\noffer_timeout_s = 1\n")),
+               std::runtime_error)
+      << "a queue needs a name";
+  EXPECT_THROW(load_config_file(write(dir,
+                                      "[[tenants]]\nid = \"a\"\n[[tenants.operators]]\nid = \"o\"\n"
+                                      "token_sha256 = \"secret\"\n")),
+               std::runtime_error)
+      << "token_sha256 is a hash, never the token";
 }
 
 TEST(Config, DefaultsAreTheEmbeddedDefault) {
@@ -90,7 +94,8 @@ TEST(Config, CommitThreadIsARouterSetting) {
   sb::test::TempDir dir;
   EXPECT_TRUE(load_config_file(write(dir, "[router]\ncommit_thread = true\n")).commit_thread);
   EXPECT_FALSE(load_config_file(write(dir, "[router]\ncommit_thread = false\n")).commit_thread);
-  EXPECT_THROW(load_config_file(write(dir, "[storage]\ncommit_thread = true\n")), std::runtime_error)
+  EXPECT_THROW(load_config_file(write(dir, "[storage]\ncommit_thread = true\n")),
+               std::runtime_error)
       << "a router key, not a storage one";
 }
 
@@ -107,20 +112,26 @@ TEST(Config, ValuesOfTheWrongTypeAreRefused) {
   };
   EXPECT_EQ(refusal("[router]\ncommit_thread = \"yes\"\n"), "commit_thread must be true or false");
   EXPECT_EQ(refusal("[server]\nio_threads = \"4\"\n"), "io_threads must be an integer in range");
-  EXPECT_EQ(refusal("[server]\nio_threads = 4294967296\n"), "io_threads must be an integer in range");
+  EXPECT_EQ(refusal("[server]\nio_threads = 4294967296\n"),
+            "io_threads must be an integer in range");
   EXPECT_EQ(refusal("[storage]\ndata_dir = 7\n"), "data_dir must be a string");
-  EXPECT_EQ(refusal("[limits]\nwebhooks_per_second = \"fast\"\n"), "webhooks_per_second must be a number");
-  EXPECT_EQ(refusal("[[tenants]]\nid = \"a\"\n[[tenants.operators]]\nid = \"o\"\ntoken_sha256 = 123\n"),
-            "token_sha256 must be a string")
+  EXPECT_EQ(refusal("[limits]\nwebhooks_per_second = \"fast\"\n"),
+            "webhooks_per_second must be a number");
+  EXPECT_EQ(
+      refusal("[[tenants]]\nid = \"a\"\n[[tenants.operators]]\nid = \"o\"\ntoken_sha256 = 123\n"),
+      "token_sha256 must be a string")
       << "an operator would otherwise start without the token it was declared with";
   // Keys the daemon does not know are refused, with where they were.
   EXPECT_EQ(refusal("[router]\ncomit_thread = true\n"), "unknown key 'comit_thread' in [router]");
   EXPECT_EQ(refusal("[routing]\nshards = 2\n"), "unknown key 'routing' in the file");
-  EXPECT_EQ(refusal("[[tenants]]\nid = \"a\"\n[[tenants.channels]]\nname = \"tg\"\ntype = \"telegram\"\n"
-                    "secrett = \"s\"\n"),
-            "unknown key 'secrett' in [[tenants.channels]]");
+  EXPECT_EQ(
+      refusal("[[tenants]]\nid = \"a\"\n[[tenants.channels]]\nname = \"tg\"\ntype = \"telegram\"\n"
+              "secrett = \"s\"\n"),
+      "unknown key 'secrett' in [[tenants.channels]]");
   // An integer where a number is expected is a number.
-  EXPECT_EQ(load_config_file(write(dir, "[limits]\nwebhooks_per_second = 500\n")).webhooks_per_second, 500.0);
+  EXPECT_EQ(
+      load_config_file(write(dir, "[limits]\nwebhooks_per_second = 500\n")).webhooks_per_second,
+      500.0);
 }
 
 TEST(Config, ErrorsNameTheProblem) {
@@ -149,15 +160,15 @@ TEST(Config, SplitListen) {
 TEST(Config, FuzzFindingsAreRefusedClearly) {
   sb::test::TempDir dir;
   for (const char* text : {
-           "[&\n",                                       // toml++ asserts in parse_key
-           "[[[1]]]\n",                                  // same, array-of-tables header
-           "\xc7\x83\n",                                 // toml++ whitespace test: unreachable
-           "[server]\nключ = 1\n",                        // a non-ASCII bare key: same
+           "[&\n",                                            // toml++ asserts in parse_key
+           "[[[1]]]\n",                                       // same, array-of-tables header
+           "\xc7\x83\n",                                      // toml++ whitespace test: unreachable
+           "[server]\nключ = 1\n",                            // a non-ASCII bare key: same
            "[server]\nstream_send_buffer_bytes = 262e144\n",  // float -> int64 out of range
            "[server]\nstream_send_buffer_bytes = 2621442144\n",  // beyond the socket's int
-           "[server]\nread_timeout_s = 0\n",            // every request would time out
-           "[router]\ndedup_window_s = 9223372036854775807\n",  // x1000 overflows
-           "[router]\nmax_missed_offers = 4294967296\n",  // a 32-bit count
+           "[server]\nread_timeout_s = 0\n",                     // every request would time out
+           "[router]\ndedup_window_s = 9223372036854775807\n",   // x1000 overflows
+           "[router]\nmax_missed_offers = 4294967296\n",         // a 32-bit count
            "[limits]\nwebhooks_per_second = nan\n",
            "[limits]\nwebhooks_per_second = 1e-300\n",  // 1e9 / rate overflows
            "[limits]\nwebhook_burst = 1e300\n",
@@ -167,8 +178,9 @@ TEST(Config, FuzzFindingsAreRefusedClearly) {
     EXPECT_THROW(load_config_file(write(dir, text)), std::runtime_error) << text;
   }
   // Still accepted: non-ASCII in comment lines, integers where integers go.
-  auto c = load_config_file(write(dir, "# Налаштування\n[server]\nio_threads = 3\n"
-                                       "[limits]\nwebhooks_per_second = 0\n"));
+  auto c = load_config_file(write(dir,
+                                  "# Налаштування\n[server]\nio_threads = 3\n"
+                                  "[limits]\nwebhooks_per_second = 0\n"));
   EXPECT_EQ(c.io_threads, 3);
 }
 
