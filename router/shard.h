@@ -43,10 +43,10 @@ struct ShardOptions {
   std::size_t max_batches_in_flight = 0;
   // Called on the shard thread for every change set once it is encoded for
   // its write; the set may be moved from (the write holds its bytes). Returns
-  // what the committer thread runs once the set is durable, in commit order,
-  // before the commands' completions (streams publish from there), or an
-  // empty function. Work done here (building frames) stays off the committer,
-  // the one serial stage of the write path.
+  // what runs once the set is durable, in commit order, before the commands'
+  // completions (streams publish from there), or an empty function. Work done
+  // here (building frames) is done before the write, not after it, where the
+  // next batch waits for it.
   std::function<std::function<void()>(proto::ChangeSet&)> after_commit;
 };
 

@@ -16,47 +16,60 @@
 namespace sb::daemon {
 
 namespace {
-// Sets `out` from `key` if the table has it. A value of the wrong type is
-// refused at start-up instead of leaving the default in place unnoticed
-// (`commit_thread = "yes"`, `io_threads = "4"`).
-template <class T>
-void take(const toml::table& t, std::string_view key, T& out) {
-  const auto node = t[key];
-  if (!node) return;
-  // toml++'s value<integer>() converts a float without a range check
-  // (undefined behaviour beyond 64 bits; found by tests/fuzz/config_fuzz.cc).
-  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-    if (node.is_floating_point())
-      throw std::runtime_error(std::string(key) + " must be an integer");
-  }
-  if (auto v = node.value<T>()) {
-    out = *v;
-    return;
-  }
-  const char* kind = std::is_same_v<T, bool>       ? "true or false"
-                     : std::is_integral_v<T>       ? "an integer in range"
-                     : std::is_floating_point_v<T> ? "a number"
-                                                   : "a string";
-  throw std::runtime_error(std::string(key) + " must be " + kind);
-}
+// Reads one TOML table. take() sets a field from a key the table has,
+// refusing a value of the wrong type; done() refuses every key nothing asked
+// for. So a misspelt key (`comit_thread`) or a wrong type (`commit_thread =
+// "yes"`) stops the daemon instead of leaving the default in place unnoticed.
+class TableReader {
+ public:
+  TableReader(const toml::table& t, std::string where) : t_(t), where_(std::move(where)) {}
 
-// A key the daemon does not know is refused: a misspelt one (`comit_thread`)
-// would otherwise leave its default in place unnoticed.
-void refuse_unknown(const toml::table& t, std::initializer_list<std::string_view> known,
-                    std::string_view where) {
-  for (const auto& [key, value] : t) {
-    if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-      throw std::runtime_error("unknown key '" + std::string(key.str()) + "' in " +
-                               std::string(where));
+  template <class T>
+  void take(std::string_view key, T& out) {
+    const auto node = t_[mark(key)];
+    if (!node) return;
+    // toml++'s value<integer>() converts a float without a range check
+    // (undefined behaviour beyond 64 bits; found by tests/fuzz/config_fuzz.cc).
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      if (node.is_floating_point())
+        throw std::runtime_error(std::string(key) + " must be an integer");
+    }
+    if (auto v = node.value<T>()) {
+      out = *v;
+      return;
+    }
+    const char* kind = std::is_same_v<T, bool>       ? "true or false"
+                       : std::is_integral_v<T>       ? "an integer in range"
+                       : std::is_floating_point_v<T> ? "a number"
+                                                     : "a string";
+    throw std::runtime_error(std::string(key) + " must be " + kind);
+  }
+  const toml::table* table(std::string_view key) { return t_[mark(key)].as_table(); }
+  const toml::array* array(std::string_view key) { return t_[mark(key)].as_array(); }
+
+  void done() const {
+    for (const auto& [key, value] : t_) {
+      if (std::find(taken_.begin(), taken_.end(), key.str()) == taken_.end()) {
+        throw std::runtime_error("unknown key '" + std::string(key.str()) + "' in " + where_);
+      }
     }
   }
-}
+
+ private:
+  std::string_view mark(std::string_view key) {
+    taken_.push_back(key);
+    return key;
+  }
+
+  const toml::table& t_;
+  std::string where_;
+  std::vector<std::string_view> taken_;  // keys are literals or outlive the reader
+};
 
 // [[tenants.queues]] / [[tenants.operators]]: the name key, then the rest of
 // the table as the JSON body of the matching PUT (validated at start-up).
-void declare_routing(const toml::table& tenant, std::string_view what, std::string_view name_key,
+void declare_routing(const toml::array* arr, std::string_view what, std::string_view name_key,
                      const std::string& tenant_id, std::vector<RoutingDecl>& out) {
-  auto* arr = tenant[what].as_array();
   if (arr == nullptr) return;
   for (auto& node : *arr) {
     auto* t = node.as_table();
@@ -64,12 +77,13 @@ void declare_routing(const toml::table& tenant, std::string_view what, std::stri
       throw std::runtime_error("tenant " + tenant_id + ": " + std::string(what) +
                                " must be tables");
     RoutingDecl d;
-    take(*t, name_key, d.name);
+    TableReader r(*t, "");  // the other keys are the body, checked as the PUT's
+    r.take(name_key, d.name);
     if (!proto::is_valid_name(d.name)) {
       throw std::runtime_error("tenant " + tenant_id + ": " + std::string(what) + " need a valid " +
                                std::string(name_key));
     }
-    take(*t, "token_sha256", d.token_sha256);
+    r.take("token_sha256", d.token_sha256);
     if (!d.token_sha256.empty() &&
         (d.token_sha256.size() != 64 ||
          d.token_sha256.find_first_not_of("0123456789abcdef") != std::string::npos)) {
@@ -102,54 +116,49 @@ Config load_config_file(const std::string& path) {
                              std::to_string(e.source().begin.line));
   }
   Config c;
-  refuse_unknown(root, {"server", "storage", "router", "log", "limits", "tenants"}, "the file");
-  if (auto* s = root["server"].as_table()) {
-    refuse_unknown(*s,
-                   {"listen", "io_threads", "body_limit_bytes", "read_timeout_s",
-                    "stream_send_buffer_bytes", "tls_cert_file", "tls_key_file"},
-                   "[server]");
-    take(*s, "listen", c.listen);
-    take(*s, "io_threads", c.io_threads);
+  TableReader file(root, "the file");
+  if (auto* server = file.table("server")) {
+    TableReader s(*server, "[server]");
+    s.take("listen", c.listen);
+    s.take("io_threads", c.io_threads);
     std::int64_t limit = static_cast<std::int64_t>(c.body_limit);
-    take(*s, "body_limit_bytes", limit);
+    s.take("body_limit_bytes", limit);
     if (limit < 1024) throw std::runtime_error("server.body_limit_bytes must be >= 1024");
     c.body_limit = static_cast<std::size_t>(limit);
-    take(*s, "read_timeout_s", c.read_timeout_s);
+    s.take("read_timeout_s", c.read_timeout_s);
     if (c.read_timeout_s < 1) throw std::runtime_error("server.read_timeout_s must be >= 1");
     std::int64_t sbuf = static_cast<std::int64_t>(c.stream_send_buffer);
-    take(*s, "stream_send_buffer_bytes", sbuf);
+    s.take("stream_send_buffer_bytes", sbuf);
     if (sbuf < 4096 || sbuf > INT_MAX) {  // it also sizes the socket's send buffer (an int)
       throw std::runtime_error("server.stream_send_buffer_bytes must be 4096..2147483647");
     }
     c.stream_send_buffer = static_cast<std::size_t>(sbuf);
-    take(*s, "tls_cert_file", c.tls_cert_file);
-    take(*s, "tls_key_file", c.tls_key_file);
+    s.take("tls_cert_file", c.tls_cert_file);
+    s.take("tls_key_file", c.tls_key_file);
     if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
       throw std::runtime_error(
           "server.tls_cert_file and server.tls_key_file must be set together (HTTPS needs both)");
     }
+    s.done();
   }
-  if (auto* s = root["storage"].as_table()) {
-    refuse_unknown(*s, {"data_dir", "sync", "fault_injection_file"}, "[storage]");
-    take(*s, "data_dir", c.data_dir);
-    take(*s, "sync", c.sync);
-    take(*s, "fault_injection_file", c.fault_injection_file);
+  if (auto* storage = file.table("storage")) {
+    TableReader s(*storage, "[storage]");
+    s.take("data_dir", c.data_dir);
+    s.take("sync", c.sync);
+    s.take("fault_injection_file", c.fault_injection_file);
+    s.done();
   }
-  if (auto* s = root["router"].as_table()) {
-    refuse_unknown(
-        *s,
-        {"shards", "commit_thread", "dedup_window_s", "reopen_window_s", "sticky_window_s",
-         "offer_cooldown_s", "max_missed_offers", "offline_grace_s", "presence_grace_s"},
-        "[router]");
-    take(*s, "shards", c.shards);
-    take(*s, "commit_thread", c.commit_thread);
-    take(*s, "dedup_window_s", c.dedup_window_s);
-    take(*s, "reopen_window_s", c.reopen_window_s);
-    take(*s, "sticky_window_s", c.sticky_window_s);
-    take(*s, "offer_cooldown_s", c.offer_cooldown_s);
-    take(*s, "max_missed_offers", c.max_missed_offers);
-    take(*s, "offline_grace_s", c.offline_grace_s);
-    take(*s, "presence_grace_s", c.presence_grace_s);
+  if (auto* router = file.table("router")) {
+    TableReader s(*router, "[router]");
+    s.take("shards", c.shards);
+    s.take("commit_thread", c.commit_thread);
+    s.take("dedup_window_s", c.dedup_window_s);
+    s.take("reopen_window_s", c.reopen_window_s);
+    s.take("sticky_window_s", c.sticky_window_s);
+    s.take("offer_cooldown_s", c.offer_cooldown_s);
+    s.take("max_missed_offers", c.max_missed_offers);
+    s.take("offline_grace_s", c.offline_grace_s);
+    s.take("presence_grace_s", c.presence_grace_s);
     // Windows become milliseconds (x1000, 64-bit) and max_missed_offers a 32-bit count.
     constexpr std::int64_t kMaxSeconds = 100LL * 365 * 24 * 3600;
     for (auto v : {c.dedup_window_s, c.reopen_window_s, c.sticky_window_s, c.offer_cooldown_s,
@@ -164,29 +173,27 @@ Config load_config_file(const std::string& path) {
     if (c.max_missed_offers < 0 || c.max_missed_offers > UINT32_MAX) {
       throw std::runtime_error("[router] max_missed_offers must be 0..4294967295");
     }
+    s.done();
   }
-  if (auto* s = root["log"].as_table()) {
-    refuse_unknown(*s, {"level"}, "[log]");
-    take(*s, "level", c.log_level);
+  if (auto* log = file.table("log")) {
+    TableReader s(*log, "[log]");
+    s.take("level", c.log_level);
+    s.done();
   }
-  if (auto* s = root["limits"].as_table()) {
-    refuse_unknown(
-        *s,
-        {"max_connections", "max_streams_per_operator", "max_pending_outbound_per_channel",
-         "webhooks_per_second", "webhook_burst", "webchat_messages_per_second", "webchat_burst"},
-        "[limits]");
+  if (auto* limits = file.table("limits")) {
+    TableReader s(*limits, "[limits]");
     std::int64_t conns = static_cast<std::int64_t>(c.max_connections);
     std::int64_t streams = static_cast<std::int64_t>(c.max_streams_per_operator);
-    take(*s, "max_connections", conns);
-    take(*s, "max_streams_per_operator", streams);
-    take(*s, "max_pending_outbound_per_channel", c.max_pending_outbound_per_channel);
+    s.take("max_connections", conns);
+    s.take("max_streams_per_operator", streams);
+    s.take("max_pending_outbound_per_channel", c.max_pending_outbound_per_channel);
     if (c.max_pending_outbound_per_channel < 0 || c.max_pending_outbound_per_channel > 100000000) {
       throw std::runtime_error("limits.max_pending_outbound_per_channel must be 0..100000000");
     }
-    take(*s, "webhooks_per_second", c.webhooks_per_second);
-    take(*s, "webhook_burst", c.webhook_burst);
-    take(*s, "webchat_messages_per_second", c.webchat_messages_per_second);
-    take(*s, "webchat_burst", c.webchat_burst);
+    s.take("webhooks_per_second", c.webhooks_per_second);
+    s.take("webhook_burst", c.webhook_burst);
+    s.take("webchat_messages_per_second", c.webchat_messages_per_second);
+    s.take("webchat_burst", c.webchat_burst);
     if (conns < 1 || streams < 1) throw std::runtime_error("[limits] values must be positive");
     // RateLimiter turns them into 64-bit nanoseconds: 1e9 / rate per
     // request, times the burst. NaN and infinities are refused too.
@@ -203,17 +210,18 @@ Config load_config_file(const std::string& path) {
         "webchat_messages_per_second must be 0 or 0.001..1e9, webchat_burst at most 1e9 s of it");
     c.max_connections = static_cast<std::size_t>(conns);
     c.max_streams_per_operator = static_cast<std::size_t>(streams);
+    s.done();
   }
-  if (auto* arr = root["tenants"].as_array()) {
+  if (auto* arr = file.array("tenants")) {
     for (auto& node : *arr) {
       auto* t = node.as_table();
       if (t == nullptr) throw std::runtime_error("[[tenants]] entries must be tables");
       TenantDecl d;
-      take(*t, "id", d.id);
-      refuse_unknown(*t, {"id", "admin_keys", "channels", "queues", "operators"}, "[[tenants]]");
+      TableReader tr(*t, "[[tenants]]");
+      tr.take("id", d.id);
       if (!proto::is_valid_name(d.id))
         throw std::runtime_error("tenant id '" + d.id + "' is invalid");
-      if (auto* keys = (*t)["admin_keys"].as_array()) {
+      if (auto* keys = tr.array("admin_keys")) {
         for (auto& k : *keys) {
           auto v = k.value<std::string>();
           if (!v || v->size() < 16) {
@@ -223,28 +231,27 @@ Config load_config_file(const std::string& path) {
           d.admin_keys.push_back(*v);
         }
       }
-      if (auto* chans = (*t)["channels"].as_array()) {
+      if (auto* chans = tr.array("channels")) {
         for (auto& cn : *chans) {
           auto* ct = cn.as_table();
           if (ct == nullptr)
             throw std::runtime_error("tenant " + d.id + ": channels must be tables");
           proto::ChannelConfig ch;
-          refuse_unknown(*ct,
-                         {"name", "type", "secret", "verify_token", "auto_reply", "account_id",
-                          "queue", "outbound"},
-                         "[[tenants.channels]]");
-          take(*ct, "name", ch.name);
-          take(*ct, "type", ch.type);
-          take(*ct, "secret", ch.secret);
-          take(*ct, "verify_token", ch.verify_token);
-          take(*ct, "auto_reply", ch.auto_reply);
-          take(*ct, "account_id", ch.account_id);
-          take(*ct, "queue", ch.queue);
-          if (auto* ob = (*ct)["outbound"].as_table()) {
-            refuse_unknown(*ob, {"base_url", "token"}, "[tenants.channels.outbound]");
-            take(*ob, "base_url", ch.outbound_base_url);
-            take(*ob, "token", ch.outbound_token);
+          TableReader cr(*ct, "[[tenants.channels]]");
+          cr.take("name", ch.name);
+          cr.take("type", ch.type);
+          cr.take("secret", ch.secret);
+          cr.take("verify_token", ch.verify_token);
+          cr.take("auto_reply", ch.auto_reply);
+          cr.take("account_id", ch.account_id);
+          cr.take("queue", ch.queue);
+          if (auto* outbound = cr.table("outbound")) {
+            TableReader ob(*outbound, "[tenants.channels.outbound]");
+            ob.take("base_url", ch.outbound_base_url);
+            ob.take("token", ch.outbound_token);
+            ob.done();
           }
+          cr.done();
           if (!proto::is_valid_name(ch.name)) {
             throw std::runtime_error("tenant " + d.id + ": channel name '" + ch.name +
                                      "' is invalid");
@@ -253,11 +260,13 @@ Config load_config_file(const std::string& path) {
           d.channels.push_back(std::move(ch));
         }
       }
-      declare_routing(*t, "queues", "name", d.id, d.queues);
-      declare_routing(*t, "operators", "id", d.id, d.operators);
+      declare_routing(tr.array("queues"), "queues", "name", d.id, d.queues);
+      declare_routing(tr.array("operators"), "operators", "id", d.id, d.operators);
+      tr.done();
       c.tenants.push_back(std::move(d));
     }
   }
+  file.done();
   if (c.io_threads < 1 || c.shards < 1)
     throw std::runtime_error("io_threads and shards must be >= 1");
   return c;

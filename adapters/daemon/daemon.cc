@@ -120,7 +120,7 @@ int run_daemon(const Config& config) {
   shard_options.max_batches_in_flight = config.commit_thread ? 4 : 0;
   adapters::Outbox* outbox_ptr = nullptr;  // set before the shards start
   // Frames are built on the shard thread (moving the JSON out of the encoded
-  // set); the committer thread only publishes them once they are durable.
+  // set); they are published only once they are durable, after the write.
   shard_options.after_commit = [&hub, &outbox_ptr](proto::ChangeSet& set) -> std::function<void()> {
     std::vector<std::shared_ptr<adapters::Frame>> built;
     std::vector<proto::OutboxItem> outbound;
