@@ -108,6 +108,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // 512-byte start, every ~700-byte webhook took two recvmsg calls. 4 KiB
     // holds a typical webhook in one read (40 MiB at 10,000 connections).
     buffer_.reserve(kReadBufferBytes);
+    buffer_.max_size(detail::connection_buffer_limit(server_.opts.header_limit));
   }
 
   void run() {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <thread>
@@ -93,6 +94,11 @@ TEST_F(HostileE2E, CatalogueOfBrokenAndHostileInput) {
   const std::string good = telegram_text_update(1, 42, "x");
   const std::string post = "POST /webhooks/demo/tg HTTP/1.1\r\nHost: x\r\nX-Telegram-Bot-Api-Secret-Token: " +
                            std::string(kSecret) + "\r\n";
+  const auto chunk_size = [](const std::string& chunk) {
+    char line[32];
+    std::snprintf(line, sizeof line, "%zx\r\n", chunk.size());
+    return std::string(line);
+  };
   const std::string deep = R"({"update_id":5,"x":)" + std::string(100, '[') + std::string(100, ']') + "}";
   std::vector<Case> cases = {
       // Broken HTTP.
@@ -110,6 +116,17 @@ TEST_F(HostileE2E, CatalogueOfBrokenAndHostileInput) {
       // Found by tests/fuzz/http_request_fuzz.cc: Beast read these by Content-Length.
       {"transfer-encoding not chunked", [&] { return raw(post + "Transfer-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello"); }, 400, "bad_request"},
       {"transfer-encoding chunked-ish", [&] { return raw(post + "Transfer-Encoding: chunkedx\r\nContent-Length: 2\r\n\r\n{}"); }, 400, "bad_request"},
+      // Found by tests/fuzz/http_request_fuzz.cc: Beast merged trailer fields into the
+      // headers, outside the header limit, and buffered an unfinished trailer without bound.
+      {"secret only in a trailer", [&] {
+         return raw("POST /webhooks/demo/tg HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                    chunk_size(good) + good + "\r\n0\r\nX-Telegram-Bot-Api-Secret-Token: " +
+                    std::string(kSecret) + "\r\n\r\n"); }, 401, "bad_signature"},
+      {"trailer over the header limit", [&] {
+         return raw(post + "Transfer-Encoding: chunked\r\n\r\n" + chunk_size(good) + good +
+                    "\r\n0\r\nX: " + std::string(20000, 'a') + "\r\n\r\n"); }, 431, "headers_too_large"},
+      {"trailer without an end", [&] {
+         return raw(post + "Transfer-Encoding: chunked\r\n\r\n0\r\nX: " + std::string(200000, 'a')); }, 400, "bad_request"},
       {"body over the limit", [&] { return hook(std::string(70000, ' ')); }, 413, "body_too_large"},
       {"chunked body over the limit", [&] {
          std::string chunks;
@@ -226,6 +243,24 @@ TEST_F(HostileE2E, SlowlorisIsClosedWhileOthersAreServed) {
   }
   slow.join();
   EXPECT_TRUE(closed.load()) << "the trickling connection must be closed after the read timeout";
+}
+
+// Found by tests/fuzz/http_request_fuzz.cc: Beast applies its header limit to
+// each read's window, and the fields completed by the read that held the
+// request line are consumed uncounted. The session's first read is at most
+// 4 KiB, so these headers (16.9 KiB of fields) passed the 16 KiB limit. The
+// daemon counts the whole section.
+TEST_F(HostileE2E, HeadersOverTheLimitAreRefusedAlsoWhenSplitAcrossReads) {
+  const std::string head = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+  const std::string first = "X-A: " + std::string(3900, 'a') + "\r\n";
+  const std::string second = "X-B: " + std::string(13000, 'b') + "\r\n";
+  auto r = http_raw(daemon_.port(), head + first + second + "\r\n");
+  EXPECT_EQ(r.status, 431) << r.body;
+  EXPECT_EQ(json_peek(r.body, "code"), "headers_too_large") << r.body;
+  // Each field alone is within the limit.
+  EXPECT_EQ(http_raw(daemon_.port(), head + first + "\r\n").status, 200);
+  EXPECT_EQ(http_raw(daemon_.port(), head + second + "\r\n").status, 200);
+  normal_webhook_still_works("headers split across reads");
 }
 
 TEST_F(HostileE2E, WebSocketMessageOverTheLimitClosesTheStream) {
