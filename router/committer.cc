@@ -1,6 +1,7 @@
 #include "router/committer.h"
 
 #include <chrono>
+#include <utility>
 
 #include "proto/thread_name.h"
 #include "router/shard.h"
@@ -13,12 +14,13 @@ constexpr std::chrono::milliseconds kIdleWake{200};
 }  // namespace
 
 Committer::Committer(storage::Db& db, ShardStats& stats, std::atomic<bool>& healthy,
-                     std::size_t max_in_flight)
+                     std::size_t max_in_flight, CompletionWindow window)
     : db_(db),
       stats_(stats),
       healthy_(healthy),
       synchronous_(max_in_flight == 0),
       max_in_flight_(max_in_flight < 1 ? 1 : max_in_flight),
+      window_(std::move(window)),
       queue_(max_in_flight_ + 1) {}
 
 Committer::~Committer() { stop(); }
@@ -119,6 +121,15 @@ void Committer::commit(std::vector<PreparedBatch*>& group) {
     }
   }
   for (auto* b : group) stats_.commands.fetch_add(b->commands, std::memory_order_relaxed);
+  struct Window {  // closed also if a completion throws
+    const CompletionWindow& w;
+    explicit Window(const CompletionWindow& x) : w(x) {
+      if (w.open) w.open();
+    }
+    ~Window() {
+      if (w.close) w.close();
+    }
+  } window(window_);
   if (st.is_ok()) {
     for (auto* b : group) {
       for (auto& fn : b->after_commit) fn();

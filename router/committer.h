@@ -40,6 +40,13 @@ namespace sb::router {
 
 struct ShardStats;
 
+// Brackets the after_commit work and completions of one group commit, on the
+// thread that runs them (ShardOptions::completion_window). Either may be empty.
+struct CompletionWindow {
+  std::function<void()> open;
+  std::function<void()> close;
+};
+
 struct PreparedBatch {
   storage::PreparedWrite write;  // the batch's change sets, encoded by the shard (Db::prepare)
   Status prepare_status;         // not ok: encoding failed; the batch fails like a failed write
@@ -55,7 +62,7 @@ struct PreparedBatch {
 class Committer {
  public:
   Committer(storage::Db& db, ShardStats& stats, std::atomic<bool>& healthy,
-            std::size_t max_in_flight);
+            std::size_t max_in_flight, CompletionWindow window = {});
   ~Committer();
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
@@ -87,6 +94,7 @@ class Committer {
   std::atomic<bool>& healthy_;
   const bool synchronous_;  // max_in_flight 0: submit() writes on the caller's thread
   std::size_t max_in_flight_;
+  CompletionWindow window_;
   BoundedQueue<PreparedBatch*> queue_;
   Wakeup work_;                            // shard -> committer: a batch is queued
   Wakeup room_;                            // committer -> shard: batches were completed

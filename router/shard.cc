@@ -60,7 +60,7 @@ Shard::Shard(int index, storage::Db& db, Directory& directory, ShardOptions opti
       directory_(directory),
       options_(std::move(options)),
       queue_(options_.queue_capacity),
-      committer_(db_, stats_, healthy_, options_.max_batches_in_flight) {}
+      committer_(db_, stats_, healthy_, options_.max_batches_in_flight, options_.completion_window) {}
 
 Shard::~Shard() { stop(); }
 

@@ -48,6 +48,11 @@ struct ShardOptions {
   // here (building frames) is done before the write, not after it, where the
   // next batch waits for it.
   std::function<std::function<void()>(proto::ChangeSet&)> after_commit;
+  // Optional. Called on the thread that runs a group commit's after_commit
+  // work and completions, before the first and after the last of them, so
+  // that the adapters can hand what those produce to other threads in one go
+  // (adapters/deferred_post.h).
+  CompletionWindow completion_window;
 };
 
 // Counters read by /metrics from other threads (relaxed atomics).

@@ -13,6 +13,7 @@
 #include "adapters/channel.h"
 #include "adapters/daemon/allocator.h"
 #include "adapters/daemon/declared_routing.h"
+#include "adapters/deferred_post.h"
 #include "adapters/crypto.h"
 #include "adapters/outbound/http_client.h"
 #include "adapters/outbound/outbox.h"
@@ -118,6 +119,9 @@ int run_daemon(const Config& config) {
   router::ShardOptions shard_options;
   shard_options.clock = wall_clock_ms;
   shard_options.max_batches_in_flight = config.commit_thread ? 4 : 0;
+  // A group commit's answers, frames and outbound sends reach each I/O
+  // thread (and the outbox) as one post instead of one each.
+  shard_options.completion_window = {adapters::DeferredPosts::begin, adapters::DeferredPosts::end};
   adapters::Outbox* outbox_ptr = nullptr;  // set before the shards start
   // Frames are built on the shard thread (moving the JSON out of the encoded
   // set); they are published only once they are durable, after the write.

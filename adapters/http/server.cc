@@ -1,6 +1,7 @@
 #include "adapters/http/server.h"
 #include "proto/thread_name.h"
 
+#include "adapters/deferred_post.h"
 #include "adapters/http/request_parser.h"
 #include "adapters/http/stream_sessions.h"
 
@@ -192,7 +193,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     server_.in_flight.fetch_add(1, std::memory_order_relaxed);
     auto self = shared_from_this();
     server_.handler.handle(std::move(req), [self](HttpResponse r) {
-      net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
+      // Usually called on a shard thread amid a group commit's completions.
+      adapters::DeferredPosts::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
         self->server_.in_flight.fetch_sub(1, std::memory_order_relaxed);
         self->send(std::move(r), !self->keep_alive_ ||
                                      self->server_.draining.load(std::memory_order_relaxed));

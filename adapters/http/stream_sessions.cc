@@ -1,5 +1,6 @@
 #include "adapters/http/stream_sessions.h"
 
+#include "adapters/deferred_post.h"
 #include "adapters/http/message.h"
 #include "proto/json_writer.h"
 
@@ -40,19 +41,25 @@ class QueuedSink : public StreamSink, public std::enable_shared_from_this<Derive
       close("slow consumer: send buffer full; reconnect with ?since=<last seq>");
       return false;
     }
-    net::post(self().executor(), [me = this->shared_from_this(), wire = std::move(wire)]() mutable {
-      me->enqueue(std::move(wire));
-    });
+    // Frames and closes are often handed over from a shard thread amid a
+    // group commit: gathered there, in order (adapters/deferred_post.h).
+    adapters::DeferredPosts::post(self().executor(),
+                                  [me = this->shared_from_this(), wire = std::move(wire)]() mutable {
+                                    me->enqueue(std::move(wire));
+                                  });
     return true;
   }
 
-  void post(std::function<void()> fn) override { net::post(self().executor(), std::move(fn)); }
+  void post(std::function<void()> fn) override {
+    adapters::DeferredPosts::post(self().executor(), std::move(fn));
+  }
 
   void close(std::string reason) override {
     if (closed_.exchange(true, std::memory_order_acq_rel)) return;
-    net::post(self().executor(), [me = this->shared_from_this(), reason = std::move(reason)] {
-      me->self().do_close(reason);
-    });
+    adapters::DeferredPosts::post(self().executor(),
+                                  [me = this->shared_from_this(), reason = std::move(reason)] {
+                                    me->self().do_close(reason);
+                                  });
   }
 
  protected:

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "adapters/channel.h"
+#include "adapters/deferred_post.h"
 
 namespace sb::adapters {
 
@@ -46,6 +47,14 @@ void Outbox::stop() {
 void Outbox::on_committed(const std::string& tenant, const proto::OutboxItem& item) {
   if (item.state != "pending") return;
   const auto delay = item.next_attempt_at - clock_();
+  if (delay <= 0) {
+    // Due now (a fresh reply): a post, gathered with the rest of the group
+    // commit's hand-offs, rather than a timer armed from the shard's thread
+    // (a timerfd_settime and a wake-up per reply).
+    DeferredPosts::post(impl_->ioc.get_executor(),
+                        [this, tenant, item] { attempt(tenant, item); });
+    return;
+  }
   auto timer = std::make_shared<net::steady_timer>(impl_->ioc);
   timer->expires_after(std::chrono::milliseconds(delay > 0 ? delay : 0));
   timer->async_wait([this, timer, tenant, item](const boost::system::error_code& ec) {

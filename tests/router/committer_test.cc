@@ -84,6 +84,35 @@ TEST_P(CommitterModes, CompletesInOrderAfterItsAfterCommitWork) {
   EXPECT_TRUE(healthy.load());
 }
 
+// Every after_commit and completion runs inside a completion window, on the
+// thread that opened it, and every window is closed (the adapters gather
+// hand-offs to I/O threads there: adapters/deferred_post.h).
+TEST_P(CommitterModes, CompletionsRunInsideAWindowOnTheirThread) {
+  test::TempDir dir;
+  auto db = storage::Db::open(dir.path() + "/db");
+  ASSERT_TRUE(db.is_ok());
+  ShardStats stats;
+  std::atomic<bool> healthy{true};
+  thread_local int depth = 0;  // per thread, like the adapters' gathering
+  std::atomic<int> opened{0};
+  std::atomic<int> closed{0};
+  std::atomic<int> outside{0};
+  CompletionWindow window{[&] { ++depth, ++opened; }, [&] { --depth, ++closed; }};
+  Committer c(**db, stats, healthy, GetParam(), window);
+  c.start("test-commit");
+  for (int i = 0; i < 30; ++i) {
+    c.submit(batch_of(
+        **db, std::to_string(i), [&](const Status&) { outside += depth == 1 ? 0 : 1; },
+        [&] { outside += depth == 1 ? 0 : 1; }));
+  }
+  c.drain();
+  c.stop();
+  EXPECT_EQ(outside.load(), 0) << "ran outside a window, or in one opened on another thread";
+  EXPECT_GE(opened.load(), 1);
+  EXPECT_EQ(opened.load(), closed.load());
+  EXPECT_EQ(depth, 0);
+}
+
 TEST_P(CommitterModes, AFailedWriteFailsEveryLaterBatchUntilReset) {
   test::TempDir dir;
   const std::string full = dir.path() + "/full";
