@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include "proto/time.h"
+
 namespace sb::loadgen {
 
 namespace od = simdjson::ondemand;
@@ -85,6 +87,12 @@ std::optional<StreamFrame> parse_stream_frame(std::string_view text) {
     if (key == "seq") return !v.get_uint64().get(f.seq);
     if (key == "type") return read_string(v, f.type);
     if (key == "operator") return read_optional_string(v, f.operator_id);
+    if (key == "at") {
+      std::string at;
+      if (!read_string(v, at)) return false;
+      if (auto t = proto::parse_rfc3339(at)) f.at_ms = *t;
+      return true;
+    }
     if (key != "conversation") return true;
     od::object conv;
     if (v.get_object().get(conv)) return true;  // not every frame's conversation is an object

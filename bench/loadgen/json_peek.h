@@ -27,6 +27,7 @@ struct StreamFrame {
   std::string type;
   std::string operator_id;
   std::string conversation;
+  std::int64_t at_ms = -1;  // the frame's "at": the daemon's wall clock when it made it (ms)
 };
 std::optional<StreamFrame> parse_stream_frame(std::string_view text);
 

@@ -2,6 +2,8 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/websocket.hpp>
+#include <algorithm>
+#include <chrono>
 
 #include "bench/loadgen/json_peek.h"
 
@@ -124,7 +126,16 @@ void OperatorClient::on_frame(std::string_view text) {
   }
   if (frame->type != "conversation.offered" || frame->operator_id != account_.id) return;
   if (frame->conversation.empty()) return recorder_.error("offer_without_conversation");
-  recorder_.update([](Counters& c, Latencies&) { c.offers_received += 1; });
+  // Both clocks are this machine's wall clock: the daemon runs beside us.
+  const auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  recorder_.update([&](Counters& c, Latencies& l) {
+    c.offers_received += 1;
+    if (frame->at_ms >= 0) {
+      l.offer_delivery.record(std::max<std::int64_t>(0, wall_ms - frame->at_ms) * 1000);
+    }
+  });
   tracker_.on_offer(account_.tenant, frame->conversation, arrived, recorder_);
   work_on(frame->conversation);
 }

@@ -22,6 +22,7 @@ std::vector<NamedHistogram> histograms(const RunReport& r) {
   return {{"ack", &l.ack},
           {"webhook_to_offer", &l.webhook_to_offer},
           {"offer_after_ack", &l.offer_after_ack},
+          {"offer_delivery", &l.offer_delivery},
           {"accept_rtt", &l.accept_rtt},
           {"reply_rtt", &l.reply_rtt},
           {"resolve_rtt", &l.resolve_rtt}};
@@ -90,6 +91,8 @@ void print_table(const RunReport& r, std::FILE* out) {
   }
   fmt::print(out, "  (ack and webhook_to_offer count from the {}; offer_after_ack is 0 when the frame came first)\n",
              r.mode == "open" ? "scheduled send time" : "write of the request");
+  fmt::print(out, "  (offer_delivery: the offer's arrival minus its \"at\", the daemon's clock when it routed\n"
+                  "   the conversation, in whole ms: the write, the hand-off, the socket and this tool's reading)\n");
 
   fmt::print(out, "\nOperators\n");
   fmt::print(out, "  {:<28}{:>12}   matched to their webhook {}, before its 2xx {}\n", "offers received",

@@ -29,6 +29,7 @@ void Latencies::merge(const Latencies& o) {
   ack.merge(o.ack);
   webhook_to_offer.merge(o.webhook_to_offer);
   offer_after_ack.merge(o.offer_after_ack);
+  offer_delivery.merge(o.offer_delivery);
   accept_rtt.merge(o.accept_rtt);
   reply_rtt.merge(o.reply_rtt);
   resolve_rtt.merge(o.resolve_rtt);

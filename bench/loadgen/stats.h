@@ -37,6 +37,11 @@ struct Latencies {
   LatencyHistogram ack;              // webhook: from scheduled (open) / sent (closed) to the 2xx
   LatencyHistogram webhook_to_offer; // same start, to the offered frame on the operator's stream
   LatencyHistogram offer_after_ack;  // offered frame minus the 2xx (0 when the frame came first)
+  // The offered frame's arrival minus its "at" (the daemon's wall clock when
+  // it routed the conversation; ms resolution): the write, the hand-off to the
+  // connection's I/O thread, the socket and this tool's own reading. Tells a
+  // late offer that was routed late from one that was delivered late.
+  LatencyHistogram offer_delivery;
   LatencyHistogram accept_rtt;       // POST accept round trip
   LatencyHistogram reply_rtt;        // POST messages round trip
   LatencyHistogram resolve_rtt;      // POST resolve round trip
