@@ -90,8 +90,8 @@ void Committer::run() {
 }
 
 void Committer::commit(std::vector<PreparedBatch*>& group) {
-  std::vector<storage::PreparedWrite*> writes;
-  writes.reserve(group.size());
+  auto& writes = writes_;  // reused: commit() runs on one thread only
+  writes.clear();
   Status st = failed() ? Status::unavailable("storage writes are failing") : Status::ok();
   for (auto* b : group) {
     if (st.is_ok() && !b->prepare_status.is_ok()) st = b->prepare_status;

@@ -95,6 +95,9 @@ class Committer {
   const bool synchronous_;  // max_in_flight 0: submit() writes on the caller's thread
   std::size_t max_in_flight_;
   CompletionWindow window_;
+  // commit()'s list of the group's writes, kept for its capacity. commit()
+  // runs on the shard's thread (synchronous) or the committer's, never both.
+  std::vector<storage::PreparedWrite*> writes_;
   BoundedQueue<PreparedBatch*> queue_;
   Wakeup work_;                            // shard -> committer: a batch is queued
   Wakeup room_;                            // committer -> shard: batches were completed

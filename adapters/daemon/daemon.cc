@@ -30,6 +30,11 @@ namespace sb::daemon {
 
 namespace {
 
+// `[router] commit_thread = true`: how many batches a shard may apply ahead of
+// its committer's fsync (docs/architecture.md): the bound the committer thread
+// had while it was the default, before session 9; not tuned since.
+constexpr std::size_t kCommitThreadBatchesInFlight = 4;
+
 proto::TimeMs wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -118,7 +123,7 @@ int run_daemon(const Config& config) {
   adapters::BlockingPool blocking(2);
   router::ShardOptions shard_options;
   shard_options.clock = wall_clock_ms;
-  shard_options.max_batches_in_flight = config.commit_thread ? 4 : 0;
+  shard_options.max_batches_in_flight = config.commit_thread ? kCommitThreadBatchesInFlight : 0;
   // A group commit's answers, frames and outbound sends reach each I/O
   // thread (and the outbox) as one post instead of one each.
   shard_options.completion_window = {adapters::DeferredPosts::begin, adapters::DeferredPosts::end};
