@@ -96,6 +96,10 @@ int main(int argc, char** argv) {
   app.add_option("--connections", connections, "keep-alive webhook connections (default: open 64, closed 16)")
       ->check(CLI::Range(1, 10000));
   app.add_option("--threads", cfg.threads, "I/O threads of the load generator")->check(CLI::Range(1, 64))->capture_default_str();
+  app.add_option("--operator-threads", cfg.operator_threads,
+                 "threads of their own for the operator clients (0: they share the senders' threads)")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
   app.add_option("--duration", cfg.duration_s, "seconds of load")->check(CLI::Range(0.5, kMaxDurationS))->capture_default_str();
   double drain_s = -1;
   app.add_option("--drain", drain_s, "seconds for the last answers, offers and resolves after the load "

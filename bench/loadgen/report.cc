@@ -68,8 +68,10 @@ void print_table(const RunReport& r, std::FILE* out) {
   const auto& c = r.counters;
   const auto load = r.mode == "open" ? fmt::format("open loop at {:.0f} webhooks/s", r.rate)
                                      : fmt::format("closed loop, {} connections", r.connections);
-  fmt::print(out, "\nSwitchboard load: {} for {:.0f} s against {} ({} threads, {} connections)\n", load,
-             r.duration_s, r.target, r.threads, r.connections);
+  fmt::print(out, "\nSwitchboard load: {} for {:.0f} s against {} ({} threads{}, {} connections)\n", load,
+             r.duration_s, r.target, r.threads,
+             r.operator_threads > 0 ? fmt::format(" + {} for operators", r.operator_threads) : "",
+             r.connections);
   fmt::print(out, "  {} customers ({}), {} operators in {} tenant(s), "
                   "retries {:.1f}%, bursts {}, bodies ~{} B\n",
              r.customers, r.channel_mix, r.operators, r.tenants, r.retry_fraction * 100,
@@ -134,6 +136,7 @@ std::string write_json(const RunReport& r, const std::string& path) {
   w.begin_object().field("tool", "sb_loadgen").field("started_at", r.started_at_utc);
   w.key("config").begin_object().field("target", r.target).field("mode", r.mode);
   w.key("rate").raw(number(r.rate)).field("connections", r.connections).field("threads", r.threads);
+  w.field("operator_threads", r.operator_threads);
   w.key("duration_s").raw(number(r.duration_s)).field("tenants", static_cast<std::uint64_t>(r.tenants));
   w.field("customers", r.customers).field("operators", r.operators);
   w.key("retry_fraction").raw(number(r.retry_fraction)).field("channel_mix", r.channel_mix);

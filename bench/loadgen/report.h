@@ -19,6 +19,7 @@ struct RunReport {
   double rate = 0;   // open loop, webhooks/s
   int connections = 0;
   int threads = 0;
+  int operator_threads = 0;
   double duration_s = 0;
   std::size_t tenants = 0;
   int customers = 0;

@@ -23,11 +23,15 @@ using namespace std::chrono_literals;
 namespace {
 
 // One io_context per thread, each with its own Recorder: nothing a thread
-// measures is shared with another until the main thread reads it.
+// measures is shared with another until the main thread reads it. The first
+// `senders` threads send webhooks; operator clients run on `operator_threads`
+// threads of their own, or share the senders' threads when that is 0.
 class LoadThreads {
  public:
-  explicit LoadThreads(int n) {
-    for (int i = 0; i < n; ++i) {
+  LoadThreads(int senders, int operator_threads)
+      : senders_(static_cast<std::size_t>(senders)),
+        operators_(static_cast<std::size_t>(operator_threads)) {
+    for (std::size_t i = 0; i < senders_ + operators_; ++i) {
       contexts_.push_back(std::make_unique<net::io_context>(1));
       recorders_.push_back(std::make_unique<Recorder>());
     }
@@ -46,11 +50,21 @@ class LoadThreads {
     threads_.clear();
     guards_.clear();
   }
-  std::size_t size() const { return contexts_.size(); }
-  net::io_context& context(std::size_t i) { return *contexts_[i % contexts_.size()]; }
-  Recorder& recorder(std::size_t i) { return *recorders_[i % recorders_.size()]; }
+  std::size_t size() const { return contexts_.size(); }  // every thread (recorder_at)
+  std::size_t senders() const { return senders_; }
+  net::io_context& context(std::size_t i) { return *contexts_[i % senders_]; }
+  Recorder& recorder(std::size_t i) { return *recorders_[i % senders_]; }
+  net::io_context& operator_context(std::size_t i) {
+    return operators_ == 0 ? context(i) : *contexts_[senders_ + i % operators_];
+  }
+  Recorder& operator_recorder(std::size_t i) {
+    return operators_ == 0 ? recorder(i) : *recorders_[senders_ + i % operators_];
+  }
+  Recorder& recorder_at(std::size_t k) { return *recorders_[k]; }
 
  private:
+  std::size_t senders_;
+  std::size_t operators_;
   // Recorders outlive the contexts, whose pending handlers own the clients.
   std::vector<std::unique_ptr<Recorder>> recorders_;
   std::vector<std::unique_ptr<net::io_context>> contexts_;
@@ -93,10 +107,11 @@ std::string start_operators(const RunConfig& cfg, const SetupOutcome& setup, Loa
   std::string first_error;
   for (std::size_t i = 0; i < setup.operators.size(); ++i) {
     auto op =
-        std::make_shared<OperatorClient>(pool.context(i), cfg.server, setup.operators[i], behaviour,
-                                         tracker, pool.recorder(i), cfg.seed * 7919 + i);
+        std::make_shared<OperatorClient>(pool.operator_context(i), cfg.server, setup.operators[i],
+                                         behaviour, tracker, pool.operator_recorder(i),
+                                         cfg.seed * 7919 + i);
     out.push_back(op);
-    net::post(pool.context(i), [op, &answered, &error_mu, &first_error] {
+    net::post(pool.operator_context(i), [op, &answered, &error_mu, &first_error] {
       op->start([&](const std::string& error) {
         if (!error.empty()) {
           std::lock_guard lock(error_mu);
@@ -121,7 +136,7 @@ std::vector<std::shared_ptr<WebhookLoad>> start_loads(const RunConfig& cfg, Load
                                                       Clock::time_point start,
                                                       Clock::time_point stop) {
   const auto threads =
-      std::min<std::size_t>(pool.size(), static_cast<std::size_t>(cfg.connections));
+      std::min<std::size_t>(pool.senders(), static_cast<std::size_t>(cfg.connections));
   std::vector<std::shared_ptr<WebhookLoad>> loads;
   for (std::size_t i = 0; i < threads; ++i) {
     LoadShape shape;
@@ -158,7 +173,7 @@ void watch(const RunConfig& cfg, int pid, LoadThreads& pool, Tracker& tracker,
     std::this_thread::sleep_until(tick);
     LatencyHistogram ack, offer;
     Counters now;
-    for (std::size_t i = 0; i < pool.size(); ++i) pool.recorder(i).take_interval(ack, offer, now);
+    for (std::size_t k = 0; k < pool.size(); ++k) pool.recorder_at(k).take_interval(ack, offer, now);
     IntervalSample s;
     s.t_s = seconds_between(start, tick);
     s.seconds = seconds_between(previous_tick, tick);
@@ -208,6 +223,7 @@ void describe_config(const RunConfig& cfg, const SetupOutcome& setup, RunReport&
   report.rate = cfg.open_loop ? cfg.rate : 0;
   report.connections = cfg.connections;
   report.threads = cfg.threads;
+  report.operator_threads = cfg.operator_threads;
   report.duration_s = cfg.duration_s;
   report.tenants = setup.tenants.size();
   report.customers = cfg.customers;
@@ -226,7 +242,7 @@ void describe_config(const RunConfig& cfg, const SetupOutcome& setup, RunReport&
 }  // namespace
 
 int run_loadgen(const RunConfig& cfg) {
-  LoadThreads pool(cfg.threads);
+  LoadThreads pool(cfg.threads, cfg.operator_threads);
   auto fail = [&](const std::string& why) {
     fmt::print(stderr, "sb_loadgen: {}\n", why);
     pool.stop_and_join();
@@ -279,7 +295,7 @@ int run_loadgen(const RunConfig& cfg) {
     });
   }
   for (std::size_t i = 0; i < operators.size(); ++i) {
-    net::post(pool.context(i), [op = operators[i], &finished] {
+    net::post(pool.operator_context(i), [op = operators[i], &finished] {
       op->finish([&finished] { finished.fetch_add(1); });
     });
   }
@@ -290,8 +306,8 @@ int run_loadgen(const RunConfig& cfg) {
   pool.stop_and_join();
   if (!all_finished) fmt::print(stderr, "sb_loadgen: some operators did not sign off within 3 s\n");
 
-  for (std::size_t i = 0; i < pool.size(); ++i)
-    pool.recorder(i).snapshot(report.counters, report.latencies);
+  for (std::size_t k = 0; k < pool.size(); ++k)
+    pool.recorder_at(k).snapshot(report.counters, report.latencies);
   describe_config(cfg, setup, report);
   print_table(report, stdout);
   int status = 0;

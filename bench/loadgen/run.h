@@ -19,6 +19,7 @@ struct RunConfig {
   double rate = 500;
   int connections = 64;
   int threads = 2;
+  int operator_threads = 0;  // 0: operator clients share the senders' threads
   double duration_s = 10;
   double drain_s = 3;
   int customers = 1000;
