@@ -1,0 +1,78 @@
+// sb_loadgen as an engineer runs it: against a real `switchboard` on a
+// loopback port, open loop, every channel of the default mix, platform
+// retries, operators on their streams accepting, replying and resolving. The
+// report must show the whole day happened: webhooks acked with no error,
+// retries absorbed, offers matched to their webhooks, replies delivered to the
+// tool's fake platforms, the latency histograms filled (offer_delivery too),
+// and the JSON and SVG written. Counts only: no figure of speed is asserted.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "tests/support/daemon_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace sb::test {
+namespace {
+
+std::uint64_t at(simdjson::dom::element root, const char* pointer) {
+  std::uint64_t v = 0;
+  if (root.at_pointer(pointer).get(v)) ADD_FAILURE() << "no unsigned number at " << pointer;
+  return v;
+}
+
+// The number of operator threads: 0 shares the senders' threads.
+class LoadgenE2E : public ::testing::TestWithParam<int> {};
+
+TEST_P(LoadgenE2E, ASupportDayRunsAndIsReported) {
+  TempDir dir;
+  const std::string data = dir.path() + "/daemon";
+  std::filesystem::create_directories(data);
+  DaemonProcess daemon(data);
+  daemon.start();
+  const std::string json = dir.path() + "/loadgen.json";
+  const std::string svg = dir.path() + "/loadgen.svg";
+  const std::string cmd =
+      std::string(SB_LOADGEN_BIN) + " --target 127.0.0.1:" + std::to_string(daemon.port()) +
+      " --admin-key " + daemon.admin_key() +
+      " --mode open --rate 150 --duration 3 --drain 3 --operators 3 --capacity 50"
+      " --accept-think-ms 20 --resolve-think-ms 20 --retry-fraction 0.2 --customers 200"
+      " --operator-threads " +
+      std::to_string(GetParam()) + " --quiet --json " + json + " --svg " + svg + " > " +
+      dir.path() + "/loadgen.out 2>&1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_EQ(status, 0) << cmd;
+
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  ASSERT_FALSE(parser.load(json).get(root)) << json;
+  EXPECT_EQ(at(root, "/config/operator_threads"), static_cast<std::uint64_t>(GetParam()));
+  const auto sent = at(root, "/webhooks/sent");
+  EXPECT_GT(sent, 100u);
+  EXPECT_EQ(at(root, "/webhooks/acked"), sent) << "every webhook answered 2xx";
+  EXPECT_GT(at(root, "/webhooks/retries_sent"), 0u);
+  EXPECT_EQ(at(root, "/webhooks/duplicates_absorbed"), at(root, "/webhooks/retries_sent"));
+  EXPECT_GT(at(root, "/webhooks/new_conversations"), 0u);
+  EXPECT_GT(at(root, "/operators/offers_matched"), 0u);
+  EXPECT_GT(at(root, "/operators/accepted"), 0u);
+  EXPECT_GT(at(root, "/operators/replies_delivered"), 0u);
+  EXPECT_GT(at(root, "/operators/resolved"), 0u);
+  for (const char* h : {"/latency_us/ack/count", "/latency_us/webhook_to_offer/count",
+                        "/latency_us/offer_delivery/count", "/latency_us/accept_rtt/count"}) {
+    EXPECT_GT(at(root, h), 0u) << h;
+  }
+  simdjson::dom::object errors;
+  ASSERT_FALSE(root.at_pointer("/errors").get(errors));
+  for (auto [kind, n] : errors) ADD_FAILURE() << "error " << kind << ": " << n;
+  EXPECT_GT(std::filesystem::file_size(svg), 1000u);
+  EXPECT_EQ(daemon.terminate(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(OperatorThreads, LoadgenE2E, ::testing::Values(0, 1),
+                         [](const auto& info) { return info.param == 0 ? "Shared" : "OwnThread"; });
+
+}  // namespace
+}  // namespace sb::test
