@@ -38,7 +38,10 @@ using BeastRequest = boost::beast::http::request<boost::beast::http::string_body
 // Either excess is answered like oversized headers (431).
 class RequestParser : public boost::beast::http::request_parser<boost::beast::http::string_body> {
  public:
-  explicit RequestParser(std::size_t header_limit) : header_limit_(header_limit) {}
+  // Sets Beast's limit too: the two counts stay the same number.
+  explicit RequestParser(std::size_t header_limit) : header_limit_(header_limit) {
+    this->header_limit(static_cast<std::uint32_t>(header_limit));
+  }
 
  private:
   void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_string,
@@ -73,7 +76,6 @@ inline void start_request(std::optional<RequestParser>& parser, std::size_t body
                           std::size_t header_limit) {
   parser.emplace(header_limit);
   parser->body_limit(body_limit);
-  parser->header_limit(static_cast<std::uint32_t>(header_limit));
 }
 
 // A malformed request (answered 400), as opposed to a transport error.

@@ -56,7 +56,7 @@ void Outbox::on_committed(const std::string& tenant, const proto::OutboxItem& it
     return;
   }
   auto timer = std::make_shared<net::steady_timer>(impl_->ioc);
-  timer->expires_after(std::chrono::milliseconds(delay > 0 ? delay : 0));
+  timer->expires_after(std::chrono::milliseconds(delay));
   timer->async_wait([this, timer, tenant, item](const boost::system::error_code& ec) {
     if (!ec) attempt(tenant, item);
   });
