@@ -6,6 +6,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <limits>
 #include <sstream>
 
 #include "adapters/outbound/outbox.h"
@@ -21,6 +22,30 @@ constexpr const char* kRouteNames[] = {"webhook", "events", "admin", "health", "
 class ShardCollector final : public prometheus::Collectable {
  public:
   explicit ShardCollector(router::ShardSet& shards) : shards_(shards) {}
+
+  // A shard's StatsHistogram per shard as one Prometheus histogram family;
+  // `scale` turns its integer unit into the metric's (microseconds into seconds).
+  template <class Get>
+  void histogram(std::vector<prometheus::MetricFamily>& out, const char* name, const char* help,
+                 double scale, Get get) const {
+    prometheus::MetricFamily f{name, help, prometheus::MetricType::Histogram, {}};
+    for (const auto& s : shards_.shards()) {
+      const auto snap = get(*s).snapshot();
+      prometheus::ClientMetric m;
+      m.label.push_back({"shard", std::to_string(s->index())});
+      std::uint64_t cumulative = 0;
+      for (std::size_t i = 0; i <= snap.bounds; ++i) {
+        cumulative += snap.counts[i];
+        const double le = i < snap.bounds ? static_cast<double>(snap.upper_bounds[i]) * scale
+                                          : std::numeric_limits<double>::infinity();
+        m.histogram.bucket.push_back({cumulative, le});
+      }
+      m.histogram.sample_count = cumulative;
+      m.histogram.sample_sum = static_cast<double>(snap.sum) * scale;
+      f.metric.push_back(std::move(m));
+    }
+    out.push_back(std::move(f));
+  }
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     std::vector<prometheus::MetricFamily> out;
@@ -61,6 +86,11 @@ class ShardCollector final : public prometheus::Collectable {
            MT::Counter, [&](const router::Shard& s) { return rd(s.stats().outbound_refused); });
     family("switchboard_shard_queue_depth", "Commands waiting in a shard queue", MT::Gauge,
            [&](const router::Shard& s) { return static_cast<double>(s.queue_depth()); });
+    histogram(out, "switchboard_commit_duration_seconds",
+              "One group commit's RocksDB write, fsync included", 1e-6,
+              [](const router::Shard& s) -> const auto& { return s.stats().commit_micros; });
+    histogram(out, "switchboard_commit_batch_commands", "Commands carried by one group commit", 1.0,
+              [](const router::Shard& s) -> const auto& { return s.stats().commit_commands; });
     return out;
   }
 

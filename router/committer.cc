@@ -109,9 +109,13 @@ void Committer::commit(std::vector<PreparedBatch*>& group) {
     const auto micros =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
             .count();
+    std::size_t commands = 0;
+    for (auto* b : group) commands += b->commands;
     stats_.batches.fetch_add(1, std::memory_order_relaxed);
     stats_.commit_micros_total.fetch_add(static_cast<std::uint64_t>(micros),
                                          std::memory_order_relaxed);
+    stats_.commit_micros.observe(static_cast<std::uint64_t>(micros));
+    stats_.commit_commands.observe(commands);
     if (!st.is_ok()) {
       stats_.commit_failures.fetch_add(1, std::memory_order_relaxed);
       // Every batch after this one was built on it: all of them fail until

@@ -50,6 +50,30 @@ TEST_F(WebhookE2E, HealthReadyAndMetrics) {
   EXPECT_NE(m.body.find("switchboard_group_commits_total"), std::string::npos);
 }
 
+// The value of the sample line that starts with `prefix` ("name{labels} "), or -1.
+double sample(const std::string& text, const std::string& prefix) {
+  const auto at = text.find("\n" + prefix);
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + 1 + prefix.size()));
+}
+
+// Every group commit is observed once in each commit histogram: the writes
+// of the channel set-up and of two webhooks, with the commands they carried.
+TEST_F(WebhookE2E, MetricsHistogramsCountEveryGroupCommit) {
+  ASSERT_EQ(send_update(telegram_text_update(8001, 42, "one")).status, 200);
+  ASSERT_EQ(send_update(telegram_text_update(8002, 43, "two")).status, 200);
+  const auto m = daemon_.get("/metrics").body;
+  const double commits = sample(m, "switchboard_group_commits_total{shard=\"0\"} ");
+  ASSERT_GE(commits, 3) << m;
+  EXPECT_EQ(sample(m, "switchboard_commit_duration_seconds_count{shard=\"0\"} "), commits) << m;
+  EXPECT_EQ(sample(m, "switchboard_commit_duration_seconds_bucket{shard=\"0\",le=\"+Inf\"} "), commits);
+  EXPECT_GT(sample(m, "switchboard_commit_duration_seconds_sum{shard=\"0\"} "), 0) << m;
+  EXPECT_EQ(sample(m, "switchboard_commit_batch_commands_count{shard=\"0\"} "), commits) << m;
+  // A batch carries at least one command: none falls in a bucket below 1.
+  EXPECT_GE(sample(m, "switchboard_commit_batch_commands_sum{shard=\"0\"} "), commits) << m;
+  EXPECT_NE(m.find("# TYPE switchboard_commit_duration_seconds histogram"), std::string::npos);
+}
+
 TEST_F(WebhookE2E, MessageIsStoredOnceAndRetryAbsorbed) {
   auto first = send_update(telegram_text_update(5001, 42, "Where is my order?"));
   ASSERT_EQ(first.status, 200) << first.body;

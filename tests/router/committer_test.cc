@@ -81,6 +81,14 @@ TEST_P(CommitterModes, CompletesInOrderAfterItsAfterCommitWork) {
   EXPECT_EQ(next_done, 50u);
   EXPECT_EQ((*db)->count_dedup("acme").value(), 50u);
   EXPECT_EQ(stats.commands.load(), 50u);
+  // One observation per group commit, of its write and of its commands.
+  const auto micros = stats.commit_micros.snapshot();
+  const auto commands = stats.commit_commands.snapshot();
+  EXPECT_GE(stats.batches.load(), 1u);
+  EXPECT_EQ(micros.count(), stats.batches.load());
+  EXPECT_EQ(commands.count(), stats.batches.load());
+  EXPECT_EQ(commands.sum, 50u);
+  EXPECT_EQ(micros.sum, stats.commit_micros_total.load());
   EXPECT_TRUE(healthy.load());
 }
 
