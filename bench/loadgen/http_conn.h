@@ -81,4 +81,25 @@ class HttpConn : public std::enable_shared_from_this<HttpConn> {
   bool closed_ = false;
 };
 
+// One request at a time on a private io_context, blocking: for the set-up
+// and for scraping /metrics, never for the load.
+class BlockingHttp {
+ public:
+  BlockingHttp(const boost::asio::ip::tcp::endpoint& server, std::chrono::milliseconds timeout)
+      : conn_(std::make_shared<HttpConn>(ioc_, server, timeout)) {}
+
+  HttpResult call(boost::beast::http::verb method, std::string target, std::string body, Headers headers) {
+    HttpResult out;
+    conn_->send(HttpCall{method, std::move(target), std::move(body), std::move(headers)},
+                [&out](HttpResult&& r) { out = std::move(r); });
+    ioc_.restart();
+    ioc_.run();
+    return out;
+  }
+
+ private:
+  boost::asio::io_context ioc_;
+  std::shared_ptr<HttpConn> conn_;
+};
+
 }  // namespace sb::loadgen

@@ -64,6 +64,13 @@ TEST_P(LoadgenE2E, ASupportDayRunsAndIsReported) {
                         "/latency_us/offer_delivery/count", "/latency_us/accept_rtt/count"}) {
     EXPECT_GT(at(root, h), 0u) << h;
   }
+  // The daemon's own commit figures over the window, from its /metrics.
+  const auto commits = at(root, "/daemon/group_commits/count");
+  EXPECT_GT(commits, 0u);
+  EXPECT_GE(at(root, "/daemon/group_commits/commands"), commits);
+  double write_p99 = 0;
+  EXPECT_FALSE(root.at_pointer("/daemon/group_commits/write_p99_us").get(write_p99));
+  EXPECT_GT(write_p99, 0);
   simdjson::dom::object errors;
   ASSERT_FALSE(root.at_pointer("/errors").get(errors));
   for (auto [kind, n] : errors) ADD_FAILURE() << "error " << kind << ": " << n;

@@ -127,6 +127,16 @@ void print_table(const RunReport& r, std::FILE* out) {
     fmt::print(out, "\nDaemon: not measured (give --pid, or run as the daemon's user)\n");
   }
   if (r.loadgen_cpu_pct >= 0) fmt::print(out, "  {:<28}{:>11.1f}%   of one core\n", "sb_loadgen cpu", r.loadgen_cpu_pct);
+  if (r.commits && r.commits->commits > 0) {
+    const auto& m = *r.commits;
+    const auto ms = [&](double q) { return format_micros(std::llround(write_quantile(m, q) * 1e6)); };
+    fmt::print(out, "  {:<28}{:>12}   {:.1f} commands each ({}/metrics)\n", "group commits", m.commits,
+               static_cast<double>(m.commands) / static_cast<double>(m.commits), "");
+    fmt::print(out, "  {:<28}{:>12}   p50 {}, p99 {}, p99.9 {} (fsync included; within buckets)\n",
+               "write per commit, mean",
+               format_micros(std::llround(m.write_seconds * 1e6 / static_cast<double>(m.commits))), ms(0.5),
+               ms(0.99), ms(0.999));
+  }
 }
 
 std::string write_json(const RunReport& r, const std::string& path) {
@@ -171,7 +181,16 @@ std::string write_json(const RunReport& r, const std::string& path) {
   w.key("daemon").begin_object().field("pid", r.daemon_pid);
   w.key("cpu_seconds").raw(number(r.daemon_cpu_seconds)).key("cpu_pct").raw(number(r.daemon_cpu_pct, 1));
   w.field("rss_start_kb", r.daemon_rss_start_kb).field("rss_end_kb", r.daemon_rss_end_kb);
-  w.field("rss_peak_kb", r.daemon_rss_peak_kb).end_object();
+  w.field("rss_peak_kb", r.daemon_rss_peak_kb);
+  if (r.commits) {
+    const auto& m = *r.commits;
+    w.key("group_commits").begin_object().field("count", m.commits).field("commands", m.commands);
+    w.key("write_seconds").raw(number(m.write_seconds, 6));
+    w.key("write_p50_us").raw(number(write_quantile(m, 0.5) * 1e6, 1));
+    w.key("write_p99_us").raw(number(write_quantile(m, 0.99) * 1e6, 1));
+    w.key("write_p999_us").raw(number(write_quantile(m, 0.999) * 1e6, 1)).end_object();
+  }
+  w.end_object();
   w.key("loadgen_cpu_pct").raw(number(r.loadgen_cpu_pct, 1));
 
   w.key("timeline").begin_array();

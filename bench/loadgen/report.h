@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bench/loadgen/daemon_metrics.h"
 #include "bench/loadgen/stats.h"
 
 namespace sb::loadgen {
@@ -49,6 +51,9 @@ struct RunReport {
   std::int64_t daemon_rss_end_kb = -1;
   std::int64_t daemon_rss_peak_kb = -1;
   double loadgen_cpu_pct = -1;
+  // The daemon's group commits over the load window, from its /metrics
+  // (nullopt: not scraped, e.g. a daemon without the commit histograms).
+  std::optional<CommitMetrics> commits;
 
   double acked_per_s() const;
 };

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include "bench/loadgen/daemon_metrics.h"
+#include "bench/loadgen/http_conn.h"
 #include "bench/loadgen/operators.h"
 #include "bench/loadgen/platform_sink.h"
 #include "bench/loadgen/proc_stats.h"
@@ -158,12 +160,21 @@ std::vector<std::shared_ptr<WebhookLoad>> start_loads(const RunConfig& cfg, Load
   return loads;
 }
 
+// The daemon's commit figures so far (nullopt: no /metrics or no histograms).
+std::optional<CommitMetrics> scrape_commits(const net::ip::tcp::endpoint& server) {
+  BlockingHttp http(server, std::chrono::seconds(2));
+  auto r = http.call(boost::beast::http::verb::get, "/metrics", "", {});
+  if (r.failure != Failure::kNone || r.status != 200) return std::nullopt;
+  return parse_commit_metrics(r.body);
+}
+
 // Once a second until `stop`: the interval's figures, the daemon's CPU and
 // RSS, a progress line. Fills the report's timeline and daemon fields.
 void watch(const RunConfig& cfg, int pid, LoadThreads& pool, Tracker& tracker,
            Clock::time_point start, Clock::time_point stop, RunReport& report) {
   const auto daemon_start = pid > 0 ? sample_process(pid) : std::nullopt;
   const auto self_start = sample_self();
+  const auto commits_start = scrape_commits(cfg.server);
   auto previous_cpu = daemon_start;
   std::int64_t rss_peak = daemon_start ? daemon_start->rss_kb : -1;
   Counters previous;
@@ -203,6 +214,9 @@ void watch(const RunConfig& cfg, int pid, LoadThreads& pool, Tracker& tracker,
   }
   const auto daemon_end = pid > 0 ? sample_process(pid) : std::nullopt;
   const auto self_end = sample_self();
+  if (auto commits_end = commits_start ? scrape_commits(cfg.server) : std::nullopt) {
+    report.commits = commits_between(*commits_start, *commits_end);
+  }
   report.daemon_pid = pid;
   if (daemon_start && daemon_end) {
     report.daemon_cpu_seconds = daemon_end->cpu_seconds - daemon_start->cpu_seconds;

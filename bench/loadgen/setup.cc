@@ -16,26 +16,6 @@ using boost::beast::http::verb;
 
 namespace {
 
-// One request at a time on a private io_context.
-class BlockingHttp {
- public:
-  BlockingHttp(const net::ip::tcp::endpoint& server, std::chrono::milliseconds timeout)
-      : conn_(std::make_shared<HttpConn>(ioc_, server, timeout)) {}
-
-  HttpResult call(verb method, std::string target, std::string body, Headers headers) {
-    HttpResult out;
-    conn_->send(HttpCall{method, std::move(target), std::move(body), std::move(headers)},
-                [&out](HttpResult&& r) { out = std::move(r); });
-    ioc_.restart();
-    ioc_.run();
-    return out;
-  }
-
- private:
-  net::io_context ioc_;
-  std::shared_ptr<HttpConn> conn_;
-};
-
 std::string describe(const HttpResult& r) {
   switch (r.failure) {
     case Failure::kConnect:
