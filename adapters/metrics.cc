@@ -89,6 +89,9 @@ class ShardCollector final : public prometheus::Collectable {
     histogram(out, "switchboard_commit_duration_seconds",
               "One group commit's RocksDB write, fsync included", 1e-6,
               [](const router::Shard& s) -> const auto& { return s.stats().commit_micros; });
+    histogram(out, "switchboard_shard_queue_wait_seconds",
+              "Time a command waited in its shard's queue before the shard took it into a batch", 1e-6,
+              [](const router::Shard& s) -> const auto& { return s.stats().queue_wait_micros; });
     histogram(out, "switchboard_commit_batch_commands", "Commands carried by one group commit", 1.0,
               [](const router::Shard& s) -> const auto& { return s.stats().commit_commands; });
     return out;

@@ -50,7 +50,7 @@ class ReloadVisitor final : public storage::RecoveryVisitor {
 
 // A command waiting for its batch to be durable, with what to tell it.
 struct Shard::Pending {
-  Command* command;
+  Queued* queued;
   IngestReply reply;
 };
 
@@ -72,7 +72,7 @@ bool Shard::submit(Command command) {
     submitters_.fetch_sub(1, std::memory_order_seq_cst);
     return false;
   }
-  auto* boxed = new Command(std::move(command));
+  auto* boxed = new Queued{std::move(command), std::chrono::steady_clock::now()};
   const bool pushed = queue_.try_push(boxed);
   submitters_.fetch_sub(1, std::memory_order_seq_cst);
   if (!pushed) {
@@ -137,7 +137,7 @@ void Shard::stop() {
 }
 
 void Shard::run() {
-  std::vector<Command*> batch;
+  std::vector<Queued*> batch;
   batch.reserve(options_.max_batch);
   for (;;) {
     while (batch.size() < options_.max_batch) {
@@ -173,8 +173,8 @@ void Shard::run() {
   }
 }
 
-void Shard::fail_all(std::vector<Command*>& batch, const Status& st) {
-  for (Command* cmd : batch) {
+void Shard::fail_all(std::vector<Queued*>& batch, const Status& st) {
+  for (Queued* cmd : batch) {
     std::visit(
         [&](auto& c) {
           using T = std::decay_t<decltype(c)>;
@@ -186,12 +186,19 @@ void Shard::fail_all(std::vector<Command*>& batch, const Status& st) {
             if (c.done) c.done(st);
           }
         },
-        *cmd);
+        cmd->command);
     delete cmd;
   }
 }
 
-void Shard::process_batch(std::vector<Command*>& batch) {
+void Shard::process_batch(std::vector<Queued*>& batch) {
+  if (!batch.empty()) {
+    const auto taken = std::chrono::steady_clock::now();
+    for (const Queued* q : batch) {
+      const auto waited = std::chrono::duration_cast<std::chrono::microseconds>(taken - q->at).count();
+      stats_.queue_wait_micros.observe(static_cast<std::uint64_t>(waited > 0 ? waited : 0));
+    }
+  }
   if (committer_.failed()) {
     // A write failed: memory ran ahead of disk. Let every batch built on it
     // fail, then rebuild from what is durable before applying anything more.
@@ -223,8 +230,9 @@ void Shard::process_batch(std::vector<Command*>& batch) {
   pending.reserve(batch.size());
 
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    Command* cmd = batch[i];
-    Pending p{cmd, {}};
+    Queued* queued = batch[i];
+    Command* cmd = &queued->command;
+    Pending p{queued, {}};
     std::visit(
         [&](auto& c) {
           using T = std::decay_t<decltype(c)>;
@@ -298,8 +306,8 @@ void Shard::complete(std::vector<Pending>& pending, const Status& st) {
             if (c.done) c.done(st.is_ok() ? p.reply.status : st);
           }
         },
-        *p.command);
-    delete p.command;
+        p.queued->command);
+    delete p.queued;
   }
 }
 

@@ -73,6 +73,11 @@ struct ShardStats {
                                2000,  3000,  4000,  5000,   7500,   10000,  15000,  20000,
                                30000, 50000, 100000, 250000, 500000, 1000000, 2500000};
   StatsHistogram commit_commands{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384};
+  // Per command: microseconds from submit() to the shard taking it into a
+  // batch. Long waits mean the shard is the bottleneck (each batch it works
+  // on makes the next commands wait for its routing, write and completions).
+  StatsHistogram queue_wait_micros{50,   100,  200,   300,   500,   750,   1000,   1500,   2000,  3000,
+                                   4000, 5000, 7500,  10000, 15000, 25000, 50000, 100000, 250000, 1000000};
   std::atomic<std::uint64_t> rejected_full{0};
   // Summed over the shard's tenants after each batch (TenantState::outbound_*).
   std::atomic<std::uint64_t> outbound_pending{0};
@@ -109,9 +114,14 @@ class Shard {
 
  private:
   struct Pending;
+  // A command in the queue, with when it was submitted (for queue_wait_micros).
+  struct Queued {
+    Command command;
+    std::chrono::steady_clock::time_point at;
+  };
   void run();
-  void process_batch(std::vector<Command*>& batch);
-  void fail_all(std::vector<Command*>& batch, const Status& st);
+  void process_batch(std::vector<Queued*>& batch);
+  void fail_all(std::vector<Queued*>& batch, const Status& st);
   Status reload();
   void complete(std::vector<Pending>& pending, const Status& st);
   void fire_timers(proto::TimeMs now, std::vector<proto::ChangeSet>& sets);
@@ -124,7 +134,7 @@ class Shard {
   storage::Db& db_;
   Directory& directory_;
   ShardOptions options_;
-  BoundedQueue<Command*> queue_;
+  BoundedQueue<Queued*> queue_;
   Wakeup wakeup_;
   std::atomic<bool> stopping_{false};     // submit() refuses from now on
   std::atomic<int> submitters_{0};        // submit() calls under way

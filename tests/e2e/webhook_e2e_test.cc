@@ -72,6 +72,8 @@ TEST_F(WebhookE2E, MetricsHistogramsCountEveryGroupCommit) {
   // A batch carries at least one command: none falls in a bucket below 1.
   EXPECT_GE(sample(m, "switchboard_commit_batch_commands_sum{shard=\"0\"} "), commits) << m;
   EXPECT_NE(m.find("# TYPE switchboard_commit_duration_seconds histogram"), std::string::npos);
+  // Each webhook and the channel's PUT waited in the shard's queue once.
+  EXPECT_GE(sample(m, "switchboard_shard_queue_wait_seconds_count{shard=\"0\"} "), 3) << m;
   // Both webhooks in the request histogram, which has buckets below 5 ms.
   EXPECT_EQ(sample(m, "switchboard_http_request_duration_seconds_count{route=\"webhook\"} "), 2) << m;
   EXPECT_GE(sample(m, "switchboard_http_request_duration_seconds_bucket{route=\"webhook\",le=\"0.003\"} "), 0)

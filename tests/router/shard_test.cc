@@ -78,6 +78,14 @@ TEST_P(ShardSetCommit, AcknowledgedEventsAreDurableAndRetriesAbsorbed) {
     }
     for (auto& t : producers) t.join();
     set.stop();
+    // Every command was taken from a queue once, and its wait observed once.
+    std::uint64_t commands = 0, waits = 0;
+    for (const auto& shard : set.shards()) {
+      commands += shard->stats().commands.load();
+      waits += shard->stats().queue_wait_micros.snapshot().count();
+    }
+    EXPECT_EQ(commands, 4u * 50u * 2u);
+    EXPECT_EQ(waits, commands);
   }
   // A new process: everything acknowledged is on disk, and still deduplicated.
   auto db = storage::Db::open(dir.path());

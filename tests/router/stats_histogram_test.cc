@@ -40,6 +40,7 @@ TEST(StatsHistogram, TheShardsHistogramsFitAndAscend) {
   ShardStats stats;
   expect_declared_well(stats.commit_micros, 23);
   expect_declared_well(stats.commit_commands, 13);
+  expect_declared_well(stats.queue_wait_micros, 20);
 }
 
 }  // namespace
