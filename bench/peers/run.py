@@ -142,6 +142,9 @@ def report(res):
         print(f"| offer after ack | | {o['offer_after_ack_p99_ms']:.2f} ms | | ≤ 2 ms | "
               f"{'yes' if o['offer_after_ack_p99_ms'] <= 2 else 'no'} |")
         print(f"| webhook to offer | | {o['webhook_to_offer_p99_ms']:.2f} ms | | | |")
+        if "write_p99_ms" in o:
+            print(f"| the daemon's group-commit write (fsync included; its /metrics) | {o['write_p50_ms']:.2f} ms "
+                  f"| {o['write_p99_ms']:.2f} ms | {o['write_p999_ms']:.2f} ms | | |")
         print(f"\nack p99 in each second (ms): {', '.join(fmt(x) for x in o['per_second_ack_p99_ms'])}")
         if o.get("operator_slots"):
             print(f"\nconversations held by the operators at peak: {o['operator_peak_busy']} of {o['operator_slots']} slots")

@@ -330,4 +330,8 @@ def measure_switchboard(tmp, bins, seconds, conns, mode="closed", rate=None):
            "operator_slots": j.get("operators", {}).get("slots"),
            "operator_peak_busy": j.get("operators", {}).get("peak_busy"), **cpu}
     res.update(sampler.commit_figures())
+    gc = j["daemon"].get("group_commits")  # the daemon's /metrics over the window
+    if gc:
+        res.update({"write_p50_ms": gc["write_p50_us"] / 1000, "write_p99_ms": gc["write_p99_us"] / 1000,
+                    "write_p999_ms": gc["write_p999_us"] / 1000})
     return res
