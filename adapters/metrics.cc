@@ -2,7 +2,6 @@
 
 #include <prometheus/collectable.h>
 #include <prometheus/counter.h>
-#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
@@ -12,37 +11,46 @@
 #include "adapters/outbound/outbox.h"
 #include "adapters/stream/hub.h"
 #include "router/shard_set.h"
+#include "router/stats_histogram.h"
 
 namespace sb::adapters {
 
 namespace {
 constexpr const char* kRouteNames[] = {"webhook", "events", "admin", "health", "metrics", "other", "webchat"};
 
+// One series of a Prometheus histogram from a StatsHistogram; `per_unit` is
+// how many of its integer units make one of the metric's (1e6 microseconds a
+// second). Divided, not multiplied by 1e-6, so that bounds print as written
+// (100 us is le="0.0001", not "9.999999999999999e-05").
+prometheus::ClientMetric client_histogram(const router::StatsHistogram& h, double per_unit,
+                                          prometheus::ClientMetric::Label label) {
+  const auto snap = h.snapshot();
+  prometheus::ClientMetric m;
+  m.label.push_back(std::move(label));
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= snap.bounds; ++i) {
+    cumulative += snap.counts[i];
+    const double le = i < snap.bounds ? static_cast<double>(snap.upper_bounds[i]) / per_unit
+                                      : std::numeric_limits<double>::infinity();
+    m.histogram.bucket.push_back({cumulative, le});
+  }
+  m.histogram.sample_count = cumulative;
+  m.histogram.sample_sum = static_cast<double>(snap.sum) / per_unit;
+  return m;
+}
+
 // Reads the shards' relaxed atomic counters at scrape time.
 class ShardCollector final : public prometheus::Collectable {
  public:
   explicit ShardCollector(router::ShardSet& shards) : shards_(shards) {}
 
-  // A shard's StatsHistogram per shard as one Prometheus histogram family;
-  // `scale` turns its integer unit into the metric's (microseconds into seconds).
+  // A StatsHistogram of every shard as one Prometheus histogram family.
   template <class Get>
   void histogram(std::vector<prometheus::MetricFamily>& out, const char* name, const char* help,
-                 double scale, Get get) const {
+                 double per_unit, Get get) const {
     prometheus::MetricFamily f{name, help, prometheus::MetricType::Histogram, {}};
     for (const auto& s : shards_.shards()) {
-      const auto snap = get(*s).snapshot();
-      prometheus::ClientMetric m;
-      m.label.push_back({"shard", std::to_string(s->index())});
-      std::uint64_t cumulative = 0;
-      for (std::size_t i = 0; i <= snap.bounds; ++i) {
-        cumulative += snap.counts[i];
-        const double le = i < snap.bounds ? static_cast<double>(snap.upper_bounds[i]) * scale
-                                          : std::numeric_limits<double>::infinity();
-        m.histogram.bucket.push_back({cumulative, le});
-      }
-      m.histogram.sample_count = cumulative;
-      m.histogram.sample_sum = static_cast<double>(snap.sum) * scale;
-      f.metric.push_back(std::move(m));
+      f.metric.push_back(client_histogram(get(*s), per_unit, {"shard", std::to_string(s->index())}));
     }
     out.push_back(std::move(f));
   }
@@ -87,10 +95,10 @@ class ShardCollector final : public prometheus::Collectable {
     family("switchboard_shard_queue_depth", "Commands waiting in a shard queue", MT::Gauge,
            [&](const router::Shard& s) { return static_cast<double>(s.queue_depth()); });
     histogram(out, "switchboard_commit_duration_seconds",
-              "One group commit's RocksDB write, fsync included", 1e-6,
+              "One group commit's RocksDB write, fsync included", 1e6,
               [](const router::Shard& s) -> const auto& { return s.stats().commit_micros; });
     histogram(out, "switchboard_shard_queue_wait_seconds",
-              "Time a command waited in its shard's queue before the shard took it into a batch", 1e-6,
+              "Time a command waited in its shard's queue before the shard took it into a batch", 1e6,
               [](const router::Shard& s) -> const auto& { return s.stats().queue_wait_micros; });
     histogram(out, "switchboard_commit_batch_commands", "Commands carried by one group commit", 1.0,
               [](const router::Shard& s) -> const auto& { return s.stats().commit_commands; });
@@ -107,21 +115,18 @@ Metrics::Metrics(router::ShardSet& shards) : registry_(std::make_shared<promethe
                        .Name("switchboard_http_requests_total")
                        .Help("HTTP requests answered, by route and status class")
                        .Register(*registry_);
-  auto& latency = prometheus::BuildHistogram()
-                      .Name("switchboard_http_request_duration_seconds")
-                      .Help("Time from a complete request to its response, by route")
-                      .Register(*registry_);
-  // Finer where webhook acks fall (a group commit is 0.2-2 ms on common
-  // disks), so that a p99 objective of a few milliseconds can be read off.
-  const prometheus::Histogram::BucketBoundaries buckets{
-      0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075,
-      0.01,    0.015,  0.025,   0.05,  0.1,    0.25,  0.5,   1.0,   2.5};
   for (int r = 0; r < kRoutes; ++r) {
     for (int c = 0; c < kClasses; ++c) {
       requests_[r][c] = &requests.Add(
           {{"route", kRouteNames[r]}, {"code", std::to_string(c + 1) + "xx"}});
     }
-    latency_[r] = &latency.Add({{"route", kRouteNames[r]}}, buckets);
+    // Microseconds. Finer where webhook acks fall (a group commit is 0.2-2 ms
+    // on common disks), so that a p99 objective of a few milliseconds can be
+    // read off. Not prometheus::Histogram: its Observe() takes a mutex, and
+    // the shard thread observes every webhook it answers.
+    latency_[r] = std::make_unique<router::StatsHistogram>(std::initializer_list<std::uint64_t>{
+        250, 500, 750, 1000, 1500, 2000, 3000, 4000, 5000, 7500, 10000, 15000, 25000, 50000, 100000,
+        250000, 500000, 1000000, 2500000});
   }
   shard_collector_ = std::make_shared<ShardCollector>(shards);
 }
@@ -133,7 +138,7 @@ void Metrics::observe(Route route, int status, double seconds) {
   int c = status / 100 - 1;
   if (c < 0 || c >= kClasses) c = kClasses - 1;
   requests_[r][c]->Increment();
-  latency_[r]->Observe(seconds);
+  latency_[r]->observe(seconds > 0 ? static_cast<std::uint64_t>(seconds * 1e6 + 0.5) : 0);
 }
 
 void Metrics::add_gauge(std::string name, std::string help, std::function<double()> read) {
@@ -168,6 +173,16 @@ std::string Metrics::render() const {
   std::ostringstream out;
   auto families = registry_->Collect();
   for (auto& f : shard_collector_->Collect()) families.push_back(std::move(f));
+  {
+    prometheus::MetricFamily f{"switchboard_http_request_duration_seconds",
+                               "Time from a complete request to its response, by route",
+                               prometheus::MetricType::Histogram,
+                               {}};
+    for (int r = 0; r < kRoutes; ++r) {
+      f.metric.push_back(client_histogram(*latency_[r], 1e6, {"route", kRouteNames[r]}));
+    }
+    families.push_back(std::move(f));
+  }
   using MT = prometheus::MetricType;
   if (outbox_ != nullptr) {
     auto rd = [](const auto& a) { return static_cast<double>(a.load(std::memory_order_relaxed)); };

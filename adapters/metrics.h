@@ -14,11 +14,11 @@ namespace prometheus {
 class Registry;
 class Collectable;
 class Counter;
-class Histogram;
 }  // namespace prometheus
 
 namespace sb::router {
 class ShardSet;
+class StatsHistogram;
 }
 
 namespace sb::adapters {
@@ -55,7 +55,7 @@ class Metrics {
   const OutboxStats* outbox_ = nullptr;
   const StreamHub* hub_ = nullptr;
   std::array<std::array<prometheus::Counter*, kClasses>, kRoutes> requests_{};
-  std::array<prometheus::Histogram*, kRoutes> latency_{};
+  std::array<std::unique_ptr<router::StatsHistogram>, kRoutes> latency_;
 };
 
 }  // namespace sb::adapters

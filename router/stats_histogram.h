@@ -1,12 +1,12 @@
 // StatsHistogram: counts of observed values in fixed buckets, for /metrics
 // (adapters/metrics.cc renders them as Prometheus histograms).
 //
-// One thread observes (a shard, or its committer thread); any thread reads a
-// snapshot at scrape time. Relaxed atomics: a snapshot taken during an
-// observation may count it in its bucket but not yet in the sum, which a
-// scrape tolerates; nothing else depends on the values. An observation is a
-// short scan of at most kMaxBounds bounds and two atomic adds: cheap next to
-// what it measures (a group commit).
+// Any thread may observe and any thread read a snapshot (at scrape time),
+// without a lock: relaxed atomic adds. A snapshot taken during an observation
+// may count it in its bucket but not yet in the sum, which a scrape
+// tolerates; nothing else depends on the values. An observation is a binary
+// search of at most kMaxBounds bounds and two atomic adds: cheap next to what
+// it measures (a group commit, an HTTP request).
 #pragma once
 
 #include <algorithm>

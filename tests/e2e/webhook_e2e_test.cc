@@ -74,6 +74,14 @@ TEST_F(WebhookE2E, MetricsHistogramsCountEveryGroupCommit) {
   EXPECT_NE(m.find("# TYPE switchboard_commit_duration_seconds histogram"), std::string::npos);
   // Each webhook and the channel's PUT waited in the shard's queue once.
   EXPECT_GE(sample(m, "switchboard_shard_queue_wait_seconds_count{shard=\"0\"} "), 3) << m;
+  // Bucket bounds print as declared (100 us is le="0.0001"), not as a float's
+  // rounding error of them.
+  for (auto at = m.find("le=\""); at != std::string::npos; at = m.find("le=\"", at + 1)) {
+    const auto bound = m.substr(at + 4, m.find('"', at + 4) - at - 4);
+    EXPECT_EQ(bound.find("9999"), std::string::npos) << bound;
+    EXPECT_EQ(bound.find("0000"), std::string::npos) << bound;
+  }
+  EXPECT_NE(m.find("le=\"0.0001\""), std::string::npos) << m;
   // Both webhooks in the request histogram, which has buckets below 5 ms.
   EXPECT_EQ(sample(m, "switchboard_http_request_duration_seconds_count{route=\"webhook\"} "), 2) << m;
   EXPECT_GE(sample(m, "switchboard_http_request_duration_seconds_bucket{route=\"webhook\",le=\"0.003\"} "), 0)
