@@ -7,6 +7,8 @@
 
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
@@ -16,6 +18,7 @@
 #include "storage/conversation_merge.h"
 #include "storage/fault_injection.h"
 #include "storage/keys.h"
+#include "storage/wal_files.h"
 
 namespace sb::storage {
 
@@ -124,6 +127,8 @@ struct Db::Impl {
   std::shared_ptr<const rocksdb::SliceTransform> by_second_component =
       std::make_shared<SeparatorPrefix>(2);
   std::unique_ptr<FaultInjection> faults;  // outlives db (declared first)
+  std::shared_ptr<rocksdb::FileSystem> wal_fs;  // outlives db too; over faults' if any
+  std::unique_ptr<rocksdb::Env> wal_env;
   std::unique_ptr<ExpiredDedupFilter> dedup_filter;  // outlives db too
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> cf;
@@ -172,6 +177,13 @@ struct Db::Impl {
     // also bounds memtable memory and the log replayed after a crash.
     opts.write_buffer_size = 16 << 20;
     if (faults) opts.env = faults->env();
+    if (options.prezeroed_wal) {
+      if (!wal_env) {  // kept across reopens: its spares stay valid
+        wal_fs = make_prezeroed_wal_fs(opts.env->GetFileSystem(), dir, PrezeroedWalOptions{});
+        wal_env = rocksdb::NewCompositeEnv(wal_fs);
+      }
+      opts.env = wal_env.get();
+    }
     std::vector<rocksdb::ColumnFamilyDescriptor> descs;
     for (const char* name : kCfNames) descs.emplace_back(name, rocksdb::ColumnFamilyOptions(opts));
     // The memtable is most of the committer's time (profile in

@@ -38,6 +38,11 @@ struct DbOptions {
   // group's WAL write overlap the previous group's memtable inserts, which
   // needs a second writer to have anything to overlap.
   std::size_t concurrent_writers = 1;
+  // New write-ahead logs go into files already written with zeros, so that a
+  // group commit's fdatasync does not also write the inode
+  // (storage/wal_files.h). Spares are made only once the first memtable has
+  // been switched.
+  bool prezeroed_wal = true;
 };
 
 // What recovery hands back, tenant by tenant. Called in key order per CF:

@@ -146,6 +146,7 @@ Config load_config_file(const std::string& path) {
     s.take("data_dir", c.data_dir);
     s.take("sync", c.sync);
     s.take("fault_injection_file", c.fault_injection_file);
+    s.take("prezero_wal", c.prezero_wal);
     s.done();
   }
   if (auto* router = file.table("router")) {

@@ -78,10 +78,10 @@ int run_daemon(const Config& config) {
   const std::filesystem::path data_dir(config.data_dir);
   std::filesystem::create_directories(data_dir);
 
-  auto db = storage::Db::open((data_dir / "db").string(),
-                              storage::DbOptions{config.sync, config.fault_injection_file,
-                                                 config.dedup_window_s * 1000,
-                                                 static_cast<std::size_t>(config.shards)});
+  storage::DbOptions db_options{config.sync, config.fault_injection_file, config.dedup_window_s * 1000,
+                                static_cast<std::size_t>(config.shards)};
+  db_options.prezeroed_wal = config.prezero_wal;
+  auto db = storage::Db::open((data_dir / "db").string(), db_options);
   if (!db) throw std::runtime_error("storage: " + db.status().to_string());
   if (!config.sync) {
     spdlog::warn("msg=\"storage.sync = false: commits are not fsynced; a crash of the machine "
