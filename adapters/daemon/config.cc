@@ -34,6 +34,10 @@ class TableReader {
       if (node.is_floating_point())
         throw std::runtime_error(std::string(key) + " must be an integer");
     }
+    // toml++ also reads 0 and 1 (or 7) as booleans; a switch takes true or false.
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!node.is_boolean()) throw std::runtime_error(std::string(key) + " must be true or false");
+    }
     if (auto v = node.value<T>()) {
       out = *v;
       return;
