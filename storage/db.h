@@ -41,8 +41,10 @@ struct DbOptions {
   // New write-ahead logs go into files already written with zeros, so that a
   // group commit's fdatasync does not also write the inode
   // (storage/wal_files.h). Spares are made only once the first memtable has
-  // been switched.
-  bool prezeroed_wal = true;
+  // been switched. Off by default: it writes every WAL byte twice, and on the
+  // reference machine it traded a lower median for a slightly higher ack p99
+  // at half the peak (docs/performance.md, session 11).
+  bool prezeroed_wal = false;
 };
 
 // What recovery hands back, tenant by tenant. Called in key order per CF:

@@ -39,7 +39,7 @@ struct Config {
   std::string data_dir = "./var/switchboard";
   bool sync = true;  // fsync every group commit; only benchmarks turn it off
   std::string fault_injection_file;  // chaos drills: while it exists, writes fail (disk full)
-  bool prezero_wal = true;  // WAL files pre-written with zeros (storage/wal_files.h)
+  bool prezero_wal = false;  // WAL files pre-written with zeros (storage/wal_files.h)
   int shards = 1;
   bool commit_thread = false;  // a committer thread per shard (pipelined) instead of the shard writing
   std::int64_t dedup_window_s = 7 * 24 * 3600;

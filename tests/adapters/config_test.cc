@@ -88,6 +88,14 @@ TEST(Config, DefaultsAreTheEmbeddedDefault) {
   EXPECT_EQ(c.data_dir, "./var/switchboard");
   EXPECT_TRUE(c.tenants.empty());
   EXPECT_FALSE(c.commit_thread) << "shards write their own batches unless asked";
+  EXPECT_FALSE(c.prezero_wal) << "WAL bytes are written once unless asked";
+}
+
+TEST(Config, PrezeroWalIsAStorageSetting) {
+  sb::test::TempDir dir;
+  EXPECT_TRUE(load_config_file(write(dir, "[storage]\nprezero_wal = true\n")).prezero_wal);
+  EXPECT_FALSE(load_config_file(write(dir, "[storage]\nprezero_wal = false\n")).prezero_wal);
+  EXPECT_THROW(load_config_file(write(dir, "[storage]\nprezero_wal = 1\n")), std::runtime_error);
 }
 
 TEST(Config, CommitThreadIsARouterSetting) {
@@ -111,6 +119,8 @@ TEST(Config, ValuesOfTheWrongTypeAreRefused) {
     return "accepted";
   };
   EXPECT_EQ(refusal("[router]\ncommit_thread = \"yes\"\n"), "commit_thread must be true or false");
+  EXPECT_EQ(refusal("[storage]\nsync = 0\n"), "sync must be true or false")
+      << "a number is not read as a switch";
   EXPECT_EQ(refusal("[server]\nio_threads = \"4\"\n"), "io_threads must be an integer in range");
   EXPECT_EQ(refusal("[server]\nio_threads = 4294967296\n"),
             "io_threads must be an integer in range");
