@@ -729,4 +729,14 @@ Status Db::compact_dedup() {
   return to_status(impl_->db->CompactRange(o, impl_->cf[kDedup], nullptr, nullptr), "compact dedup");
 }
 
+// wal_fs is set by the first open and kept across reopens, so it can be read
+// without joining the users of the instance.
+std::int64_t Db::wal_files_from_spares() const {
+  return impl_->wal_fs ? prezeroed_wal_files_used(*impl_->wal_fs) : -1;
+}
+
+int Db::wal_spares_ready() const {
+  return impl_->wal_fs ? prezeroed_wal_spares_ready(*impl_->wal_fs) : -1;
+}
+
 }  // namespace sb::storage

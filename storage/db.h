@@ -129,6 +129,12 @@ class Db {
   // RocksDB otherwise does it in the background).
   Status compact_dedup();
 
+  // Pre-zeroed WAL spares (DbOptions::prezeroed_wal), for metrics: WAL files
+  // that were given a spare since open, and spares ready now. -1 when the
+  // option is off. Any thread.
+  std::int64_t wal_files_from_spares() const;
+  int wal_spares_ready() const;
+
  private:
   struct Impl;
   explicit Db(std::unique_ptr<Impl> impl);

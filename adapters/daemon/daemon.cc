@@ -211,6 +211,16 @@ int run_daemon(const Config& config) {
   metrics.add_counter("switchboard_outbound_resent_total",
                       "Requests resent on a new connection after the peer dropped a reused one",
                       [&out_stats] { return static_cast<double>(out_stats.resent.load()); });
+  if (config.prezero_wal) {
+    // Whether the spare-making thread keeps up: a WAL file that found no
+    // spare ready was created the usual way.
+    storage::Db& store = **db;
+    metrics.add_counter("switchboard_wal_files_from_spares_total",
+                        "Write-ahead log files that were given a pre-zeroed spare ([storage] prezero_wal)",
+                        [&store] { return static_cast<double>(store.wal_files_from_spares()); });
+    metrics.add_gauge("switchboard_wal_spares_ready", "Pre-zeroed WAL spares ready for the next log file",
+                      [&store] { return static_cast<double>(store.wal_spares_ready()); });
+  }
   metrics.add_counter("switchboard_stream_rejected_total",
                       "Stream connections refused: the operator had max_streams_per_operator",
                       [&streams] { return static_cast<double>(streams.rejected()); });

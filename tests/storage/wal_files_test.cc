@@ -14,6 +14,7 @@
 #include <fstream>
 #include <thread>
 
+#include "storage/db.h"
 #include "tests/support/temp_dir.h"
 
 namespace sb::storage {
@@ -140,6 +141,24 @@ TEST(PrezeroedWal, UnusedSparesAreRemovedWithTheFileSystemAndAtStart) {
     EXPECT_FALSE(fs::exists(db_dir + "/SB-WAL-SPARE-7"));
     EXPECT_EQ(prezeroed_wal_spares_ready(*wal_fs), 0);
   }
+}
+
+// What /metrics reads: -1 without the option; with it, nothing used and no
+// spare made before the first memtable switch.
+TEST(PrezeroedWal, DbReportsSparesOnlyWhenAskedTo) {
+  test::TempDir dir;
+  {
+    auto db = Db::open(dir.path() + "/plain");
+    ASSERT_TRUE(db.is_ok()) << db.status().to_string();
+    EXPECT_EQ((*db)->wal_files_from_spares(), -1);
+    EXPECT_EQ((*db)->wal_spares_ready(), -1);
+  }
+  DbOptions options;
+  options.prezeroed_wal = true;
+  auto db = Db::open(dir.path() + "/prezeroed", options);
+  ASSERT_TRUE(db.is_ok()) << db.status().to_string();
+  EXPECT_EQ((*db)->wal_files_from_spares(), 0);
+  EXPECT_EQ((*db)->wal_spares_ready(), 0);
 }
 
 }  // namespace
