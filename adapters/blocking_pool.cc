@@ -16,6 +16,8 @@ BlockingPool::~BlockingPool() { stop(); }
 
 void BlockingPool::stop() { impl_->pool.join(); }
 
-void BlockingPool::run(std::function<void()> task) { boost::asio::post(impl_->pool, std::move(task)); }
+void BlockingPool::run(std::function<void()> task) {
+  boost::asio::post(impl_->pool, std::move(task));
+}
 
 }  // namespace sb::adapters

@@ -13,7 +13,8 @@ DeliveryResult delivery(DeliveryResult::Kind kind, int http_status, std::string 
 }
 
 DeliveryResult transport_failure(const Status& st) {
-  return delivery(st.code() == Code::kUnavailable ? DeliveryResult::Kind::kRetry : DeliveryResult::Kind::kFailed,
+  return delivery(st.code() == Code::kUnavailable ? DeliveryResult::Kind::kRetry
+                                                  : DeliveryResult::Kind::kFailed,
                   0, st.message());
 }
 
@@ -41,8 +42,8 @@ std::string body_excerpt(std::string_view body) {
 }
 
 std::optional<outbound::OutboundRequest> ChannelAdapter::build_send(const proto::ChannelConfig&,
-                                                                   const std::string&,
-                                                                   const std::string&) const {
+                                                                    const std::string&,
+                                                                    const std::string&) const {
   return std::nullopt;
 }
 

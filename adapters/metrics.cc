@@ -16,7 +16,8 @@
 namespace sb::adapters {
 
 namespace {
-constexpr const char* kRouteNames[] = {"webhook", "events", "admin", "health", "metrics", "other", "webchat"};
+constexpr const char* kRouteNames[] = {"webhook", "events", "admin",  "health",
+                                       "metrics", "other",  "webchat"};
 
 // One series of a Prometheus histogram from a StatsHistogram; `per_unit` is
 // how many of its integer units make one of the metric's (1e6 microseconds a
@@ -50,7 +51,8 @@ class ShardCollector final : public prometheus::Collectable {
                  double per_unit, Get get) const {
     prometheus::MetricFamily f{name, help, prometheus::MetricType::Histogram, {}};
     for (const auto& s : shards_.shards()) {
-      f.metric.push_back(client_histogram(get(*s), per_unit, {"shard", std::to_string(s->index())}));
+      f.metric.push_back(
+          client_histogram(get(*s), per_unit, {"shard", std::to_string(s->index())}));
     }
     out.push_back(std::move(f));
   }
@@ -63,8 +65,10 @@ class ShardCollector final : public prometheus::Collectable {
         prometheus::ClientMetric m;
         m.label.push_back({"shard", std::to_string(s->index())});
         const double v = get(*s);
-        if (type == prometheus::MetricType::Counter) m.counter.value = v;
-        else m.gauge.value = v;
+        if (type == prometheus::MetricType::Counter)
+          m.counter.value = v;
+        else
+          m.gauge.value = v;
         f.metric.push_back(std::move(m));
       }
       out.push_back(std::move(f));
@@ -89,19 +93,23 @@ class ShardCollector final : public prometheus::Collectable {
            MT::Counter, [&](const router::Shard& s) { return rd(s.stats().rejected_full); });
     family("switchboard_outbound_pending", "Replies waiting for delivery (pending outbox items)",
            MT::Gauge, [&](const router::Shard& s) { return rd(s.stats().outbound_pending); });
-    family("switchboard_outbound_refused_total",
-           "Replies refused because their channel had limits.max_pending_outbound_per_channel waiting",
-           MT::Counter, [&](const router::Shard& s) { return rd(s.stats().outbound_refused); });
+    family(
+        "switchboard_outbound_refused_total",
+        "Replies refused because their channel had limits.max_pending_outbound_per_channel waiting",
+        MT::Counter, [&](const router::Shard& s) { return rd(s.stats().outbound_refused); });
     family("switchboard_shard_queue_depth", "Commands waiting in a shard queue", MT::Gauge,
            [&](const router::Shard& s) { return static_cast<double>(s.queue_depth()); });
-    histogram(out, "switchboard_commit_duration_seconds",
-              "One group commit's RocksDB write, fsync included", 1e6,
-              [](const router::Shard& s) -> const auto& { return s.stats().commit_micros; });
-    histogram(out, "switchboard_shard_queue_wait_seconds",
-              "Time a command waited in its shard's queue before the shard took it into a batch", 1e6,
-              [](const router::Shard& s) -> const auto& { return s.stats().queue_wait_micros; });
-    histogram(out, "switchboard_commit_batch_commands", "Commands carried by one group commit", 1.0,
-              [](const router::Shard& s) -> const auto& { return s.stats().commit_commands; });
+    histogram(
+        out, "switchboard_commit_duration_seconds",
+        "One group commit's RocksDB write, fsync included", 1e6,
+        [](const router::Shard& s) -> const auto& { return s.stats().commit_micros; });
+    histogram(
+        out, "switchboard_shard_queue_wait_seconds",
+        "Time a command waited in its shard's queue before the shard took it into a batch", 1e6,
+        [](const router::Shard& s) -> const auto& { return s.stats().queue_wait_micros; });
+    histogram(
+        out, "switchboard_commit_batch_commands", "Commands carried by one group commit", 1.0,
+        [](const router::Shard& s) -> const auto& { return s.stats().commit_commands; });
     return out;
   }
 
@@ -117,8 +125,8 @@ Metrics::Metrics(router::ShardSet& shards) : registry_(std::make_shared<promethe
                        .Register(*registry_);
   for (int r = 0; r < kRoutes; ++r) {
     for (int c = 0; c < kClasses; ++c) {
-      requests_[r][c] = &requests.Add(
-          {{"route", kRouteNames[r]}, {"code", std::to_string(c + 1) + "xx"}});
+      requests_[r][c] =
+          &requests.Add({{"route", kRouteNames[r]}, {"code", std::to_string(c + 1) + "xx"}});
     }
     // Microseconds. Finer where webhook acks fall (a group commit is 0.2-2 ms
     // on common disks), so that a p99 objective of a few milliseconds can be
@@ -192,13 +200,14 @@ std::string Metrics::render() const {
                               MT::Counter, rd(outbox_->delivered)));
     families.push_back(single("switchboard_outbox_retries_total", "Attempts that will be retried",
                               MT::Counter, rd(outbox_->retried)));
-    families.push_back(single("switchboard_outbox_failed_total", "Replies given up on",
-                              MT::Counter, rd(outbox_->failed)));
+    families.push_back(single("switchboard_outbox_failed_total", "Replies given up on", MT::Counter,
+                              rd(outbox_->failed)));
     families.push_back(single("switchboard_outbox_in_flight", "Delivery requests in flight",
                               MT::Gauge, rd(outbox_->in_flight)));
   }
   for (const auto& p : probes_) {
-    families.push_back(single(p.name.c_str(), p.help.c_str(), p.counter ? MT::Counter : MT::Gauge, p.read()));
+    families.push_back(
+        single(p.name.c_str(), p.help.c_str(), p.counter ? MT::Counter : MT::Gauge, p.read()));
   }
   if (hub_ != nullptr) {
     families.push_back(single("switchboard_stream_connections", "Open stream connections",

@@ -6,9 +6,9 @@
 
 #include <array>
 #include <functional>
-#include <vector>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace prometheus {
 class Registry;
@@ -19,7 +19,7 @@ class Counter;
 namespace sb::router {
 class ShardSet;
 class StatsHistogram;
-}
+}  // namespace sb::router
 
 namespace sb::adapters {
 

@@ -166,8 +166,8 @@ BENCHMARK(BM_Fdatasync)
 [[maybe_unused]] const bool kGroupCommitRegistered = [] {
   for (std::size_t batch : {1, 16, 128, 1024}) {
     for (bool sync : {true, false}) {
-      const auto name = "BM_GroupCommit/batch:" + std::to_string(batch) +
-                        "/sync:" + (sync ? "1" : "0");
+      const auto name =
+          "BM_GroupCommit/batch:" + std::to_string(batch) + "/sync:" + (sync ? "1" : "0");
       auto* b = benchmark::RegisterBenchmark(name.c_str(), BM_GroupCommit, batch, sync);
       b->Iterations(static_cast<benchmark::IterationCount>(kEventsPerRun / batch));
       b->UseRealTime()->Unit(benchmark::kMicrosecond);

@@ -37,7 +37,8 @@ void BM_HubFanOut(benchmark::State& state) {
   StreamHub hub;
   std::vector<std::shared_ptr<CountingSubscriber>> subs;
   for (int i = 0; i < operators; ++i) {
-    subs.push_back(std::make_shared<CountingSubscriber>(supervisors ? "" : "op" + std::to_string(i)));
+    subs.push_back(
+        std::make_shared<CountingSubscriber>(supervisors ? "" : "op" + std::to_string(i)));
     hub.subscribe("acme", subs.back());
   }
   const std::string json =

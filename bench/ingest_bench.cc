@@ -28,7 +28,7 @@ using sb::router::IngestOutcome;
 using sb::router::TenantState;
 
 constexpr TimeMs kStartMs = 1'717'171'717'000;  // 2024-05-31, a fixed clock
-constexpr TimeMs kWindowEvents = 1 << 16;        // dedup marks kept in steady state
+constexpr TimeMs kWindowEvents = 1 << 16;       // dedup marks kept in steady state
 constexpr std::uint64_t kFirstUpdateId = 483'920'175;
 constexpr std::uint64_t kFirstCustomerId = 428'819'731;
 constexpr int kCustomers = 10'000;  // open conversations of a mid-size tenant

@@ -104,7 +104,9 @@ void BM_Queue_TwoProducers(benchmark::State& state) {
 
 BENCHMARK(BM_Queue_PushPop)->Apply(sb::bench::with_min_max);
 BENCHMARK(BM_Queue_Burst)->Arg(64)->Arg(1024)->Apply(sb::bench::with_min_max);
-BENCHMARK(BM_Queue_TwoProducers)->UseRealTime()->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_Queue_TwoProducers)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
     ->Apply(sb::bench::with_min_max);
 
 }  // namespace

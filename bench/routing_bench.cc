@@ -49,7 +49,8 @@ std::unique_ptr<World> make_world(int operators) {
     // Five skills each, and the queues needing them.
     for (int k = 0; k < 5; ++k) {
       const int s = static_cast<int>(rng() % kSkills);
-      if (std::find(op.skills.begin(), op.skills.end(), "s" + std::to_string(s)) != op.skills.end()) continue;
+      if (std::find(op.skills.begin(), op.skills.end(), "s" + std::to_string(s)) != op.skills.end())
+        continue;
       op.skills.push_back("s" + std::to_string(s));
       op.queues.push_back("q" + std::to_string(s));
     }
@@ -83,12 +84,15 @@ void BM_RoutingDecision(benchmark::State& state) {
     ++n;
     w->now += 1;
     const bool sample = (n & 63) == 0;
-    const auto t0 = sample ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    const auto t0 =
+        sample ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     out.clear();
     (void)w->d.conversation_arrived(a, w->now, out);
     if (sample) {
-      samples.push_back(static_cast<std::uint32_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count()));
+      samples.push_back(
+          static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::steady_clock::now() - t0)
+                                         .count()));
     }
     const std::string* op = offered_to(out);
     if (op != nullptr) {

@@ -2,7 +2,8 @@
 # The two set-up commands of README.md.
 #   deploy/dev.sh run   install what is missing, build (release), start the daemon
 #                       on its embedded default (127.0.0.1:8080, ./var/switchboard)
-#   deploy/dev.sh test  install what is missing, build release and asan-ubsan,
+#   deploy/dev.sh test  install what is missing, check the C++ formatting,
+#                       build release and asan-ubsan,
 #                       run every test (unit + end-to-end + crash on release,
 #                       unit tests again under ASan/UBSan), then build the fuzz
 #                       preset (clang) and run each fuzz target briefly
@@ -30,6 +31,7 @@ case "${1:-}" in
     exec ./build/release/adapters/switchboard "$@"
     ;;
   test)
+    bash deploy/check-format.sh  # seconds: before the builds
     build release
     ctest --preset release -j "$JOBS" --output-on-failure
     build asan-ubsan

@@ -17,6 +17,7 @@ PACKAGES=(
   libjemalloc-dev           # the daemon's allocator
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev  # the fuzz preset: libFuzzer, ASan, UBSan
+  clang-format-14           # deploy/check-format.sh
   curl
 )
 

@@ -41,7 +41,8 @@ struct LogEntry {
 // conversations, operator token hashes), encoded by router/. storage/ keeps
 // it opaque: key (tenant, kind, id), value json; `erase` deletes it.
 struct RoutingRecord {
-  char kind = 0;  // 'q' queue, 'o' operator, 'r' operator runtime, 'v' conversation routing, 't' token
+  // 'q' queue, 'o' operator, 'r' operator runtime, 'v' conversation routing, 't' token.
+  char kind = 0;
   std::string id;
   std::string json;
   bool erase = false;
@@ -84,9 +85,9 @@ inline void apply(const ConversationActivity& a, Conversation& c) {
   c.message_count = a.message_count;
 }
 
-using Change = std::variant<Contact, IdentityLink, Conversation, Message, DedupMark, LogEntry,
-                            ChannelConfig, RoutingRecord, TimelineMark, OutboxItem,
-                            ConversationActivity>;
+using Change =
+    std::variant<Contact, IdentityLink, Conversation, Message, DedupMark, LogEntry, ChannelConfig,
+                 RoutingRecord, TimelineMark, OutboxItem, ConversationActivity>;
 
 // All changes of one tenant caused by one command.
 struct ChangeSet {

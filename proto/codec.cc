@@ -9,8 +9,8 @@
 namespace sb::proto {
 
 namespace od = json::od;
-using json::for_each_element;
 using json::decode_object;
+using json::for_each_element;
 using json::for_each_field;
 using json::read_int64;
 using json::read_string;
@@ -225,28 +225,34 @@ std::string encode(const OutboxItem& o) {
 }
 
 Result<OutboxItem> decode_outbox_item(std::string_view json) {
-  return decode_object<OutboxItem>(json, "outbox", [](OutboxItem& o, std::string_view k, od::value v) {
-    if (k == "message") return read_string(v, o.message_id, k);
-    if (k == "conversation") return read_string(v, o.conversation_id, k);
-    if (k == "channel") return read_string(v, o.channel, k);
-    if (k == "reply_address") return read_string(v, o.reply_address, k);
-    if (k == "text") return read_string(v, o.text, k);
-    if (k == "state") return read_string(v, o.state, k);
-    if (k == "attempts") {
-      std::uint64_t n = 0;
-      auto st = proto::json::read_uint64(v, n, k);
-      o.attempts = static_cast<std::uint32_t>(n);
-      return st;
-    }
-    if (k == "next_attempt_at") return read_int64(v, o.next_attempt_at, k);
-    if (k == "platform_message_id") return read_string(v, o.platform_message_id, k);
-    if (k == "error") return read_string(v, o.error, k);
-    return Status::ok();
-  });
+  return decode_object<OutboxItem>(json, "outbox",
+                                   [](OutboxItem& o, std::string_view k, od::value v) {
+                                     if (k == "message") return read_string(v, o.message_id, k);
+                                     if (k == "conversation")
+                                       return read_string(v, o.conversation_id, k);
+                                     if (k == "channel") return read_string(v, o.channel, k);
+                                     if (k == "reply_address")
+                                       return read_string(v, o.reply_address, k);
+                                     if (k == "text") return read_string(v, o.text, k);
+                                     if (k == "state") return read_string(v, o.state, k);
+                                     if (k == "attempts") {
+                                       std::uint64_t n = 0;
+                                       auto st = proto::json::read_uint64(v, n, k);
+                                       o.attempts = static_cast<std::uint32_t>(n);
+                                       return st;
+                                     }
+                                     if (k == "next_attempt_at")
+                                       return read_int64(v, o.next_attempt_at, k);
+                                     if (k == "platform_message_id")
+                                       return read_string(v, o.platform_message_id, k);
+                                     if (k == "error") return read_string(v, o.error, k);
+                                     return Status::ok();
+                                   });
 }
 
 Result<InboundEvent> decode_inbound_event(std::string_view json) {
-  return decode_object<InboundEvent>(json, "event", [](InboundEvent& e, std::string_view k, od::value v) {
+  return decode_object<
+      InboundEvent>(json, "event", [](InboundEvent& e, std::string_view k, od::value v) {
     if (k == "channel") return read_string(v, e.channel, k);
     if (k == "event_id") return read_string(v, e.event_id, k);
     if (k == "kind") {
@@ -295,33 +301,34 @@ Result<Contact> decode_contact(std::string_view json) {
 }
 
 Result<Conversation> decode_conversation(std::string_view json) {
-  return decode_object<Conversation>(json, "conversation", [](Conversation& c, std::string_view k,
-                                                              od::value v) {
-    if (k == "id") return read_string(v, c.id, k);
-    if (k == "contact") return read_string(v, c.contact_id, k);
-    if (k == "channel") return read_string(v, c.channel, k);
-    if (k == "reply_address") return read_string(v, c.reply_address, k);
-    if (k == "queue") return read_string(v, c.queue, k);
-    if (k == "status") {
-      return read_enum(v, c.status, k,
-                       {ConversationStatus::kQueued, ConversationStatus::kOffered,
-                        ConversationStatus::kAssigned, ConversationStatus::kResolved});
-    }
-    if (k == "operator") return read_string(v, c.operator_id, k);
-    if (k == "offered_to") return read_string(v, c.offered_to, k);
-    if (k == "offer_expires_at") return read_int64(v, c.offer_expires_at, k);
-    if (k == "last_operator") return read_string(v, c.last_operator, k);
-    if (k == "resolved_at") return read_int64(v, c.resolved_at, k);
-    if (k == "created_at") return read_int64(v, c.created_at, k);
-    if (k == "updated_at") return read_int64(v, c.updated_at, k);
-    if (k == "first_response_at") return read_int64(v, c.first_response_at, k);
-    if (k == "message_count") return proto::json::read_uint64(v, c.message_count, k);
-    if (k == "first_response_due_at") return read_int64(v, c.first_response_due_at, k);
-    if (k == "sla_stage") {
-      return read_enum(v, c.sla_stage, k, {SlaStage::kNone, SlaStage::kWarned, SlaStage::kBreached});
-    }
-    return Status::ok();
-  });
+  return decode_object<Conversation>(
+      json, "conversation", [](Conversation& c, std::string_view k, od::value v) {
+        if (k == "id") return read_string(v, c.id, k);
+        if (k == "contact") return read_string(v, c.contact_id, k);
+        if (k == "channel") return read_string(v, c.channel, k);
+        if (k == "reply_address") return read_string(v, c.reply_address, k);
+        if (k == "queue") return read_string(v, c.queue, k);
+        if (k == "status") {
+          return read_enum(v, c.status, k,
+                           {ConversationStatus::kQueued, ConversationStatus::kOffered,
+                            ConversationStatus::kAssigned, ConversationStatus::kResolved});
+        }
+        if (k == "operator") return read_string(v, c.operator_id, k);
+        if (k == "offered_to") return read_string(v, c.offered_to, k);
+        if (k == "offer_expires_at") return read_int64(v, c.offer_expires_at, k);
+        if (k == "last_operator") return read_string(v, c.last_operator, k);
+        if (k == "resolved_at") return read_int64(v, c.resolved_at, k);
+        if (k == "created_at") return read_int64(v, c.created_at, k);
+        if (k == "updated_at") return read_int64(v, c.updated_at, k);
+        if (k == "first_response_at") return read_int64(v, c.first_response_at, k);
+        if (k == "message_count") return proto::json::read_uint64(v, c.message_count, k);
+        if (k == "first_response_due_at") return read_int64(v, c.first_response_due_at, k);
+        if (k == "sla_stage") {
+          return read_enum(v, c.sla_stage, k,
+                           {SlaStage::kNone, SlaStage::kWarned, SlaStage::kBreached});
+        }
+        return Status::ok();
+      });
 }
 
 namespace {
@@ -385,24 +392,24 @@ Result<Message> decode_frame_message(std::string_view frame) {
 }
 
 Result<ChannelConfig> decode_channel_config(std::string_view json) {
-  return decode_object<ChannelConfig>(json, "channel", [](ChannelConfig& c, std::string_view k,
-                                                          od::value v) {
-    if (k == "name") return read_string(v, c.name, k);
-    if (k == "type") return read_string(v, c.type, k);
-    if (k == "secret") return read_string(v, c.secret, k);
-    if (k == "verify_token") return read_string(v, c.verify_token, k);
-    if (k == "queue") return read_string(v, c.queue, k);
-    if (k == "auto_reply") return read_string(v, c.auto_reply, k);
-    if (k == "account_id") return read_string(v, c.account_id, k);
-    if (k == "outbound") {
-      return for_each_field(v, "outbound", [&](std::string_view ok, od::value ov) {
-        if (ok == "base_url") return read_string(ov, c.outbound_base_url, ok);
-        if (ok == "token") return read_string(ov, c.outbound_token, ok);
+  return decode_object<ChannelConfig>(
+      json, "channel", [](ChannelConfig& c, std::string_view k, od::value v) {
+        if (k == "name") return read_string(v, c.name, k);
+        if (k == "type") return read_string(v, c.type, k);
+        if (k == "secret") return read_string(v, c.secret, k);
+        if (k == "verify_token") return read_string(v, c.verify_token, k);
+        if (k == "queue") return read_string(v, c.queue, k);
+        if (k == "auto_reply") return read_string(v, c.auto_reply, k);
+        if (k == "account_id") return read_string(v, c.account_id, k);
+        if (k == "outbound") {
+          return for_each_field(v, "outbound", [&](std::string_view ok, od::value ov) {
+            if (ok == "base_url") return read_string(ov, c.outbound_base_url, ok);
+            if (ok == "token") return read_string(ov, c.outbound_token, ok);
+            return Status::ok();
+          });
+        }
         return Status::ok();
       });
-    }
-    return Status::ok();
-  });
 }
 
 }  // namespace sb::proto

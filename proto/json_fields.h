@@ -71,7 +71,8 @@ Result<T> decode_object(std::string_view body, std::string_view what, F&& on_fie
   od::object obj;
   if (auto e = doc.get_object().get(obj)) return to_status(e, what);
   T out{};
-  auto st = for_each_field(obj, [&](std::string_view k, od::value v) { return on_field(out, k, v); });
+  auto st =
+      for_each_field(obj, [&](std::string_view k, od::value v) { return on_field(out, k, v); });
   if (!st.is_ok()) return st;
   if (auto fin = finish(doc); !fin.is_ok()) return fin;
   return out;

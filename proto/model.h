@@ -64,7 +64,7 @@ struct Contact {
   std::string name;
   std::string phone;
   std::string email;
-  std::string status;  // free-form, e.g. "lead", "customer"
+  std::string status;                                       // free-form, e.g. "lead", "customer"
   std::vector<std::pair<std::string, std::string>> custom;  // custom fields, sorted by key
   std::vector<Identity> identities;
   TimeMs created_at = 0;
@@ -89,10 +89,10 @@ struct Conversation {
   std::string reply_address;  // platform address of the customer on that channel
   std::string queue;
   ConversationStatus status = ConversationStatus::kQueued;
-  std::string operator_id;       // the owner, once accepted or auto-assigned
-  std::string offered_to;        // the operator holding the pending offer
-  TimeMs offer_expires_at = 0;   // 0 = no pending offer
-  std::string last_operator;     // who owned it last (kept after resolve, for reopen)
+  std::string operator_id;      // the owner, once accepted or auto-assigned
+  std::string offered_to;       // the operator holding the pending offer
+  TimeMs offer_expires_at = 0;  // 0 = no pending offer
+  std::string last_operator;    // who owned it last (kept after resolve, for reopen)
   TimeMs resolved_at = 0;
   TimeMs created_at = 0;
   TimeMs updated_at = 0;
@@ -117,7 +117,7 @@ struct Message {
   std::string channel;
   std::string event_id;  // the platform's id of the delivery that carried it
   EventKind kind = EventKind::kMessage;
-  std::string edit_of;   // platform message id, for edits
+  std::string edit_of;  // platform message id, for edits
   std::vector<Attachment> attachments;
   TimeMs created_at = 0;
   bool operator==(const Message&) const = default;

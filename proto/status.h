@@ -11,16 +11,16 @@ namespace sb {
 
 enum class Code : unsigned char {
   kOk = 0,
-  kInvalidArgument,   // malformed input from a client or platform
+  kInvalidArgument,  // malformed input from a client or platform
   kNotFound,
-  kUnauthenticated,   // bad signature, missing or unknown key
+  kUnauthenticated,  // bad signature, missing or unknown key
   kPermissionDenied,
   kConflict,
   kTooLarge,
-  kUnavailable,       // overloaded or not ready; the caller may retry
-  kResourceExhausted, // a per-tenant limit is reached; the caller may retry later
-  kIoError,           // storage could not read or write
-  kCorruption,        // stored bytes that do not decode
+  kUnavailable,        // overloaded or not ready; the caller may retry
+  kResourceExhausted,  // a per-tenant limit is reached; the caller may retry later
+  kIoError,            // storage could not read or write
+  kCorruption,         // stored bytes that do not decode
   kInternal,
 };
 
@@ -54,8 +54,8 @@ class [[nodiscard]] Status {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}           // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}     // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool is_ok() const { return v_.index() == 0; }
   explicit operator bool() const { return is_ok(); }

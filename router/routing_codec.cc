@@ -112,152 +112,157 @@ proto::RoutingRecord to_record(const routing::ConversationRecord& c) {
 }
 
 Result<routing::QueueConfig> decode_queue(std::string_view json) {
-  return proto::json::decode_object<routing::QueueConfig>(json, "queue", [](auto& q, std::string_view k, od::value v) -> Status {
-    if (k == "name") return read_string(v, q.name, k);
-    if (k == "skills") return read_strings(v, q.skills, k);
-    if (k == "priority") {
-      std::int64_t p = 0;
-      auto st = read_int64(v, p, k);
-      q.priority = static_cast<int>(p);
-      return st;
-    }
-    if (k == "strategy") {
-      std::string s;
-      if (auto st = read_string(v, s, k); !st.is_ok()) return st;
-      auto parsed = routing::parse_strategy(s);
-      if (!parsed) return parsed.status();
-      q.strategy = parsed.value();
-      return Status::ok();
-    }
-    if (k == "offer_timeout_ms") return read_int64(v, q.offer_timeout_ms, k);
-    if (k == "first_response_sla_ms") return read_int64(v, q.first_response_sla_ms, k);
-    if (k == "overflow") {
-      routing::Overflow o;
-      auto st = for_each_field(v, k, [&](std::string_view ok, od::value ov) {
-        if (ok == "after_ms") return read_int64(ov, o.after_ms, ok);
-        if (ok == "queue") return read_string(ov, o.queue, ok);
+  return proto::json::decode_object<routing::QueueConfig>(
+      json, "queue", [](auto& q, std::string_view k, od::value v) -> Status {
+        if (k == "name") return read_string(v, q.name, k);
+        if (k == "skills") return read_strings(v, q.skills, k);
+        if (k == "priority") {
+          std::int64_t p = 0;
+          auto st = read_int64(v, p, k);
+          q.priority = static_cast<int>(p);
+          return st;
+        }
+        if (k == "strategy") {
+          std::string s;
+          if (auto st = read_string(v, s, k); !st.is_ok()) return st;
+          auto parsed = routing::parse_strategy(s);
+          if (!parsed) return parsed.status();
+          q.strategy = parsed.value();
+          return Status::ok();
+        }
+        if (k == "offer_timeout_ms") return read_int64(v, q.offer_timeout_ms, k);
+        if (k == "first_response_sla_ms") return read_int64(v, q.first_response_sla_ms, k);
+        if (k == "overflow") {
+          routing::Overflow o;
+          auto st = for_each_field(v, k, [&](std::string_view ok, od::value ov) {
+            if (ok == "after_ms") return read_int64(ov, o.after_ms, ok);
+            if (ok == "queue") return read_string(ov, o.queue, ok);
+            return Status::ok();
+          });
+          q.overflow = o;
+          return st;
+        }
+        if (k == "select") {
+          return for_each_field(v, k, [&](std::string_view sk, od::value sv) -> Status {
+            if (sk == "channels") return read_strings(sv, q.select.channels, sk);
+            if (sk == "keywords") return read_strings(sv, q.select.keywords, sk);
+            if (sk == "attributes") {
+              return for_each_element(sv, sk, [&](od::value item) {
+                routing::AttributeRule a;
+                auto st = for_each_field(item, "attribute", [&](std::string_view ak, od::value av) {
+                  if (ak == "key") return read_string(av, a.key, ak);
+                  if (ak == "value") return read_string(av, a.value, ak);
+                  return Status::ok();
+                });
+                q.select.attributes.push_back(std::move(a));
+                return st;
+              });
+            }
+            return Status::ok();
+          });
+        }
         return Status::ok();
       });
-      q.overflow = o;
-      return st;
-    }
-    if (k == "select") {
-      return for_each_field(v, k, [&](std::string_view sk, od::value sv) -> Status {
-        if (sk == "channels") return read_strings(sv, q.select.channels, sk);
-        if (sk == "keywords") return read_strings(sv, q.select.keywords, sk);
-        if (sk == "attributes") {
-          return for_each_element(sv, sk, [&](od::value item) {
-            routing::AttributeRule a;
-            auto st = for_each_field(item, "attribute", [&](std::string_view ak, od::value av) {
-              if (ak == "key") return read_string(av, a.key, ak);
-              if (ak == "value") return read_string(av, a.value, ak);
+}
+
+Result<routing::OperatorConfig> decode_operator(std::string_view json) {
+  return proto::json::decode_object<routing::OperatorConfig>(
+      json, "operator", [](auto& o, std::string_view k, od::value v) -> Status {
+        if (k == "id") return read_string(v, o.id, k);
+        if (k == "name") return read_string(v, o.name, k);
+        if (k == "skills") return read_strings(v, o.skills, k);
+        if (k == "queues") return read_strings(v, o.queues, k);
+        if (k == "capacity") {
+          return for_each_field(v, k, [&](std::string_view ck, od::value cv) {
+            if (ck == "chat") return read_small(cv, o.capacity.chat, ck);
+            if (ck == "email") return read_small(cv, o.capacity.email, ck);
+            return Status::ok();
+          });
+        }
+        return Status::ok();
+      });
+}
+
+Result<routing::OperatorRuntime> decode_runtime(std::string_view json) {
+  return proto::json::decode_object<routing::OperatorRuntime>(
+      json, "runtime", [](auto& r, std::string_view k, od::value v) -> Status {
+        if (k == "id") return read_string(v, r.id, k);
+        if (k == "status") {
+          std::string s;
+          if (auto st = read_string(v, s, k); !st.is_ok()) return st;
+          auto parsed = routing::parse_operator_status(s);
+          if (!parsed) return parsed.status();
+          r.status = parsed.value();
+          return Status::ok();
+        }
+        if (k == "last_assigned_at") return read_int64(v, r.last_assigned_at, k);
+        if (k == "missed_in_row") return read_small(v, r.missed_in_row, k);
+        if (k == "offline_since") return read_int64(v, r.offline_since, k);
+        if (k == "seq") return proto::json::read_uint64(v, r.seq, k);
+        if (k == "round_robin") {
+          return for_each_element(v, k, [&](od::value item) {
+            routing::RoundRobinMark m;
+            auto st = for_each_field(item, "round_robin", [&](std::string_view mk, od::value mv) {
+              if (mk == "queue") return read_string(mv, m.queue, mk);
+              if (mk == "ticket") return proto::json::read_uint64(mv, m.ticket, mk);
               return Status::ok();
             });
-            q.select.attributes.push_back(std::move(a));
+            r.round_robin.push_back(std::move(m));
             return st;
           });
         }
         return Status::ok();
       });
-    }
-    return Status::ok();
-  });
-}
-
-Result<routing::OperatorConfig> decode_operator(std::string_view json) {
-  return proto::json::decode_object<routing::OperatorConfig>(json, "operator", [](auto& o, std::string_view k, od::value v) -> Status {
-    if (k == "id") return read_string(v, o.id, k);
-    if (k == "name") return read_string(v, o.name, k);
-    if (k == "skills") return read_strings(v, o.skills, k);
-    if (k == "queues") return read_strings(v, o.queues, k);
-    if (k == "capacity") {
-      return for_each_field(v, k, [&](std::string_view ck, od::value cv) {
-        if (ck == "chat") return read_small(cv, o.capacity.chat, ck);
-        if (ck == "email") return read_small(cv, o.capacity.email, ck);
-        return Status::ok();
-      });
-    }
-    return Status::ok();
-  });
-}
-
-Result<routing::OperatorRuntime> decode_runtime(std::string_view json) {
-  return proto::json::decode_object<routing::OperatorRuntime>(json, "runtime", [](auto& r, std::string_view k, od::value v) -> Status {
-    if (k == "id") return read_string(v, r.id, k);
-    if (k == "status") {
-      std::string s;
-      if (auto st = read_string(v, s, k); !st.is_ok()) return st;
-      auto parsed = routing::parse_operator_status(s);
-      if (!parsed) return parsed.status();
-      r.status = parsed.value();
-      return Status::ok();
-    }
-    if (k == "last_assigned_at") return read_int64(v, r.last_assigned_at, k);
-    if (k == "missed_in_row") return read_small(v, r.missed_in_row, k);
-    if (k == "offline_since") return read_int64(v, r.offline_since, k);
-    if (k == "seq") return proto::json::read_uint64(v, r.seq, k);
-    if (k == "round_robin") {
-      return for_each_element(v, k, [&](od::value item) {
-        routing::RoundRobinMark m;
-        auto st = for_each_field(item, "round_robin", [&](std::string_view mk, od::value mv) {
-          if (mk == "queue") return read_string(mv, m.queue, mk);
-          if (mk == "ticket") return proto::json::read_uint64(mv, m.ticket, mk);
-          return Status::ok();
-        });
-        r.round_robin.push_back(std::move(m));
-        return st;
-      });
-    }
-    return Status::ok();
-  });
 }
 
 Result<routing::ConversationRecord> decode_conversation_routing(std::string_view json) {
-  return proto::json::decode_object<routing::ConversationRecord>(json, "routing", [](auto& c, std::string_view k, od::value v) -> Status {
-    if (k == "id") return read_string(v, c.id, k);
-    if (k == "queue") return read_string(v, c.queue, k);
-    if (k == "kind") {
-      std::string s;
-      if (auto st = read_string(v, s, k); !st.is_ok()) return st;
-      auto parsed = routing::parse_channel_kind(s);
-      if (!parsed) return parsed.status();
-      c.kind = parsed.value();
-      return Status::ok();
-    }
-    if (k == "status") {
-      std::string s;
-      if (auto st = read_string(v, s, k); !st.is_ok()) return st;
-      for (auto st : {proto::ConversationStatus::kQueued, proto::ConversationStatus::kOffered,
-                      proto::ConversationStatus::kAssigned, proto::ConversationStatus::kResolved}) {
-        if (proto::to_string(st) == s) c.status = st;
-      }
-      return Status::ok();
-    }
-    if (k == "owner") return read_string(v, c.owner, k);
-    if (k == "offered_to") return read_string(v, c.offered_to, k);
-    if (k == "offer_expires_at") return read_int64(v, c.offer_expires_at, k);
-    if (k == "pick") {
-      std::uint8_t p = 0;
-      auto st = read_small(v, p, k);
-      c.pick = static_cast<routing::Pick>(p);
-      return st;
-    }
-    if (k == "queued_at") return read_int64(v, c.queued_at, k);
-    if (k == "order") return proto::json::read_uint64(v, c.order, k);
-    if (k == "cooldowns") {
-      return for_each_element(v, k, [&](od::value item) {
-        routing::Cooldown cd;
-        auto st = for_each_field(item, "cooldown", [&](std::string_view ck, od::value cv) {
-          if (ck == "operator") return read_string(cv, cd.operator_id, ck);
-          if (ck == "until") return read_int64(cv, cd.until, ck);
+  return proto::json::decode_object<routing::ConversationRecord>(
+      json, "routing", [](auto& c, std::string_view k, od::value v) -> Status {
+        if (k == "id") return read_string(v, c.id, k);
+        if (k == "queue") return read_string(v, c.queue, k);
+        if (k == "kind") {
+          std::string s;
+          if (auto st = read_string(v, s, k); !st.is_ok()) return st;
+          auto parsed = routing::parse_channel_kind(s);
+          if (!parsed) return parsed.status();
+          c.kind = parsed.value();
           return Status::ok();
-        });
-        c.cooldowns.push_back(std::move(cd));
-        return st;
+        }
+        if (k == "status") {
+          std::string s;
+          if (auto st = read_string(v, s, k); !st.is_ok()) return st;
+          for (auto st :
+               {proto::ConversationStatus::kQueued, proto::ConversationStatus::kOffered,
+                proto::ConversationStatus::kAssigned, proto::ConversationStatus::kResolved}) {
+            if (proto::to_string(st) == s) c.status = st;
+          }
+          return Status::ok();
+        }
+        if (k == "owner") return read_string(v, c.owner, k);
+        if (k == "offered_to") return read_string(v, c.offered_to, k);
+        if (k == "offer_expires_at") return read_int64(v, c.offer_expires_at, k);
+        if (k == "pick") {
+          std::uint8_t p = 0;
+          auto st = read_small(v, p, k);
+          c.pick = static_cast<routing::Pick>(p);
+          return st;
+        }
+        if (k == "queued_at") return read_int64(v, c.queued_at, k);
+        if (k == "order") return proto::json::read_uint64(v, c.order, k);
+        if (k == "cooldowns") {
+          return for_each_element(v, k, [&](od::value item) {
+            routing::Cooldown cd;
+            auto st = for_each_field(item, "cooldown", [&](std::string_view ck, od::value cv) {
+              if (ck == "operator") return read_string(cv, cd.operator_id, ck);
+              if (ck == "until") return read_int64(cv, cd.until, ck);
+              return Status::ok();
+            });
+            c.cooldowns.push_back(std::move(cd));
+            return st;
+          });
+        }
+        return Status::ok();
       });
-    }
-    return Status::ok();
-  });
 }
 
 }  // namespace sb::router

@@ -1,7 +1,8 @@
 #include "router/shard.h"
-#include "proto/thread_name.h"
 
 #include <chrono>
+
+#include "proto/thread_name.h"
 
 namespace sb::router {
 
@@ -60,7 +61,8 @@ Shard::Shard(int index, storage::Db& db, Directory& directory, ShardOptions opti
       directory_(directory),
       options_(std::move(options)),
       queue_(options_.queue_capacity),
-      committer_(db_, stats_, healthy_, options_.max_batches_in_flight, options_.completion_window) {}
+      committer_(db_, stats_, healthy_, options_.max_batches_in_flight,
+                 options_.completion_window) {}
 
 Shard::~Shard() { stop(); }
 
@@ -195,7 +197,8 @@ void Shard::process_batch(std::vector<Queued*>& batch) {
   if (!batch.empty()) {
     const auto taken = std::chrono::steady_clock::now();
     for (const Queued* q : batch) {
-      const auto waited = std::chrono::duration_cast<std::chrono::microseconds>(taken - q->at).count();
+      const auto waited =
+          std::chrono::duration_cast<std::chrono::microseconds>(taken - q->at).count();
       stats_.queue_wait_micros.observe(static_cast<std::uint64_t>(waited > 0 ? waited : 0));
     }
   }
@@ -240,7 +243,8 @@ void Shard::process_batch(std::vector<Queued*>& batch) {
           if constexpr (std::is_same_v<T, IngestCommand>) {
             auto& t = tenant(c.tenant);
             for (const auto& e : c.events) {
-              p.reply.outcomes.push_back(t.ingest(e, c.queue, c.kind, now, sets[i].changes, c.auto_reply));
+              p.reply.outcomes.push_back(
+                  t.ingest(e, c.queue, c.kind, now, sets[i].changes, c.auto_reply));
             }
           } else if constexpr (std::is_same_v<T, PutChannelCommand>) {
             sets[i].changes.emplace_back(c.channel);
@@ -315,7 +319,8 @@ Status Shard::reload() {
   // Tenants are rebuilt from disk; refusals are not stored, so carry them over.
   for (const auto& [id, t] : tenants_) refused_before_reload_ += t->outbound_refused();
   tenants_.clear();
-  ReloadVisitor v(options_.owns, [this](const std::string& t) -> TenantState& { return tenant(t); });
+  ReloadVisitor v(options_.owns,
+                  [this](const std::string& t) -> TenantState& { return tenant(t); });
   const auto now = options_.clock();
   auto st = db_.recover(v, now - options_.tenant.dedup_window_ms);
   if (st.is_ok()) st = v.status;

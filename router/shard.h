@@ -33,7 +33,7 @@ struct ShardOptions {
   std::size_t queue_capacity = 16384;
   std::size_t max_batch = 1024;  // commands per group commit
   TenantOptions tenant;
-  std::function<proto::TimeMs()> clock;  // wall clock in ms; injected for tests
+  std::function<proto::TimeMs()> clock;          // wall clock in ms; injected for tests
   std::function<bool(const std::string&)> owns;  // which tenants are this shard's (for reload)
   // 0 (the default): the shard thread writes each batch itself and goes on
   // with what queued up meanwhile (run to completion: no hand-off per batch).
@@ -69,15 +69,16 @@ struct ShardStats {
   // the write in progress and then its own, so the first bounds the ack tail
   // (docs/performance.md, session 11). Finer below 5 ms, where a disk's fsync
   // usually falls.
-  StatsHistogram commit_micros{100,   200,   300,   400,    500,    750,    1000,   1500,
-                               2000,  3000,  4000,  5000,   7500,   10000,  15000,  20000,
+  StatsHistogram commit_micros{100,   200,   300,    400,    500,    750,     1000,   1500,
+                               2000,  3000,  4000,   5000,   7500,   10000,   15000,  20000,
                                30000, 50000, 100000, 250000, 500000, 1000000, 2500000};
   StatsHistogram commit_commands{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384};
   // Per command: microseconds from submit() to the shard taking it into a
   // batch. Long waits mean the shard is the bottleneck (each batch it works
   // on makes the next commands wait for its routing, write and completions).
-  StatsHistogram queue_wait_micros{50,   100,  200,   300,   500,   750,   1000,   1500,   2000,  3000,
-                                   4000, 5000, 7500,  10000, 15000, 25000, 50000, 100000, 250000, 1000000};
+  StatsHistogram queue_wait_micros{50,    100,   200,   300,    500,    750,    1000,
+                                   1500,  2000,  3000,  4000,   5000,   7500,   10000,
+                                   15000, 25000, 50000, 100000, 250000, 1000000};
   std::atomic<std::uint64_t> rejected_full{0};
   // Summed over the shard's tenants after each batch (TenantState::outbound_*).
   std::atomic<std::uint64_t> outbound_pending{0};
@@ -136,11 +137,11 @@ class Shard {
   ShardOptions options_;
   BoundedQueue<Queued*> queue_;
   Wakeup wakeup_;
-  std::atomic<bool> stopping_{false};     // submit() refuses from now on
-  std::atomic<int> submitters_{0};        // submit() calls under way
-  std::atomic<bool> drained_{false};      // stopping and no submit() under way
-  bool needs_reload_ = false;  // shard thread only
-  std::uint64_t refused_before_reload_ = 0;  // shard thread only
+  std::atomic<bool> stopping_{false};                          // submit() refuses from now on
+  std::atomic<int> submitters_{0};                             // submit() calls under way
+  std::atomic<bool> drained_{false};                           // stopping and no submit() under way
+  bool needs_reload_ = false;                                  // shard thread only
+  std::uint64_t refused_before_reload_ = 0;                    // shard thread only
   std::chrono::steady_clock::time_point next_recovery_try_{};  // shard thread only
   std::atomic<bool> healthy_{true};
   std::thread thread_;

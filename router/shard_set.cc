@@ -49,7 +49,9 @@ ShardSet::ShardSet(int count, storage::Db& db, Directory& directory, ShardOption
   if (count < 1) count = 1;
   for (int i = 0; i < count; ++i) {
     auto opts = options_;
-    opts.owns = [this, i](const std::string& t) { return index_for(t) == static_cast<std::size_t>(i); };
+    opts.owns = [this, i](const std::string& t) {
+      return index_for(t) == static_cast<std::size_t>(i);
+    };
     shards_.push_back(std::make_unique<Shard>(i, db_, directory_, std::move(opts)));
   }
 }

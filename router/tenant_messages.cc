@@ -18,10 +18,11 @@ namespace {
 std::vector<std::string> mentions_in(const std::string& text) {
   std::vector<std::string> out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '@' || (i > 0 && std::isalnum(static_cast<unsigned char>(text[i - 1])))) continue;
+    if (text[i] != '@' || (i > 0 && std::isalnum(static_cast<unsigned char>(text[i - 1]))))
+      continue;
     std::size_t j = i + 1;
-    while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_' ||
-                               text[j] == '-' || text[j] == '.')) {
+    while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) ||
+                               text[j] == '_' || text[j] == '-' || text[j] == '.')) {
       ++j;
     }
     while (j > i + 1 && text[j - 1] == '.') --j;  // a sentence's full stop is not part of the name
@@ -79,9 +80,9 @@ Result<proto::Message> TenantState::send_out(proto::Conversation& conv, const st
   auto& pending = outbound_pending_[conv.channel];
   if (limit != 0 && pending >= limit) {
     ++outbound_refused_;
-    return Status(Code::kResourceExhausted,
-                  "channel " + conv.channel + " has " + std::to_string(pending) +
-                      " replies waiting for delivery; retry later");
+    return Status(Code::kResourceExhausted, "channel " + conv.channel + " has " +
+                                                std::to_string(pending) +
+                                                " replies waiting for delivery; retry later");
   }
   ++pending;
   ++outbound_pending_total_;
@@ -147,8 +148,9 @@ Result<proto::Contact> TenantState::update_contact(const proto::Contact& patch, 
   if (!patch.email.empty()) c.email = patch.email;
   if (!patch.status.empty()) c.status = patch.status;
   for (const auto& [k, v] : patch.custom) {
-    auto pos = std::lower_bound(c.custom.begin(), c.custom.end(), k,
-                                [](const auto& kv, const std::string& key) { return kv.first < key; });
+    auto pos =
+        std::lower_bound(c.custom.begin(), c.custom.end(), k,
+                         [](const auto& kv, const std::string& key) { return kv.first < key; });
     if (pos != c.custom.end() && pos->first == k) {
       if (v.empty()) {
         c.custom.erase(pos);  // an empty value removes a custom field
@@ -180,8 +182,9 @@ void TenantState::store_updated_contact(const proto::Contact& c, TimeMs now,
 }
 
 Result<proto::Contact> TenantState::link_identities(const std::string& contact_id,
-                                                   const std::vector<proto::Identity>& identities,
-                                                   TimeMs now, std::vector<Change>& out, bool merge) {
+                                                    const std::vector<proto::Identity>& identities,
+                                                    TimeMs now, std::vector<Change>& out,
+                                                    bool merge) {
   auto found = contacts_.get(contact_id);
   if (!found) return Status::not_found("unknown contact");
   proto::Contact& c = *found;
@@ -191,8 +194,9 @@ Result<proto::Contact> TenantState::link_identities(const std::string& contact_i
   std::size_t moving = 0;              // their identities
   for (const auto& id : identities) {
     const auto owner = contacts_.contact_of(id.channel, id.external_id);
-    const bool listed = std::find(c.identities.begin(), c.identities.end(), id) != c.identities.end() ||
-                        std::find(added.begin(), added.end(), id) != added.end();
+    const bool listed =
+        std::find(c.identities.begin(), c.identities.end(), id) != c.identities.end() ||
+        std::find(added.begin(), added.end(), id) != added.end();
     if (owner == self || listed) continue;
     if (owner == 0) {
       added.push_back(id);
@@ -204,7 +208,8 @@ Result<proto::Contact> TenantState::link_identities(const std::string& contact_i
                                          " belongs to contact " + owner_id +
                                          " (?merge=true merges that contact into this one)");
     }
-    if (std::any_of(merged.begin(), merged.end(), [&](const auto& m) { return m.id == owner_id; })) {
+    if (std::any_of(merged.begin(), merged.end(),
+                    [&](const auto& m) { return m.id == owner_id; })) {
       continue;
     }
     auto other = contacts_.get(owner);
@@ -222,12 +227,12 @@ Result<proto::Contact> TenantState::link_identities(const std::string& contact_i
   }
   if (added.empty() && merged.empty()) return c;
   if (!c.merged_into.empty()) {  // its messages would go to a contact nobody looks at
-    return Status(Code::kConflict, "contact " + c.id + " was merged into " + c.merged_into +
-                                       "; link to that one");
+    return Status(Code::kConflict,
+                  "contact " + c.id + " was merged into " + c.merged_into + "; link to that one");
   }
   if (c.identities.size() + added.size() + moving > kMaxIdentitiesPerContact) {
-    return Status(Code::kConflict, "a contact has at most " + std::to_string(kMaxIdentitiesPerContact) +
-                                       " identities");
+    return Status(Code::kConflict, "a contact has at most " +
+                                       std::to_string(kMaxIdentitiesPerContact) + " identities");
   }
   for (const auto& id : added) {
     c.identities.push_back(id);

@@ -1,12 +1,12 @@
 // TenantState's bridge to the routing core: routing decisions become updates
 // of the conversations, frames of the event log and durable routing records,
 // all in the caller's change list (hence in the same group commit).
-#include "proto/json_writer.h"
-#include "proto/time.h"
-#include "proto/views.h"
 #include <optional>
 #include <unordered_set>
 
+#include "proto/json_writer.h"
+#include "proto/time.h"
+#include "proto/views.h"
 #include "router/routing_codec.h"
 #include "router/tenant_state.h"
 
@@ -145,8 +145,8 @@ void TenantState::apply_routing(TimeMs now, std::vector<Change>& out) {
 
 void TenantState::route_arrival(proto::Conversation& conv, const proto::InboundEvent& e,
                                 routing::ChannelKind kind, const std::string& channel_queue,
-                                const std::string& last_operator, TimeMs last_served_at,
-                                TimeMs now, std::vector<Change>& out) {
+                                const std::string& last_operator, TimeMs last_served_at, TimeMs now,
+                                std::vector<Change>& out) {
   routing::Arrival a;
   a.conversation = conv.id;
   a.contact = conv.contact_id;

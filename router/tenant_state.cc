@@ -20,7 +20,7 @@ TenantState::TenantState(std::string tenant, TenantOptions options)
       dispatcher_(options.routing) {}
 
 std::uint64_t TenantState::resolve_contact(const proto::InboundEvent& e, TimeMs now,
-                                          std::vector<Change>& out) {
+                                           std::vector<Change>& out) {
   if (const auto known = contacts_.contact_of(e.channel, e.contact_external_id)) {
     auto* row = contacts_.find(known);
     if (row != nullptr && row->name.empty() && !e.contact_name.empty()) {
@@ -79,8 +79,8 @@ void TenantState::append_log(std::string_view type, TimeMs now, const proto::Con
 }
 
 IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::string& queue,
-                                  routing::ChannelKind kind, TimeMs now,
-                                  std::vector<Change>& out, const std::string& auto_reply) {
+                                  routing::ChannelKind kind, TimeMs now, std::vector<Change>& out,
+                                  const std::string& auto_reply) {
   IngestOutcome outcome;
   dedup_.expire(now);
   if (dedup_.contains(e.channel, e.event_id)) {
@@ -132,7 +132,8 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
     // names the operator holding the offer (who may then see it). A new
     // conversation prefers whoever served this customer last (sticky); a
     // reopened one goes back to its own last operator.
-    const proto::Conversation* previous = route == Route::kNew ? (latest ? &*latest : nullptr) : &conv;
+    const proto::Conversation* previous =
+        route == Route::kNew ? (latest ? &*latest : nullptr) : &conv;
     const auto last_operator = previous ? previous->last_operator : std::string();
     const auto last_served_at =
         previous ? (previous->resolved_at ? previous->resolved_at : previous->updated_at) : 0;
@@ -141,7 +142,8 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
     conv = *conversations_.get(conv.id);
     if (route == Route::kNew) {
       start_sla(conv, now);
-    } else if (const auto seq = seq_of_id(conv.id, "cv"); const auto* row = conversations_.find(seq)) {
+    } else if (const auto seq = seq_of_id(conv.id, "cv");
+               const auto* row = conversations_.find(seq)) {
       rearm_sla(seq, *row);  // reopened: an unanswered conversation's clock runs again
     }
   }
@@ -157,7 +159,8 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
   conv.message_count += 1;
   // The customer may write from another chat of the same channel; reply there.
   bool readdressed = false;
-  if (!e.reply_address.empty() && e.channel == conv.channel && conv.reply_address != e.reply_address) {
+  if (!e.reply_address.empty() && e.channel == conv.channel &&
+      conv.reply_address != e.reply_address) {
     conv.reply_address = e.reply_address;
     readdressed = true;
   }
@@ -167,7 +170,8 @@ IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::strin
   out.emplace_back(std::move(m));
 
   // An acknowledgement stores the conversation itself (with its own message).
-  if (route == Route::kNew && !auto_reply.empty() && acknowledge(conv, auto_reply, now, out)) return outcome;
+  if (route == Route::kNew && !auto_reply.empty() && acknowledge(conv, auto_reply, now, out))
+    return outcome;
   // A follow-up on the same address changed only the counters.
   store_conversation(std::move(conv), route == Route::kNone && !readdressed, out);
   return outcome;
@@ -177,7 +181,8 @@ void TenantState::store_conversation(proto::Conversation&& conv, bool activity_o
                                      std::vector<Change>& out) {
   conversations_.put(conv);
   if (activity_only) {
-    out.emplace_back(proto::ConversationActivity{std::move(conv.id), conv.updated_at, conv.message_count});
+    out.emplace_back(
+        proto::ConversationActivity{std::move(conv.id), conv.updated_at, conv.message_count});
   } else {
     out.emplace_back(std::move(conv));
   }
@@ -209,7 +214,9 @@ void TenantState::restore(const proto::ConversationActivity& a) {
   }
 }
 
-void TenantState::restore(const proto::DedupMark& m) { dedup_.restore(m.channel, m.event_id, m.at); }
+void TenantState::restore(const proto::DedupMark& m) {
+  dedup_.restore(m.channel, m.event_id, m.at);
+}
 
 void TenantState::restore_last_seq(std::uint64_t seq) {
   if (seq > last_seq_) last_seq_ = seq;
@@ -218,9 +225,8 @@ void TenantState::restore_last_seq(std::uint64_t seq) {
 void TenantState::finish_restore(TimeMs now, std::vector<Change>& out) {
   dedup_.finish_restore();
   dedup_.expire(now);
-  (void)route(now, out, [&](routing::Dispatcher& d, routing::Output& o) {
-    return d.finish_restore(now, o);
-  });
+  (void)route(now, out,
+              [&](routing::Dispatcher& d, routing::Output& o) { return d.finish_restore(now, o); });
   restore_sla_timers();  // what fell due while we were down fires at the next advance()
 }
 
@@ -274,7 +280,8 @@ std::vector<proto::Conversation> TenantState::list_conversations(const Conversat
                     [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<proto::Conversation> out;
   out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) out.push_back(conversations_.unpack(hits[i].first, *hits[i].second));
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(conversations_.unpack(hits[i].first, *hits[i].second));
   next = (hits.size() > n && n > 0) ? hits[n - 1].first : 0;
   return out;
 }

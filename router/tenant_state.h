@@ -23,8 +23,8 @@
 
 #include "proto/change.h"
 #include "router/dedup.h"
-#include "router/tenant_tables.h"
 #include "router/routing/dispatcher.h"
+#include "router/tenant_tables.h"
 
 namespace sb::router {
 
@@ -161,7 +161,7 @@ class TenantState {
 
   struct ConversationFilter {
     std::string status, queue, operator_id, contact;  // "" = any
-    std::string visible_to;  // an operator sees only what it owns or is offered; "" = admin
+    std::string visible_to;        // an operator sees only what it owns or is offered; "" = admin
     std::uint64_t before_seq = 0;  // cursor: only ids with a smaller seq; 0 = from the newest
     std::size_t limit = 50;
   };

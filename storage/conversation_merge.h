@@ -11,12 +11,12 @@
 // Internal to storage/. Stateless and thread-safe, as RocksDB requires.
 #pragma once
 
+#include <rocksdb/merge_operator.h>
+
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <rocksdb/merge_operator.h>
 
 #include "proto/change.h"
 

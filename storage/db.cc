@@ -1,10 +1,5 @@
 #include "storage/db.h"
 
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <thread>
-
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
@@ -13,6 +8,11 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "proto/codec.h"
 #include "storage/conversation_merge.h"
@@ -37,12 +37,21 @@ Status to_status(const rocksdb::Status& s, std::string_view what) {
 }
 
 enum Cf : std::size_t {
-  kDefault, kEvents, kMessages, kContacts, kConversations, kDedup, kMeta, kRouting,
-  kTimeline, kOutbox, kCount
+  kDefault,
+  kEvents,
+  kMessages,
+  kContacts,
+  kConversations,
+  kDedup,
+  kMeta,
+  kRouting,
+  kTimeline,
+  kOutbox,
+  kCount
 };
-constexpr const char* kCfNames[kCount] = {"default",  "events",  "messages", "contacts",
-                                          "conversations", "dedup", "meta", "routing",
-                                          "timeline", "outbox"};
+constexpr const char* kCfNames[kCount] = {"default",       "events", "messages", "contacts",
+                                          "conversations", "dedup",  "meta",     "routing",
+                                          "timeline",      "outbox"};
 
 constexpr std::size_t kBatchHeader = 12;  // WriteBatch rep: sequence (8) + count (4)
 
@@ -98,7 +107,8 @@ class ExpiredDedupFilter final : public rocksdb::CompactionFilter {
 class SeparatorPrefix final : public rocksdb::SliceTransform {
  public:
   explicit SeparatorPrefix(int separators)
-      : separators_(separators), name_("switchboard.SeparatorPrefix." + std::to_string(separators)) {}
+      : separators_(separators),
+        name_("switchboard.SeparatorPrefix." + std::to_string(separators)) {}
   const char* Name() const override { return name_.c_str(); }
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
     return rocksdb::Slice(key.data(), end_of_prefix(key));
@@ -126,7 +136,7 @@ struct Db::Impl {
   std::shared_ptr<const rocksdb::SliceTransform> by_tenant = std::make_shared<SeparatorPrefix>(1);
   std::shared_ptr<const rocksdb::SliceTransform> by_second_component =
       std::make_shared<SeparatorPrefix>(2);
-  std::unique_ptr<FaultInjection> faults;  // outlives db (declared first)
+  std::unique_ptr<FaultInjection> faults;       // outlives db (declared first)
   std::shared_ptr<rocksdb::FileSystem> wal_fs;  // outlives db too; over faults' if any
   std::unique_ptr<rocksdb::Env> wal_env;
   std::unique_ptr<ExpiredDedupFilter> dedup_filter;  // outlives db too
@@ -201,7 +211,8 @@ struct Db::Impl {
     }
     descs[kConversations].options.merge_operator = conversation_merge_operator();
     if (options.dedup_window_ms > 0) {
-      if (!dedup_filter) dedup_filter = std::make_unique<ExpiredDedupFilter>(options.dedup_window_ms);
+      if (!dedup_filter)
+        dedup_filter = std::make_unique<ExpiredDedupFilter>(options.dedup_window_ms);
       descs[kDedup].options.compaction_filter = dedup_filter.get();
       // Files that no write pushes into a compaction are rewritten (and
       // filtered) at least daily.
@@ -371,7 +382,8 @@ Status Db::write(std::span<PreparedWrite* const> writes) {
   if (non_empty == 0) return Status::ok();
   rocksdb::WriteOptions wo;
   wo.sync = impl_->options.sync;
-  if (non_empty == 1) return to_status(impl_->db->Write(wo, &writes[last]->batch_->batch), "commit");
+  if (non_empty == 1)
+    return to_status(impl_->db->Write(wo, &writes[last]->batch_->batch), "commit");
   // Several groups become ONE WriteBatch, so that the whole group is atomic
   // and nothing of it is visible before its fsync. A batch's bytes are a
   // 12-byte header (sequence: fixed64, count: fixed32, little-endian) and
@@ -447,92 +459,105 @@ Status Db::recover(RecoveryVisitor& v, proto::TimeMs dedup_since) {
   };
   auto bad_key = [](Cf c) { return Status::corruption(std::string("bad key in ") + kCfNames[c]); };
 
-  if (auto st = scan(kMeta, [&](std::string_view k, std::string_view val) -> Status {
-        auto parts = keys::split(k, 3);
-        if (!parts) return bad_key(kMeta);
-        if (parts->p[1] != "channel") return Status::ok();
-        auto c = proto::decode_channel_config(val);
-        if (!c) return Status::corruption("channel record: " + c.status().message());
-        v.on_channel(std::string(parts->p[0]), std::move(c).value());
-        return Status::ok();
-      });
+  if (auto st = scan(kMeta,
+                     [&](std::string_view k, std::string_view val) -> Status {
+                       auto parts = keys::split(k, 3);
+                       if (!parts) return bad_key(kMeta);
+                       if (parts->p[1] != "channel") return Status::ok();
+                       auto c = proto::decode_channel_config(val);
+                       if (!c) return Status::corruption("channel record: " + c.status().message());
+                       v.on_channel(std::string(parts->p[0]), std::move(c).value());
+                       return Status::ok();
+                     });
       !st.is_ok()) {
     return st;
   }
 
-  if (auto st = scan(kContacts, [&](std::string_view k, std::string_view val) -> Status {
-        auto head = keys::split(k, 3);
-        if (!head) return bad_key(kContacts);
-        const std::string tenant(head->p[0]);
-        if (head->p[1] == "c") {
-          auto c = proto::decode_contact(val);
-          if (!c) return Status::corruption("contact record: " + c.status().message());
-          v.on_contact(tenant, std::move(c).value());
-        } else if (head->p[1] == "i") {
-          auto rest = keys::split(head->p[2], 2);
-          if (!rest) return bad_key(kContacts);
-          v.on_identity(tenant, proto::IdentityLink{{std::string(rest->p[0]), std::string(rest->p[1])},
-                                                    std::string(val)});
-        }
-        return Status::ok();
-      });
+  if (auto st = scan(kContacts,
+                     [&](std::string_view k, std::string_view val) -> Status {
+                       auto head = keys::split(k, 3);
+                       if (!head) return bad_key(kContacts);
+                       const std::string tenant(head->p[0]);
+                       if (head->p[1] == "c") {
+                         auto c = proto::decode_contact(val);
+                         if (!c)
+                           return Status::corruption("contact record: " + c.status().message());
+                         v.on_contact(tenant, std::move(c).value());
+                       } else if (head->p[1] == "i") {
+                         auto rest = keys::split(head->p[2], 2);
+                         if (!rest) return bad_key(kContacts);
+                         v.on_identity(tenant, proto::IdentityLink{{std::string(rest->p[0]),
+                                                                    std::string(rest->p[1])},
+                                                                   std::string(val)});
+                       }
+                       return Status::ok();
+                     });
       !st.is_ok()) {
     return st;
   }
 
-  if (auto st = scan(kConversations, [&](std::string_view k, std::string_view val) -> Status {
-        auto parts = keys::split(k, 2);
-        if (!parts) return bad_key(kConversations);
-        if (!val.empty() && val[0] == kActivityMark) {
-          return Status::corruption("conversation activity without its record: " +
-                                    std::string(parts->p[1]));
-        }
-        auto c = proto::decode_conversation(val);
-        if (!c) return Status::corruption("conversation record: " + c.status().message());
-        v.on_conversation(std::string(parts->p[0]), std::move(c).value());
-        return Status::ok();
-      });
+  if (auto st = scan(kConversations,
+                     [&](std::string_view k, std::string_view val) -> Status {
+                       auto parts = keys::split(k, 2);
+                       if (!parts) return bad_key(kConversations);
+                       if (!val.empty() && val[0] == kActivityMark) {
+                         return Status::corruption("conversation activity without its record: " +
+                                                   std::string(parts->p[1]));
+                       }
+                       auto c = proto::decode_conversation(val);
+                       if (!c)
+                         return Status::corruption("conversation record: " + c.status().message());
+                       v.on_conversation(std::string(parts->p[0]), std::move(c).value());
+                       return Status::ok();
+                     });
       !st.is_ok()) {
     return st;
   }
 
-  if (auto st = scan(kRouting, [&](std::string_view k, std::string_view val) -> Status {
-        auto parts = keys::split(k, 3);
-        if (!parts || parts->p[1].size() != 1) return bad_key(kRouting);
-        v.on_routing(std::string(parts->p[0]),
-                     proto::RoutingRecord{parts->p[1][0], std::string(parts->p[2]), std::string(val)});
-        return Status::ok();
-      });
+  if (auto st = scan(kRouting,
+                     [&](std::string_view k, std::string_view val) -> Status {
+                       auto parts = keys::split(k, 3);
+                       if (!parts || parts->p[1].size() != 1) return bad_key(kRouting);
+                       v.on_routing(std::string(parts->p[0]),
+                                    proto::RoutingRecord{parts->p[1][0], std::string(parts->p[2]),
+                                                         std::string(val)});
+                       return Status::ok();
+                     });
       !st.is_ok()) {
     return st;
   }
 
-  if (auto st = scan(kOutbox, [&](std::string_view k, std::string_view val) -> Status {
-        auto parts = keys::split(k, 2);
-        if (!parts) return bad_key(kOutbox);
-        auto item = proto::decode_outbox_item(val);
-        if (!item) return Status::corruption("outbox record: " + item.status().message());
-        if (item->state == "pending" || item->state == "sending") v.on_outbox(std::string(parts->p[0]), std::move(item).value());
-        return Status::ok();
-      });
+  if (auto st = scan(kOutbox,
+                     [&](std::string_view k, std::string_view val) -> Status {
+                       auto parts = keys::split(k, 2);
+                       if (!parts) return bad_key(kOutbox);
+                       auto item = proto::decode_outbox_item(val);
+                       if (!item)
+                         return Status::corruption("outbox record: " + item.status().message());
+                       if (item->state == "pending" || item->state == "sending")
+                         v.on_outbox(std::string(parts->p[0]), std::move(item).value());
+                       return Status::ok();
+                     });
       !st.is_ok()) {
     return st;
   }
 
   rocksdb::WriteBatch expired;
-  if (auto st = scan(kDedup, [&](std::string_view k, std::string_view val) -> Status {
-        auto parts = keys::split(k, 3);
-        auto at = keys::read_be64(val);
-        if (!parts || !at) return bad_key(kDedup);
-        const auto ts = static_cast<proto::TimeMs>(*at);
-        if (ts < dedup_since) {
-          (void)expired.Delete(impl_->cf[kDedup], rocksdb::Slice(k.data(), k.size()));
-          return Status::ok();
-        }
-        v.on_dedup(std::string(parts->p[0]),
-                   proto::DedupMark{std::string(parts->p[1]), std::string(parts->p[2]), ts});
-        return Status::ok();
-      });
+  if (auto st = scan(
+          kDedup,
+          [&](std::string_view k, std::string_view val) -> Status {
+            auto parts = keys::split(k, 3);
+            auto at = keys::read_be64(val);
+            if (!parts || !at) return bad_key(kDedup);
+            const auto ts = static_cast<proto::TimeMs>(*at);
+            if (ts < dedup_since) {
+              (void)expired.Delete(impl_->cf[kDedup], rocksdb::Slice(k.data(), k.size()));
+              return Status::ok();
+            }
+            v.on_dedup(std::string(parts->p[0]),
+                       proto::DedupMark{std::string(parts->p[1]), std::string(parts->p[2]), ts});
+            return Status::ok();
+          });
       !st.is_ok()) {
     return st;
   }
@@ -637,9 +662,8 @@ Status Db::read_messages(const std::string& tenant, const std::string& conversat
   return Status::ok();
 }
 
-Status Db::read_timeline(const std::string& tenant, const std::string& contact,
-                         std::uint64_t after, std::size_t limit,
-                         std::vector<proto::LogEntry>& out) {
+Status Db::read_timeline(const std::string& tenant, const std::string& contact, std::uint64_t after,
+                         std::size_t limit, std::vector<proto::LogEntry>& out) {
   return read_timelines(tenant, {contact}, after, limit, out);
 }
 
@@ -716,7 +740,8 @@ Result<std::uint64_t> Db::count_dedup(const std::string& tenant) {
   const std::string prefix = keys::tenant_prefix(tenant);
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kDedup]));
   std::uint64_t n = 0;
-  for (it->Seek(prefix); it->Valid() && it->key().ToStringView().starts_with(prefix); it->Next()) ++n;
+  for (it->Seek(prefix); it->Valid() && it->key().ToStringView().starts_with(prefix); it->Next())
+    ++n;
   if (auto st = to_status(it->status(), "count dedup"); !st.is_ok()) return st;
   return n;
 }
@@ -726,7 +751,8 @@ Status Db::compact_dedup() {
   if (!use.ok()) return kReopening;
   rocksdb::CompactRangeOptions o;
   o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  return to_status(impl_->db->CompactRange(o, impl_->cf[kDedup], nullptr, nullptr), "compact dedup");
+  return to_status(impl_->db->CompactRange(o, impl_->cf[kDedup], nullptr, nullptr),
+                   "compact dedup");
 }
 
 // wal_fs is set by the first open and kept across reopens, so it can be read

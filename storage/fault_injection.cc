@@ -1,11 +1,11 @@
 #include "storage/fault_injection.h"
 
-#include <sys/stat.h>
-
-#include <chrono>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
 #include <rocksdb/io_status.h>
+#include <sys/stat.h>
+
+#include <chrono>
 
 namespace sb::storage {
 
@@ -21,7 +21,8 @@ IOStatus no_space() { return IOStatus::NoSpace("injected: storage.fault_injectio
 // Every way of putting bytes on disk fails while the flag is up.
 class FailingFile final : public rocksdb::FSWritableFileOwnerWrapper {
  public:
-  FailingFile(std::unique_ptr<rocksdb::FSWritableFile>&& f, std::shared_ptr<std::atomic<bool>> failing)
+  FailingFile(std::unique_ptr<rocksdb::FSWritableFile>&& f,
+              std::shared_ptr<std::atomic<bool>> failing)
       : FSWritableFileOwnerWrapper(std::move(f)), failing_(std::move(failing)) {}
 
   IOStatus Append(const Slice& d, const IOOptions& o, IODebugContext* dbg) override {
@@ -64,15 +65,19 @@ class FailingFs final : public rocksdb::FileSystemWrapper {
   const char* Name() const override { return "SwitchboardFaultInjection"; }
 
   IOStatus NewWritableFile(const std::string& f, const rocksdb::FileOptions& fo,
-                           std::unique_ptr<rocksdb::FSWritableFile>* r, IODebugContext* dbg) override {
+                           std::unique_ptr<rocksdb::FSWritableFile>* r,
+                           IODebugContext* dbg) override {
     return wrap(target()->NewWritableFile(f, fo, r, dbg), r);
   }
   IOStatus ReopenWritableFile(const std::string& f, const rocksdb::FileOptions& fo,
-                              std::unique_ptr<rocksdb::FSWritableFile>* r, IODebugContext* dbg) override {
+                              std::unique_ptr<rocksdb::FSWritableFile>* r,
+                              IODebugContext* dbg) override {
     return wrap(target()->ReopenWritableFile(f, fo, r, dbg), r);
   }
-  IOStatus ReuseWritableFile(const std::string& f, const std::string& old, const rocksdb::FileOptions& fo,
-                             std::unique_ptr<rocksdb::FSWritableFile>* r, IODebugContext* dbg) override {
+  IOStatus ReuseWritableFile(const std::string& f, const std::string& old,
+                             const rocksdb::FileOptions& fo,
+                             std::unique_ptr<rocksdb::FSWritableFile>* r,
+                             IODebugContext* dbg) override {
     return wrap(target()->ReuseWritableFile(f, old, fo, r, dbg), r);
   }
 
@@ -99,7 +104,8 @@ bool exists(const std::string& path) {
 FaultInjection::FaultInjection(std::string switch_file)
     : switch_file_(std::move(switch_file)),
       failing_(std::make_shared<std::atomic<bool>>(exists(switch_file_))) {
-  env_ = rocksdb::NewCompositeEnv(std::make_shared<FailingFs>(rocksdb::FileSystem::Default(), failing_));
+  env_ = rocksdb::NewCompositeEnv(
+      std::make_shared<FailingFs>(rocksdb::FileSystem::Default(), failing_));
   watcher_ = std::thread([this] { watch(); });
 }
 

@@ -5,12 +5,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
-
-#include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <mutex>
@@ -46,8 +45,9 @@ bool write_zeros(const std::string& path, std::uint64_t bytes, const std::atomic
   for (std::uint64_t done = 0; ok && done < bytes && !stop.load(std::memory_order_relaxed);) {
     const auto w = ::write(fd, zeros.data(), kChunk);
     ok = w == static_cast<ssize_t>(kChunk) &&
-         ::sync_file_range(fd, static_cast<off_t>(done), kChunk,
-                           SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) == 0;
+         ::sync_file_range(
+             fd, static_cast<off_t>(done), kChunk,
+             SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) == 0;
     done += kChunk;
   }
   ok = ok && !stop.load(std::memory_order_relaxed) && ::fdatasync(fd) == 0;
@@ -58,12 +58,14 @@ bool write_zeros(const std::string& path, std::uint64_t bytes, const std::atomic
 
 class PrezeroedWalFs final : public rocksdb::FileSystemWrapper {
  public:
-  PrezeroedWalFs(std::shared_ptr<rocksdb::FileSystem> base, std::string dir, PrezeroedWalOptions options)
+  PrezeroedWalFs(std::shared_ptr<rocksdb::FileSystem> base, std::string dir,
+                 PrezeroedWalOptions options)
       : FileSystemWrapper(std::move(base)), dir_(std::move(dir)), options_(options) {
     std::error_code ec;
     std::filesystem::create_directories(dir_, ec);
     for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
-      if (e.path().filename().string().rfind(kSparePrefix, 0) == 0) std::filesystem::remove(e.path(), ec);
+      if (e.path().filename().string().rfind(kSparePrefix, 0) == 0)
+        std::filesystem::remove(e.path(), ec);
     }
     thread_ = std::thread([this] { run(); });
   }
@@ -123,7 +125,8 @@ class PrezeroedWalFs final : public rocksdb::FileSystemWrapper {
     std::uint64_t n = 0;
     std::unique_lock lock(mu_);
     while (!stop_.load(std::memory_order_relaxed)) {
-      if (wal_files_ < options_.start_after_wal_files || static_cast<int>(ready_.size()) >= options_.spares) {
+      if (wal_files_ < options_.start_after_wal_files ||
+          static_cast<int>(ready_.size()) >= options_.spares) {
         cv_.wait(lock);
         continue;
       }
@@ -153,8 +156,8 @@ class PrezeroedWalFs final : public rocksdb::FileSystemWrapper {
 
 }  // namespace
 
-std::shared_ptr<rocksdb::FileSystem> make_prezeroed_wal_fs(std::shared_ptr<rocksdb::FileSystem> base,
-                                                           std::string dir, PrezeroedWalOptions options) {
+std::shared_ptr<rocksdb::FileSystem> make_prezeroed_wal_fs(
+    std::shared_ptr<rocksdb::FileSystem> base, std::string dir, PrezeroedWalOptions options) {
   return std::make_shared<PrezeroedWalFs>(std::move(base), std::move(dir), options);
 }
 

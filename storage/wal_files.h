@@ -46,8 +46,8 @@ struct PrezeroedWalOptions {
 };
 
 // Wraps `base` for the database in `dir`. The result must outlive the database.
-std::shared_ptr<rocksdb::FileSystem> make_prezeroed_wal_fs(std::shared_ptr<rocksdb::FileSystem> base,
-                                                           std::string dir, PrezeroedWalOptions options);
+std::shared_ptr<rocksdb::FileSystem> make_prezeroed_wal_fs(
+    std::shared_ptr<rocksdb::FileSystem> base, std::string dir, PrezeroedWalOptions options);
 
 // Spares ready now (for tests): a wrapper made by make_prezeroed_wal_fs, else -1.
 int prezeroed_wal_spares_ready(const rocksdb::FileSystem& fs);

@@ -1,8 +1,8 @@
 #include "adapters/api/api_channel.h"
 
 #include "adapters/crypto.h"
-#include "proto/json_writer.h"
 #include "proto/json_fields.h"
+#include "proto/json_writer.h"
 
 namespace sb::adapters {
 
@@ -50,7 +50,8 @@ class ApiChannel final : public ChannelAdapter {
     w.begin_object().field("channel", cfg.name).field("reply_address", address);
     w.field("text", text).end_object();
     req.headers.emplace_back("Content-Type", "application/json");
-    req.headers.emplace_back("X-Switchboard-Signature", "sha256=" + hmac_sha256_hex(cfg.secret, req.body));
+    req.headers.emplace_back("X-Switchboard-Signature",
+                             "sha256=" + hmac_sha256_hex(cfg.secret, req.body));
     return req;
   }
 
@@ -123,7 +124,8 @@ Result<proto::InboundEvent> parse_api_event(std::string_view body) {
   if (ev.contact_external_id.size() > kMaxIdLength) {
     return Status::invalid("contact.external_id is too long");
   }
-  if (ev.text.empty() && ev.attachments.empty()) return Status::invalid("text or attachments required");
+  if (ev.text.empty() && ev.attachments.empty())
+    return Status::invalid("text or attachments required");
   if (ev.reply_address.empty()) ev.reply_address = ev.contact_external_id;
   return ev;
 }

@@ -37,18 +37,19 @@ struct Config {
   std::string tls_cert_file;  // PEM; with tls_key_file: the listener speaks HTTPS only
   std::string tls_key_file;
   std::string data_dir = "./var/switchboard";
-  bool sync = true;  // fsync every group commit; only benchmarks turn it off
+  bool sync = true;                  // fsync every group commit; only benchmarks turn it off
   std::string fault_injection_file;  // chaos drills: while it exists, writes fail (disk full)
-  bool prezero_wal = false;  // WAL files pre-written with zeros (storage/wal_files.h)
+  bool prezero_wal = false;          // WAL files pre-written with zeros (storage/wal_files.h)
   int shards = 1;
-  bool commit_thread = false;  // a committer thread per shard (pipelined) instead of the shard writing
+  // A committer thread per shard (pipelined) instead of the shard writing.
+  bool commit_thread = false;
   std::int64_t dedup_window_s = 7 * 24 * 3600;
   std::int64_t reopen_window_s = 3600;       // a message this soon after resolve reopens
   std::int64_t sticky_window_s = 24 * 3600;  // the last operator is preferred this long
   std::int64_t offer_cooldown_s = 60;        // a declined/expired offer is not repeated
   std::int64_t max_missed_offers = 3;        // offers let expire in a row -> away (0: never)
-  std::int64_t offline_grace_s = -1;         // offline owner's conversations re-routed after; -1 never
-  std::int64_t presence_grace_s = 30;        // last stream closed -> away after this
+  std::int64_t offline_grace_s = -1;   // offline owner's conversations re-routed after; -1 never
+  std::int64_t presence_grace_s = 30;  // last stream closed -> away after this
   std::string log_level = "info";
   // [limits]
   std::size_t max_connections = 10000;
@@ -60,7 +61,7 @@ struct Config {
   double webchat_burst = 10000;
   std::size_t max_streams_per_operator = 10;
   std::int64_t max_pending_outbound_per_channel = 10000;  // replies not yet delivered; 0: no limit
-  std::vector<TenantDecl> tenants;  // empty: the embedded "demo" tenant
+  std::vector<TenantDecl> tenants;                        // empty: the embedded "demo" tenant
 };
 
 // Throws std::runtime_error with the file position of the problem.

@@ -11,17 +11,17 @@
 
 #include "adapters/blocking_pool.h"
 #include "adapters/channel.h"
+#include "adapters/crypto.h"
 #include "adapters/daemon/allocator.h"
 #include "adapters/daemon/declared_routing.h"
 #include "adapters/deferred_post.h"
-#include "adapters/crypto.h"
+#include "adapters/front/api_handler.h"
+#include "adapters/http/server.h"
+#include "adapters/metrics.h"
 #include "adapters/outbound/http_client.h"
 #include "adapters/outbound/outbox.h"
 #include "adapters/stream/hub.h"
 #include "adapters/stream/presence.h"
-#include "adapters/front/api_handler.h"
-#include "adapters/http/server.h"
-#include "adapters/metrics.h"
 #include "router/directory.h"
 #include "router/shard_set.h"
 #include "storage/db.h"
@@ -78,14 +78,16 @@ int run_daemon(const Config& config) {
   const std::filesystem::path data_dir(config.data_dir);
   std::filesystem::create_directories(data_dir);
 
-  storage::DbOptions db_options{config.sync, config.fault_injection_file, config.dedup_window_s * 1000,
+  storage::DbOptions db_options{config.sync, config.fault_injection_file,
+                                config.dedup_window_s * 1000,
                                 static_cast<std::size_t>(config.shards)};
   db_options.prezeroed_wal = config.prezero_wal;
   auto db = storage::Db::open((data_dir / "db").string(), db_options);
   if (!db) throw std::runtime_error("storage: " + db.status().to_string());
   if (!config.sync) {
-    spdlog::warn("msg=\"storage.sync = false: commits are not fsynced; a crash of the machine "
-                 "(not of the process) can lose events already answered 2xx\"");
+    spdlog::warn(
+        "msg=\"storage.sync = false: commits are not fsynced; a crash of the machine "
+        "(not of the process) can lose events already answered 2xx\"");
   }
   if (!config.fault_injection_file.empty()) {
     spdlog::warn("msg=\"storage fault injection armed: writes fail while the file exists\" file={}",
@@ -100,8 +102,9 @@ int run_daemon(const Config& config) {
     if (generated) {
       // Shown once, so that the embedded default is usable at once; later
       // starts name the file instead of putting the key in every log.
-      spdlog::info("msg=\"embedded default tenant, new admin key\" tenant=demo admin_key={} key_file={}",
-                   key, (data_dir / "demo-admin-key").string());
+      spdlog::info(
+          "msg=\"embedded default tenant, new admin key\" tenant=demo admin_key={} key_file={}",
+          key, (data_dir / "demo-admin-key").string());
     } else {
       spdlog::info("msg=\"embedded default tenant\" tenant=demo key_file={}",
                    (data_dir / "demo-admin-key").string());
@@ -159,7 +162,8 @@ int run_daemon(const Config& config) {
       static_cast<std::uint32_t>(config.max_pending_outbound_per_channel);
   shard_options.tenant.routing.sticky_window_ms = config.sticky_window_s * 1000;
   shard_options.tenant.routing.cooldown_ms = config.offer_cooldown_s * 1000;
-  shard_options.tenant.routing.max_missed_offers = static_cast<std::uint32_t>(config.max_missed_offers);
+  shard_options.tenant.routing.max_missed_offers =
+      static_cast<std::uint32_t>(config.max_missed_offers);
   if (config.offline_grace_s >= 0) {
     shard_options.tenant.routing.offline_grace_ms = config.offline_grace_s * 1000;
   }
@@ -179,8 +183,8 @@ int run_daemon(const Config& config) {
   adapters::AnalyticsApi analytics(shards, blocking, **db, wall_clock_ms);
   adapters::WebchatApi webchat(directory, shards, hub, blocking, **db, wall_clock_ms,
                                config.webchat_messages_per_second, config.webchat_burst);
-  adapters::ApiHandler api(directory, shards, metrics, streams, messages, analytics, webchat, ingest_limit,
-                           wall_clock_ms);
+  adapters::ApiHandler api(directory, shards, metrics, streams, messages, analytics, webchat,
+                           ingest_limit, wall_clock_ms);
 
   http::ServerOptions server_options;
   split_listen(config.listen, server_options.host, server_options.port);
@@ -203,8 +207,9 @@ int run_daemon(const Config& config) {
                       [&ingest_limit] { return static_cast<double>(ingest_limit.limited()); });
   const auto& out_stats = http_client.stats();
   metrics.add_counter("switchboard_outbound_connections_opened_total",
-                      "Connections opened to platform APIs for replies",
-                      [&out_stats] { return static_cast<double>(out_stats.connections_opened.load()); });
+                      "Connections opened to platform APIs for replies", [&out_stats] {
+                        return static_cast<double>(out_stats.connections_opened.load());
+                      });
   metrics.add_counter("switchboard_outbound_connection_reuses_total",
                       "Reply requests sent on a kept-alive connection",
                       [&out_stats] { return static_cast<double>(out_stats.reused.load()); });
@@ -215,10 +220,12 @@ int run_daemon(const Config& config) {
     // Whether the spare-making thread keeps up: a WAL file that found no
     // spare ready was created the usual way.
     storage::Db& store = **db;
-    metrics.add_counter("switchboard_wal_files_from_spares_total",
-                        "Write-ahead log files that were given a pre-zeroed spare ([storage] prezero_wal)",
-                        [&store] { return static_cast<double>(store.wal_files_from_spares()); });
-    metrics.add_gauge("switchboard_wal_spares_ready", "Pre-zeroed WAL spares ready for the next log file",
+    metrics.add_counter(
+        "switchboard_wal_files_from_spares_total",
+        "Write-ahead log files that were given a pre-zeroed spare ([storage] prezero_wal)",
+        [&store] { return static_cast<double>(store.wal_files_from_spares()); });
+    metrics.add_gauge("switchboard_wal_spares_ready",
+                      "Pre-zeroed WAL spares ready for the next log file",
                       [&store] { return static_cast<double>(store.wal_spares_ready()); });
   }
   metrics.add_counter("switchboard_stream_rejected_total",
@@ -242,10 +249,12 @@ int run_daemon(const Config& config) {
     }
     shards.start();
     if (auto st = apply_declared_routing(declared, shards, directory); !st.is_ok()) {
-      spdlog::critical("msg=\"queues and operators of the config file\" error=\"{}\"", st.to_string());
+      spdlog::critical("msg=\"queues and operators of the config file\" error=\"{}\"",
+                       st.to_string());
       std::_Exit(1);
     }
-    for (auto& [tenant, item] : shards.take_pending_outbox()) outbox.resume(tenant, std::move(item));
+    for (auto& [tenant, item] : shards.take_pending_outbox())
+      outbox.resume(tenant, std::move(item));
     api.set_ready(true);
     const std::chrono::duration<double> d = std::chrono::steady_clock::now() - t0;
     spdlog::info("msg=ready recovery_seconds={:.3f}", d.count());
@@ -267,10 +276,10 @@ int run_daemon(const Config& config) {
   }
   presence.stop();
   outbox.begin_stop();  // attempts aborted now are not recorded as retries
-  http_client.stop();  // in-flight attempts end as retries, recorded through the shards
-  outbox.stop();       // pending replies stay in RocksDB for the next start
-  shards.stop();  // drains and commits anything still queued
-  blocking.stop();  // replays post to stream connections: finish them first
+  http_client.stop();   // in-flight attempts end as retries, recorded through the shards
+  outbox.stop();        // pending replies stay in RocksDB for the next start
+  shards.stop();        // drains and commits anything still queued
+  blocking.stop();      // replays post to stream connections: finish them first
   server.shutdown();
   spdlog::info("msg=stopped");
   return 0;

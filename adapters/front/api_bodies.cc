@@ -11,13 +11,15 @@ Result<std::string> parse_text(std::string_view body) {
   struct Body {
     std::string text;
   };
-  auto parsed = proto::json::decode_object<Body>(body, "body", [](Body& b, std::string_view k, od::value v) {
-    if (k == "text") return proto::json::read_string(v, b.text, "text");
-    return Status::ok();
-  });
+  auto parsed =
+      proto::json::decode_object<Body>(body, "body", [](Body& b, std::string_view k, od::value v) {
+        if (k == "text") return proto::json::read_string(v, b.text, "text");
+        return Status::ok();
+      });
   if (!parsed) return parsed.status();
   if (parsed->text.empty()) return Status::invalid("text is required");
-  if (parsed->text.size() > proto::kMaxMessageText) return Status::invalid("text is longer than 16 KiB");
+  if (parsed->text.size() > proto::kMaxMessageText)
+    return Status::invalid("text is longer than 16 KiB");
   return std::move(parsed->text);
 }
 
@@ -32,7 +34,8 @@ Result<proto::Contact> parse_contact_patch(std::string_view body, const std::str
         if (k == "custom") {
           return proto::json::for_each_field(v, "custom", [&](std::string_view ck, od::value cv) {
             std::string val;
-            if (auto r = proto::json::read_string(cv, val, "custom values are strings"); !r.is_ok()) {
+            if (auto r = proto::json::read_string(cv, val, "custom values are strings");
+                !r.is_ok()) {
               return r;
             }
             if (!proto::is_valid_name(ck)) {
@@ -68,13 +71,16 @@ Result<std::vector<proto::Identity>> parse_identities_body(std::string_view body
         if (k != "identities") return Status::ok();
         b.present = true;
         return proto::json::for_each_element(v, "identities", [&](od::value item) -> Status {
-          if (b.identities.size() == 16) return Status::invalid("at most 16 identities per request");
+          if (b.identities.size() == 16)
+            return Status::invalid("at most 16 identities per request");
           proto::Identity id;
-          auto st = proto::json::for_each_field(item, "identity", [&](std::string_view ik, od::value iv) {
-            if (ik == "channel") return proto::json::read_string(iv, id.channel, "channel");
-            if (ik == "external_id") return proto::json::read_string(iv, id.external_id, "external_id");
-            return Status::ok();
-          });
+          auto st =
+              proto::json::for_each_field(item, "identity", [&](std::string_view ik, od::value iv) {
+                if (ik == "channel") return proto::json::read_string(iv, id.channel, "channel");
+                if (ik == "external_id")
+                  return proto::json::read_string(iv, id.external_id, "external_id");
+                return Status::ok();
+              });
           if (!st.is_ok()) return st;
           if (!proto::is_valid_name(id.channel)) {
             return Status::invalid("identity channel must be a channel name [A-Za-z0-9._-]{1,64}");
@@ -118,7 +124,8 @@ Result<proto::ChannelConfig> parse_channel_body(std::string_view body, const std
   c.name = name;
   if (c.queue.empty()) c.queue = "default";
   if (!proto::is_valid_name(c.queue)) return Status::invalid("queue: invalid name");
-  if (c.secret.size() > 4096 || c.verify_token.size() > 4096) return Status::invalid("secret too long");
+  if (c.secret.size() > 4096 || c.verify_token.size() > 4096)
+    return Status::invalid("secret too long");
   if (c.auto_reply.size() > 4096) return Status::invalid("auto_reply: at most 4096 bytes");
   if (c.account_id.size() > 256) return Status::invalid("account_id: at most 256 bytes");
   if (auto st = validate_channel(c); !st.is_ok()) return st;

@@ -23,8 +23,9 @@ Result<proto::Contact> parse_contact_patch(std::string_view body, const std::str
 // 1..16 of them, channel a valid name, external_id 1..256 bytes.
 Result<std::vector<proto::Identity>> parse_identities_body(std::string_view body);
 
-// PUT /v1/channels/{name}: {"type","secret","verify_token","queue","outbound":{"base_url","token"}};
-// the type must be a built-in channel, the queue (default "default") a valid name.
+// PUT /v1/channels/{name}:
+// {"type","secret","verify_token","queue","outbound":{"base_url","token"}}; the type must be a
+// built-in channel, the queue (default "default") a valid name.
 Result<proto::ChannelConfig> parse_channel_body(std::string_view body, const std::string& name);
 
 }  // namespace sb::adapters

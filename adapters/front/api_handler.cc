@@ -3,9 +3,9 @@
 #include <chrono>
 
 #include "adapters/api/api_channel.h"
-#include "adapters/front/api_bodies.h"
 #include "adapters/channel.h"
 #include "adapters/crypto.h"
+#include "adapters/front/api_bodies.h"
 #include "proto/ids.h"
 #include "proto/json_fields.h"
 #include "proto/json_writer.h"
@@ -88,7 +88,8 @@ void ApiHandler::on_rejected(int status) { metrics_.observe(Route::kOther, statu
 
 std::optional<Caller> ApiHandler::authenticate(const HttpRequest& req, const Responder& respond) {
   // Streams also take ?access_token= (browsers' EventSource and WebSocket).
-  const std::string key = http::bearer_credential(req, req.path == "/v1/stream" ? "access_token" : "");
+  const std::string key =
+      http::bearer_credential(req, req.path == "/v1/stream" ? "access_token" : "");
   if (key.empty()) {
     respond(json_error(401, "unauthenticated", "missing 'Authorization: Bearer <key>'"));
     return std::nullopt;
@@ -128,7 +129,8 @@ void ApiHandler::handle(HttpRequest&& req, Responder respond) {
   if (seg.size() == 1 && seg[0] == "readyz" && get) {
     if (!ready()) return done(unavailable("not_ready", "recovery in progress"));
     for (const auto& shard : shards_.shards()) {
-      if (!shard->healthy()) return done(unavailable("storage_unavailable", "storage writes are failing"));
+      if (!shard->healthy())
+        return done(unavailable("storage_unavailable", "storage writes are failing"));
     }
     return done(http::json_ok(R"({"status":"ready"})"));
   }
@@ -160,8 +162,10 @@ void ApiHandler::handle(HttpRequest&& req, Responder respond) {
     const bool known = (seg.size() == 3 && seg[1] == "channels" && put) ||
                        (seg.size() == 2 && seg[1] == "channels" && get) ||
                        (seg.size() == 2 && seg[1] == "events" && post);
-    if (!known) return done(json_error(404, "not_found", "no such route: " + req.method + " " + req.path));
-    if (!caller->is_admin()) return done(json_error(403, "forbidden", "needs the tenant's admin key"));
+    if (!known)
+      return done(json_error(404, "not_found", "no such route: " + req.method + " " + req.path));
+    if (!caller->is_admin())
+      return done(json_error(403, "forbidden", "needs the tenant's admin key"));
     const std::string tenant = caller->tenant;
     if (seg[1] == "channels" && seg.size() == 3) {
       const std::string name(seg[2]);
@@ -185,7 +189,8 @@ void ApiHandler::webhook(HttpRequest&& req, const std::string& tenant, const std
   const auto* adapter = find_channel(cfg->type);
   if (adapter == nullptr) return respond(json_error(404, "not_found", "channel type not built in"));
   if (auto st = adapter->verify(req, *cfg); !st.is_ok()) {
-    if (st.code() == Code::kInvalidArgument) return respond(json_error(400, "malformed_body", st.message()));
+    if (st.code() == Code::kInvalidArgument)
+      return respond(json_error(400, "malformed_body", st.message()));
     return respond(json_error(401, "bad_signature", st.message()));
   }
   auto parsed = adapter->parse(req, *cfg);
@@ -204,7 +209,8 @@ void ApiHandler::webhook_handshake(const HttpRequest& req, const std::string& te
   if (cfg == nullptr) return respond(json_error(404, "not_found", "unknown tenant or channel"));
   const auto* adapter = find_channel(cfg->type);
   auto answer = adapter != nullptr ? adapter->handshake(req, *cfg) : std::nullopt;
-  if (!answer) return respond(json_error(405, "method_not_allowed", "this channel has no GET handshake"));
+  if (!answer)
+    return respond(json_error(405, "method_not_allowed", "this channel has no GET handshake"));
   respond(std::move(*answer));
 }
 
@@ -281,7 +287,8 @@ void ApiHandler::put_channel(HttpRequest&& req, const std::string& tenant, const
   write_entry_path(w, tenant, cfg->name, cfg->type);
   w.end_object();
   cmd.done = [shared_respond, body = std::move(body)](Status st) {
-    if (!st.is_ok()) return (*shared_respond)(json_error(http_status_of(st), "storage_unavailable", st.message()));
+    if (!st.is_ok())
+      return (*shared_respond)(json_error(http_status_of(st), "storage_unavailable", st.message()));
     (*shared_respond)(http::json_ok(body));
   };
   if (!shards_.submit(tenant, std::move(cmd))) {
@@ -315,7 +322,8 @@ void ApiHandler::post_event(HttpRequest&& req, const std::string& tenant, Respon
   if (ev->channel.empty()) return respond(json_error(400, "invalid_body", "channel is required"));
   auto snap = directory_.snapshot();
   const auto* cfg = snap->channel(tenant, ev->channel);
-  if (cfg == nullptr) return respond(json_error(404, "not_found", "unknown channel '" + ev->channel + "'"));
+  if (cfg == nullptr)
+    return respond(json_error(404, "not_found", "unknown channel '" + ev->channel + "'"));
   // Platform channels identify retries by the platform's own ids; letting
   // callers inject into them could collide with those ids and drop messages.
   if (cfg->type != "api" && cfg->type != "webchat") {

@@ -18,8 +18,8 @@
 #include <functional>
 #include <optional>
 
-#include "adapters/front/caller.h"
 #include "adapters/front/analytics_api.h"
+#include "adapters/front/caller.h"
 #include "adapters/front/messages_api.h"
 #include "adapters/front/rate_limiter.h"
 #include "adapters/front/routing_api.h"
@@ -35,8 +35,8 @@ namespace sb::adapters {
 class ApiHandler final : public http::HttpHandler {
  public:
   ApiHandler(router::Directory& directory, router::ShardSet& shards, Metrics& metrics,
-             StreamApi& streams, MessagesApi& messages, AnalyticsApi& analytics, WebchatApi& webchat,
-             RateLimiter& ingest_limit, std::function<proto::TimeMs()> clock);
+             StreamApi& streams, MessagesApi& messages, AnalyticsApi& analytics,
+             WebchatApi& webchat, RateLimiter& ingest_limit, std::function<proto::TimeMs()> clock);
 
   void set_ready(bool ready) { ready_.store(ready, std::memory_order_release); }
   bool ready() const { return ready_.load(std::memory_order_acquire); }

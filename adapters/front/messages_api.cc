@@ -29,9 +29,10 @@ std::function<void(Status)> answer(const Responder& respond, std::shared_ptr<std
 
 // Runs `apply` on the tenant's shard and hands its status to `then` after
 // the commit (on the shard thread: `then` must not block).
-void on_shard(router::ShardSet& shards, const Caller& caller,
-              std::function<Status(router::TenantState&, proto::TimeMs, std::vector<proto::Change>&)> apply,
-              std::function<void(Status)> then, const Responder& respond) {
+void on_shard(
+    router::ShardSet& shards, const Caller& caller,
+    std::function<Status(router::TenantState&, proto::TimeMs, std::vector<proto::Change>&)> apply,
+    std::function<void(Status)> then, const Responder& respond) {
   router::TenantCommand cmd{caller.tenant, std::move(apply), std::move(then)};
   if (!shards.submit(caller.tenant, std::move(cmd))) {
     auto r = json_error(503, "overloaded", "queue is full; retry");
@@ -113,62 +114,64 @@ void MessagesApi::write(const http::HttpRequest& req, const std::string& convers
     return respond(json_error(409, "conflict", "only the conversation's current owner can reply"));
   }
   auto body = std::make_shared<std::string>();
-  on_shard(shards_, caller,
-           [conversation, note, caller, text = std::move(text).value(), body](
-               router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) -> Status {
-             const auto conv = t.conversation(conversation);
-             if (!conv || (note && !may_see(caller, *conv))) {
-               return Status::not_found("unknown conversation");
-             }
-             auto m = note ? t.note(conversation, caller.operator_id, text, now, out)
-                           : t.reply(conversation, caller.operator_id, text, now, out);
-             if (!m) return m.status();
-             proto::JsonWriter w(*body);
-             proto::write_public(w, *m);
-             return Status::ok();
-           },
-           [respond, body](Status st) {
-             if (st.code() == Code::kResourceExhausted) {
-               // The channel's platform is not taking replies: nothing was stored.
-               auto r = json_error(429, "outbound_backlog", st.message());
-               r.headers.emplace_back("Retry-After", "5");
-               return respond(std::move(r));
-             }
-             answer(respond, body, 201)(std::move(st));
-           },
-           respond);
+  on_shard(
+      shards_, caller,
+      [conversation, note, caller, text = std::move(text).value(), body](
+          router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) -> Status {
+        const auto conv = t.conversation(conversation);
+        if (!conv || (note && !may_see(caller, *conv))) {
+          return Status::not_found("unknown conversation");
+        }
+        auto m = note ? t.note(conversation, caller.operator_id, text, now, out)
+                      : t.reply(conversation, caller.operator_id, text, now, out);
+        if (!m) return m.status();
+        proto::JsonWriter w(*body);
+        proto::write_public(w, *m);
+        return Status::ok();
+      },
+      [respond, body](Status st) {
+        if (st.code() == Code::kResourceExhausted) {
+          // The channel's platform is not taking replies: nothing was stored.
+          auto r = json_error(429, "outbound_backlog", st.message());
+          r.headers.emplace_back("Retry-After", "5");
+          return respond(std::move(r));
+        }
+        answer(respond, body, 201)(std::move(st));
+      },
+      respond);
 }
 
 void MessagesApi::get_conversation(const std::string& id, const Caller& caller,
                                    const Responder& respond) {
   auto head = std::make_shared<std::string>();
-  on_shard(shards_, caller,
-           [id, caller, head](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
-             const auto c = t.conversation(id);
-             if (!c || !may_see(caller, *c)) return Status::not_found("unknown conversation");
-             proto::JsonWriter w(*head);
-             proto::write_public(w, t.tenant(), *c, t.contact_name(c->contact_id));
-             return Status::ok();
-           },
-           [this, id, caller, head, respond](Status st) {
-             if (!st.is_ok()) return fail(respond, st);
-             pool_.run([this, id, caller, head, respond] {
-               std::vector<proto::Message> messages;
-               if (auto rs = db_.read_messages(caller.tenant, id, messages); !rs.is_ok()) {
-                 return fail(respond, rs);
-               }
-               // {conversation fields..., "messages":[...]}
-               std::string body = head->substr(0, head->size() - 1);
-               proto::JsonWriter w(body);
-               body += ",";
-               w.key("messages").begin_array();
-               for (const auto& m : messages) proto::write_public(w, m);
-               w.end_array();
-               body += "}";
-               respond(http::json_ok(std::move(body)));
-             });
-           },
-           respond);
+  on_shard(
+      shards_, caller,
+      [id, caller, head](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
+        const auto c = t.conversation(id);
+        if (!c || !may_see(caller, *c)) return Status::not_found("unknown conversation");
+        proto::JsonWriter w(*head);
+        proto::write_public(w, t.tenant(), *c, t.contact_name(c->contact_id));
+        return Status::ok();
+      },
+      [this, id, caller, head, respond](Status st) {
+        if (!st.is_ok()) return fail(respond, st);
+        pool_.run([this, id, caller, head, respond] {
+          std::vector<proto::Message> messages;
+          if (auto rs = db_.read_messages(caller.tenant, id, messages); !rs.is_ok()) {
+            return fail(respond, rs);
+          }
+          // {conversation fields..., "messages":[...]}
+          std::string body = head->substr(0, head->size() - 1);
+          proto::JsonWriter w(body);
+          body += ",";
+          w.key("messages").begin_array();
+          for (const auto& m : messages) proto::write_public(w, m);
+          w.end_array();
+          body += "}";
+          respond(http::json_ok(std::move(body)));
+        });
+      },
+      respond);
 }
 
 void MessagesApi::list_conversations(const http::HttpRequest& req, const Caller& caller,
@@ -179,7 +182,8 @@ void MessagesApi::list_conversations(const http::HttpRequest& req, const Caller&
   if (!parse_page(req, f.before_seq, limit, respond)) return;
   if (req.query_param("status", raw) && !raw.empty()) {  // empty: any status
     if (raw != "queued" && raw != "offered" && raw != "assigned" && raw != "resolved") {
-      return respond(json_error(400, "invalid_status", "status is queued, offered, assigned or resolved"));
+      return respond(
+          json_error(400, "invalid_status", "status is queued, offered, assigned or resolved"));
     }
     f.status = raw;
   }
@@ -189,42 +193,44 @@ void MessagesApi::list_conversations(const http::HttpRequest& req, const Caller&
   f.limit = limit;
   f.visible_to = caller.operator_id;
   auto body = std::make_shared<std::string>();
-  on_shard(shards_, caller,
-           [f, body](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
-             std::uint64_t next = 0;
-             auto list = t.list_conversations(f, next);
-             proto::JsonWriter w(*body);
-             w.begin_object().key("conversations").begin_array();
-             for (const auto& c : list) proto::write_public(w, t.tenant(), c, t.contact_name(c.contact_id));
-             w.end_array().key("next_cursor");
-             if (next != 0) {
-               w.value(std::to_string(next));
-             } else {
-               w.null();
-             }
-             w.end_object();
-             return Status::ok();
-           },
-           answer(respond, body),
-           respond);
+  on_shard(
+      shards_, caller,
+      [f, body](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
+        std::uint64_t next = 0;
+        auto list = t.list_conversations(f, next);
+        proto::JsonWriter w(*body);
+        w.begin_object().key("conversations").begin_array();
+        for (const auto& c : list)
+          proto::write_public(w, t.tenant(), c, t.contact_name(c.contact_id));
+        w.end_array().key("next_cursor");
+        if (next != 0) {
+          w.value(std::to_string(next));
+        } else {
+          w.null();
+        }
+        w.end_object();
+        return Status::ok();
+      },
+      answer(respond, body), respond);
 }
 
-void MessagesApi::get_contact(const std::string& id, const Caller& caller, const Responder& respond) {
+void MessagesApi::get_contact(const std::string& id, const Caller& caller,
+                              const Responder& respond) {
   auto body = std::make_shared<std::string>();
-  on_shard(shards_, caller,
-           [id, caller, body](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
-             const auto c = t.contact(id);
-             if (!c) return Status::not_found("unknown contact");
-             if (!caller.is_admin()) {
-               const auto conv = t.latest_conversation_of(id);
-               if (!conv || !may_see(caller, *conv)) return Status::not_found("unknown contact");
-             }
-             proto::JsonWriter w(*body);
-             proto::write_public(w, *c);
-             return Status::ok();
-           },
-           answer(respond, body),
-           respond);
+  on_shard(
+      shards_, caller,
+      [id, caller, body](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
+        const auto c = t.contact(id);
+        if (!c) return Status::not_found("unknown contact");
+        if (!caller.is_admin()) {
+          const auto conv = t.latest_conversation_of(id);
+          if (!conv || !may_see(caller, *conv)) return Status::not_found("unknown contact");
+        }
+        proto::JsonWriter w(*body);
+        proto::write_public(w, *c);
+        return Status::ok();
+      },
+      answer(respond, body), respond);
 }
 
 void MessagesApi::put_contact(const http::HttpRequest& req, const std::string& id,
@@ -232,26 +238,27 @@ void MessagesApi::put_contact(const http::HttpRequest& req, const std::string& i
   auto patch = parse_contact_patch(req.body, id);
   if (!patch) return respond(json_error(400, "invalid_body", patch.status().message()));
   auto body = std::make_shared<std::string>();
-  on_shard(shards_, caller,
-           [caller, body, patch = std::move(patch).value()](
-               router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) -> Status {
-             if (!caller.is_admin()) {
-               const auto conv = t.latest_conversation_of(patch.id);
-               if (!conv || conv->operator_id != caller.operator_id) {
-                 return Status::not_found("unknown contact");
-               }
-             }
-             return write_contact(t.update_contact(patch, now, out), *body);
-           },
-           answer(respond, body),
-           respond);
+  on_shard(
+      shards_, caller,
+      [caller, body, patch = std::move(patch).value()](router::TenantState& t, proto::TimeMs now,
+                                                       std::vector<proto::Change>& out) -> Status {
+        if (!caller.is_admin()) {
+          const auto conv = t.latest_conversation_of(patch.id);
+          if (!conv || conv->operator_id != caller.operator_id) {
+            return Status::not_found("unknown contact");
+          }
+        }
+        return write_contact(t.update_contact(patch, now, out), *body);
+      },
+      answer(respond, body), respond);
 }
 
 void MessagesApi::link_identities(const http::HttpRequest& req, const std::string& id,
                                   const Caller& caller, const Responder& respond) {
   // Admins only: a link sends every later message of that identity to this
   // contact's conversation, and there is no unlinking.
-  if (!caller.is_admin()) return respond(json_error(403, "forbidden", "needs the tenant's admin key"));
+  if (!caller.is_admin())
+    return respond(json_error(403, "forbidden", "needs the tenant's admin key"));
   auto identities = parse_identities_body(req.body);
   if (!identities) return respond(json_error(400, "invalid_body", identities.status().message()));
   std::string merge_param;
@@ -269,13 +276,13 @@ void MessagesApi::link_identities(const http::HttpRequest& req, const std::strin
     }
   }
   auto body = std::make_shared<std::string>();
-  on_shard(shards_, caller,
-           [id, body, merge, identities = std::move(identities).value()](
-               router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) -> Status {
-             return write_contact(t.link_identities(id, identities, now, out, merge), *body);
-           },
-           answer(respond, body),
-           respond);
+  on_shard(
+      shards_, caller,
+      [id, body, merge, identities = std::move(identities).value()](
+          router::TenantState& t, proto::TimeMs now, std::vector<proto::Change>& out) -> Status {
+        return write_contact(t.link_identities(id, identities, now, out, merge), *body);
+      },
+      answer(respond, body), respond);
 }
 
 void MessagesApi::timeline(const http::HttpRequest& req, const std::string& contact,
@@ -285,41 +292,43 @@ void MessagesApi::timeline(const http::HttpRequest& req, const std::string& cont
   // An operator may read the timeline of a customer it is serving now.
   // The timeline is the contact's and that of every contact merged into it.
   auto contacts = std::make_shared<std::vector<std::string>>();
-  on_shard(shards_, caller,
-           [contact, caller, contacts](router::TenantState& t, proto::TimeMs, std::vector<proto::Change>&) {
-             const auto found = t.contact(contact);
-             if (!found) return Status::not_found("unknown contact");
-             contacts->push_back(contact);
-             contacts->insert(contacts->end(), found->merged_from.begin(), found->merged_from.end());
-             if (caller.is_admin()) return Status::ok();
-             const auto c = t.latest_conversation_of(contact);
-             if (!c || !may_see(caller, *c)) return Status::not_found("unknown contact");
-             return Status::ok();
-           },
-           [this, contacts, caller, cursor, limit, respond](Status st) {
-             if (!st.is_ok()) return fail(respond, st);
-             pool_.run([this, contacts, caller, cursor, limit, respond] {
-               std::vector<proto::LogEntry> entries;
-               // One more than asked tells whether there is a next page.
-               auto rs = db_.read_timelines(caller.tenant, *contacts, cursor, limit + 1, entries);
-               const bool more = entries.size() > limit;
-               if (more) entries.pop_back();
-               if (!rs.is_ok()) return fail(respond, rs);
-               std::string body;
-               proto::JsonWriter w(body);
-               w.begin_object().key("entries").begin_array();
-               for (const auto& e : entries) w.raw(e.json);
-               w.end_array().key("next_cursor");
-               if (more) {
-                 w.value(std::to_string(entries.back().seq));
-               } else {
-                 w.null();
-               }
-               w.end_object();
-               respond(http::json_ok(std::move(body)));
-             });
-           },
-           respond);
+  on_shard(
+      shards_, caller,
+      [contact, caller, contacts](router::TenantState& t, proto::TimeMs,
+                                  std::vector<proto::Change>&) {
+        const auto found = t.contact(contact);
+        if (!found) return Status::not_found("unknown contact");
+        contacts->push_back(contact);
+        contacts->insert(contacts->end(), found->merged_from.begin(), found->merged_from.end());
+        if (caller.is_admin()) return Status::ok();
+        const auto c = t.latest_conversation_of(contact);
+        if (!c || !may_see(caller, *c)) return Status::not_found("unknown contact");
+        return Status::ok();
+      },
+      [this, contacts, caller, cursor, limit, respond](Status st) {
+        if (!st.is_ok()) return fail(respond, st);
+        pool_.run([this, contacts, caller, cursor, limit, respond] {
+          std::vector<proto::LogEntry> entries;
+          // One more than asked tells whether there is a next page.
+          auto rs = db_.read_timelines(caller.tenant, *contacts, cursor, limit + 1, entries);
+          const bool more = entries.size() > limit;
+          if (more) entries.pop_back();
+          if (!rs.is_ok()) return fail(respond, rs);
+          std::string body;
+          proto::JsonWriter w(body);
+          w.begin_object().key("entries").begin_array();
+          for (const auto& e : entries) w.raw(e.json);
+          w.end_array().key("next_cursor");
+          if (more) {
+            w.value(std::to_string(entries.back().seq));
+          } else {
+            w.null();
+          }
+          w.end_object();
+          respond(http::json_ok(std::move(body)));
+        });
+      },
+      respond);
 }
 
 }  // namespace sb::adapters

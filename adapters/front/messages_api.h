@@ -21,8 +21,8 @@
 #include "adapters/blocking_pool.h"
 #include "adapters/front/caller.h"
 #include "adapters/http/message.h"
-#include "router/shard_set.h"
 #include "router/directory.h"
+#include "router/shard_set.h"
 #include "storage/db.h"
 
 namespace sb::adapters {
@@ -37,7 +37,8 @@ class MessagesApi {
  private:
   void write(const http::HttpRequest& req, const std::string& conversation, bool note,
              const Caller& caller, const http::Responder& respond);
-  void get_conversation(const std::string& id, const Caller& caller, const http::Responder& respond);
+  void get_conversation(const std::string& id, const Caller& caller,
+                        const http::Responder& respond);
   void list_conversations(const http::HttpRequest& req, const Caller& caller,
                           const http::Responder& respond);
   void get_contact(const std::string& id, const Caller& caller, const http::Responder& respond);

@@ -7,7 +7,8 @@ namespace sb::adapters {
 RateLimiter::RateLimiter(double per_second, double burst) : cells_(std::make_shared<const Map>()) {
   if (per_second > 0) {
     interval_ns_ = static_cast<std::int64_t>(1e9 / per_second);
-    tolerance_ns_ = static_cast<std::int64_t>(static_cast<double>(interval_ns_) * std::max(burst, 1.0));
+    tolerance_ns_ =
+        static_cast<std::int64_t>(static_cast<double>(interval_ns_) * std::max(burst, 1.0));
   }
 }
 
@@ -34,7 +35,8 @@ std::int64_t RateLimiter::acquire(const std::string& key, std::int64_t now_ns) {
       limited_.fetch_add(1, std::memory_order_relaxed);
       return std::max<std::int64_t>(1, (wait + 999999) / 1000000);
     }
-    if (c->tat.compare_exchange_weak(tat, start + interval_ns_, std::memory_order_relaxed)) return 0;
+    if (c->tat.compare_exchange_weak(tat, start + interval_ns_, std::memory_order_relaxed))
+      return 0;
   }
 }
 

@@ -40,9 +40,8 @@ Status read_seconds(od::value v, routing::TimeMs& out_ms, std::string_view what)
 template <class F>
 Status parse_object(std::string_view body, std::string_view what, F&& on_field) {
   struct Fields {};
-  return proto::json::decode_object<Fields>(body, what, [&](Fields&, std::string_view k, od::value v) {
-           return on_field(k, v);
-         })
+  return proto::json::decode_object<Fields>(
+             body, what, [&](Fields&, std::string_view k, od::value v) { return on_field(k, v); })
       .status();
 }
 }  // namespace
@@ -127,9 +126,12 @@ Result<routing::OperatorConfig> parse_operator_body(std::string_view body, const
         std::int64_t n = 0;
         if (auto s = read_int64(cv, n, ck); !s.is_ok()) return s;
         if (n < 0 || n > 10000) return Status::invalid("capacity: 0..10000");
-        if (ck == "chat") op.capacity.chat = static_cast<std::uint32_t>(n);
-        else if (ck == "email") op.capacity.email = static_cast<std::uint32_t>(n);
-        else return Status::invalid("capacity: chat and email only");
+        if (ck == "chat")
+          op.capacity.chat = static_cast<std::uint32_t>(n);
+        else if (ck == "email")
+          op.capacity.email = static_cast<std::uint32_t>(n);
+        else
+          return Status::invalid("capacity: chat and email only");
         return Status::ok();
       });
     }

@@ -1,6 +1,5 @@
 #include "adapters/front/webchat_api.h"
 
-
 #include "adapters/front/query_params.h"
 #include "adapters/front/replaying_stream.h"
 #include "adapters/http/stream.h"

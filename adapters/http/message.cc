@@ -22,7 +22,8 @@ bool HttpRequest::query_param(std::string_view name, std::string& out) const {
     auto pair = q.substr(0, amp);
     auto eq = pair.find('=');
     if (percent_decode(pair.substr(0, eq), true) == name) {
-      out = eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1), true);
+      out =
+          eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1), true);
       return true;
     }
     if (amp == std::string_view::npos) break;
@@ -41,8 +42,7 @@ std::string percent_decode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 &&
-        hex(s[i + 2]) >= 0) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
       i += 2;
     } else if (plus_is_space && s[i] == '+') {

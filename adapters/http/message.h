@@ -12,13 +12,13 @@
 namespace sb::http {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // as sent: path and query
-  std::string path;    // decoded path, no query
-  std::string query;   // raw query string, without '?'
+  std::string method;                                        // "GET", "POST", ...
+  std::string target;                                        // as sent: path and query
+  std::string path;                                          // decoded path, no query
+  std::string query;                                         // raw query string, without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
-  std::string remote;  // peer address, for logs
+  std::string remote;              // peer address, for logs
   bool websocket_upgrade = false;  // a WebSocket handshake request
 
   // The first header with that (lower-case) name, or "".

@@ -1,10 +1,11 @@
 #include "adapters/http/server.h"
-#include "proto/thread_name.h"
 
-#include "adapters/deferred_post.h"
-#include "adapters/http/request_parser.h"
-#include "adapters/http/stream_sessions.h"
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <unistd.h>
 
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -15,18 +16,17 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <unistd.h>
-
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <optional>
 #include <thread>
 #include <type_traits>
 #include <vector>
+
+#include "adapters/deferred_post.h"
+#include "adapters/http/request_parser.h"
+#include "adapters/http/stream_sessions.h"
+#include "proto/thread_name.h"
 
 namespace sb::http {
 
@@ -123,8 +123,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void do_handshake() {
     if constexpr (kTls) {
       tcp().expires_after(server_.opts.read_timeout);
-      stream_.async_handshake(ssl::stream_base::server,
-                              beast::bind_front_handler(&Session::on_handshake, shared_from_this()));
+      stream_.async_handshake(
+          ssl::stream_base::server,
+          beast::bind_front_handler(&Session::on_handshake, shared_from_this()));
     } else {
       do_read();
     }
@@ -161,12 +162,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if (ec == bhttp::error::header_limit) {
       server_.handler.on_rejected(431);
-      return send_and_close(rejection(431, "headers_too_large", "request headers exceed the limit"));
+      return send_and_close(
+          rejection(431, "headers_too_large", "request headers exceed the limit"));
     }
     if (ec) {
       if (detail::is_http_parse_error(ec)) {
         server_.handler.on_rejected(400);
-        return send_and_close(rejection(400, "bad_request", "malformed HTTP request: " + ec.message()));
+        return send_and_close(
+            rejection(400, "bad_request", "malformed HTTP request: " + ec.message()));
       }
       return do_close();
     }
@@ -175,7 +178,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     keep_alive_ = msg.keep_alive();
     if (const auto bad = detail::framing_error(msg); !bad.empty()) {
       server_.handler.on_rejected(400);
-      return send_and_close(rejection(400, "bad_request", "malformed HTTP request: " + std::string(bad)));
+      return send_and_close(
+          rejection(400, "bad_request", "malformed HTTP request: " + std::string(bad)));
     }
     if (boost::beast::websocket::is_upgrade(msg)) {
       upgrade_ = msg;  // headers only: the handshake is answered if the route streams
@@ -194,11 +198,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto self = shared_from_this();
     server_.handler.handle(std::move(req), [self](HttpResponse r) {
       // Usually called on a shard thread amid a group commit's completions.
-      adapters::DeferredPosts::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
-        self->server_.in_flight.fetch_sub(1, std::memory_order_relaxed);
-        self->send(std::move(r), !self->keep_alive_ ||
-                                     self->server_.draining.load(std::memory_order_relaxed));
-      });
+      adapters::DeferredPosts::post(
+          self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
+            self->server_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+            self->send(std::move(r), !self->keep_alive_ ||
+                                         self->server_.draining.load(std::memory_order_relaxed));
+          });
     });
   }
 
@@ -215,9 +220,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void linger() {
     tcp().expires_after(std::chrono::seconds(2));
     tcp().async_read_some(net::buffer(scratch_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              if (!ec) self->linger();
-                            });
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            if (!ec) self->linger();
+                          });
   }
 
   void send(HttpResponse r, bool close) {
@@ -232,8 +237,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
           net::socket_base::send_buffer_size(static_cast<int>(limits.send_buffer_bytes)), ec);
       limits.heartbeat = server_.opts.stream_heartbeat;
       if (upgrade_) {
-        detail::start_websocket(std::move(stream_), std::move(*upgrade_), std::move(r.stream), limits,
-                                guard_);
+        detail::start_websocket(std::move(stream_), std::move(*upgrade_), std::move(r.stream),
+                                limits, guard_);
       } else {
         detail::start_sse(std::move(stream_), std::move(r.stream), limits, guard_);
       }
@@ -304,21 +309,22 @@ Status load_tls_context(const ServerOptions& o, std::unique_ptr<ssl::context>& o
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
   beast::error_code ec;
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                       ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use,
                    ec);
   SSL_CTX* native = ctx->native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
-  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-                                  SSL_OP_CIPHER_SERVER_PREFERENCE);
-  if (ec || SSL_CTX_set_cipher_list(native,
-                                    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-                                    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-                                    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1) {
+  SSL_CTX_set_options(
+      native, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (ec ||
+      SSL_CTX_set_cipher_list(native,
+                              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                              "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                              "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1) {
     return Status::invalid("TLS context set-up failed");
   }
-  ctx->set_password_callback([](std::size_t, ssl::context::password_purpose) { return std::string(); },
-                             ec);
+  ctx->set_password_callback(
+      [](std::size_t, ssl::context::password_purpose) { return std::string(); }, ec);
   if (ctx->use_certificate_chain_file(o.tls_cert_file, ec); ec) {
     return Status::invalid("certificate " + o.tls_cert_file + " (PEM expected): " + ec.message());
   }
@@ -342,36 +348,38 @@ Status load_tls_context(const ServerOptions& o, std::unique_ptr<ssl::context>& o
 }  // namespace
 
 void HttpServer::Impl::do_accept() {
-  acceptor.async_accept(pick_ioc().get_executor(), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-    if (!ec && !draining.load(std::memory_order_relaxed)) {
-      if (connections.load(std::memory_order_relaxed) >= static_cast<std::int64_t>(opts.max_connections)) {
-        rejected.fetch_add(1, std::memory_order_relaxed);
-        beast::error_code ignored;
-        socket.close(ignored);  // over the limit: refuse early, before any work
-      } else {
-        connections.fetch_add(1, std::memory_order_relaxed);
-        // Frames and small responses go out at once: with Nagle's algorithm a
-        // frame queued behind an unacknowledged one waits for the peer's
-        // delayed ACK (~40 ms), which showed in the webhook-to-offer tail.
-        beast::error_code nodelay_ec;
-        socket.set_option(tcp::no_delay(true), nodelay_ec);
-        std::shared_ptr<void> guard(static_cast<void*>(this), [](void* p) {
-          static_cast<Impl*>(p)->connections.fetch_sub(1, std::memory_order_relaxed);
-        });
-        if (tls) {
-          std::make_shared<Session<detail::TlsStream>>(detail::TlsStream(std::move(socket), *tls),
-                                                       *this, std::move(guard))
-              ->run();
-        } else {
-          std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this,
-                                                       std::move(guard))
-              ->run();
+  acceptor.async_accept(
+      pick_ioc().get_executor(), [this](beast::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+        if (!ec && !draining.load(std::memory_order_relaxed)) {
+          if (connections.load(std::memory_order_relaxed) >=
+              static_cast<std::int64_t>(opts.max_connections)) {
+            rejected.fetch_add(1, std::memory_order_relaxed);
+            beast::error_code ignored;
+            socket.close(ignored);  // over the limit: refuse early, before any work
+          } else {
+            connections.fetch_add(1, std::memory_order_relaxed);
+            // Frames and small responses go out at once: with Nagle's algorithm a
+            // frame queued behind an unacknowledged one waits for the peer's
+            // delayed ACK (~40 ms), which showed in the webhook-to-offer tail.
+            beast::error_code nodelay_ec;
+            socket.set_option(tcp::no_delay(true), nodelay_ec);
+            std::shared_ptr<void> guard(static_cast<void*>(this), [](void* p) {
+              static_cast<Impl*>(p)->connections.fetch_sub(1, std::memory_order_relaxed);
+            });
+            if (tls) {
+              std::make_shared<Session<detail::TlsStream>>(
+                  detail::TlsStream(std::move(socket), *tls), *this, std::move(guard))
+                  ->run();
+            } else {
+              std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
+                                                           *this, std::move(guard))
+                  ->run();
+            }
+          }
         }
-      }
-    }
-    do_accept();
-  });
+        do_accept();
+      });
 }
 
 HttpServer::HttpServer(ServerOptions options, HttpHandler& handler)

@@ -32,8 +32,8 @@ struct ServerOptions {
   int io_threads = 2;
   std::size_t body_limit = 1 << 20;
   std::size_t header_limit = 16 << 10;
-  std::chrono::seconds read_timeout{15};  // whole request, headers and body
-  std::chrono::seconds idle_timeout{60};  // between keep-alive requests
+  std::chrono::seconds read_timeout{15};     // whole request, headers and body
+  std::chrono::seconds idle_timeout{60};     // between keep-alive requests
   std::size_t max_connections = 10000;       // beyond: new connections are closed at once
   std::size_t stream_send_buffer = 1 << 20;  // per stream connection, then "slow consumer"
   std::chrono::seconds stream_heartbeat{15};

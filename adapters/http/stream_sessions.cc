@@ -1,18 +1,18 @@
 #include "adapters/http/stream_sessions.h"
 
-#include "adapters/deferred_post.h"
-#include "adapters/http/message.h"
-#include "proto/json_writer.h"
-
+#include <array>
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket.hpp>
-#include <array>
-#include <atomic>
 #include <deque>
+
+#include "adapters/deferred_post.h"
+#include "adapters/http/message.h"
+#include "proto/json_writer.h"
 
 namespace sb::http::detail {
 
@@ -43,10 +43,10 @@ class QueuedSink : public StreamSink, public std::enable_shared_from_this<Derive
     }
     // Frames and closes are often handed over from a shard thread amid a
     // group commit: gathered there, in order (adapters/deferred_post.h).
-    adapters::DeferredPosts::post(self().executor(),
-                                  [me = this->shared_from_this(), wire = std::move(wire)]() mutable {
-                                    me->enqueue(std::move(wire));
-                                  });
+    adapters::DeferredPosts::post(
+        self().executor(), [me = this->shared_from_this(), wire = std::move(wire)]() mutable {
+          me->enqueue(std::move(wire));
+        });
     return true;
   }
 
@@ -86,13 +86,13 @@ class QueuedSink : public StreamSink, public std::enable_shared_from_this<Derive
       return;
     }
     writing_ = true;
-    self().async_write_frame(queue_.front(), [me = this->shared_from_this()](beast::error_code ec,
-                                                                           std::size_t) {
-      me->pending_.fetch_sub(me->queue_.front().size(), std::memory_order_acq_rel);
-      me->queue_.pop_front();
-      if (ec) return me->finish();
-      me->write_next();
-    });
+    self().async_write_frame(
+        queue_.front(), [me = this->shared_from_this()](beast::error_code ec, std::size_t) {
+          me->pending_.fetch_sub(me->queue_.front().size(), std::memory_order_acq_rel);
+          me->queue_.pop_front();
+          if (ec) return me->finish();
+          me->write_next();
+        });
   }
 
   // The connection is gone: tell the source once, and let go of it. The
@@ -108,6 +108,7 @@ class QueuedSink : public StreamSink, public std::enable_shared_from_this<Derive
 
   std::shared_ptr<StreamSource> source_;
   StreamLimits limits_;
+
  public:
   std::shared_ptr<void> guard_;  // counts this connection while it lives
 
@@ -200,7 +201,9 @@ class SseSession final : public QueuedSink<SseSession<Stream>> {
 
  public:
   SseSession(Stream&& stream, std::shared_ptr<StreamSource> source, StreamLimits limits)
-      : Base(std::move(source), limits), stream_(std::move(stream)), timer_(stream_.get_executor()) {}
+      : Base(std::move(source), limits),
+        stream_(std::move(stream)),
+        timer_(stream_.get_executor()) {}
 
   void run() {
     tcp().expires_never();

@@ -1,6 +1,5 @@
 #include "adapters/meta/graph_api.h"
 
-
 #include "adapters/crypto.h"
 #include "proto/json_fields.h"
 

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <boost/beast/core/stream_traits.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
@@ -29,8 +30,6 @@
 #include <map>
 #include <memory>
 #include <string>
-
-#include <boost/beast/core/stream_traits.hpp>
 
 namespace sb::outbound {
 

@@ -169,7 +169,7 @@ struct HttpClient::Impl {
   }
   Status tls_status;  // non-ok: every https request fails with it
   HttpClientStats stats;
-  std::mutex mu;      // orders send() against stop()
+  std::mutex mu;  // orders send() against stop()
   std::atomic<bool> stopping{false};
   std::mutex join_mu;
   std::thread thread;
@@ -301,11 +301,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (!ok) return finish(Status{Code::kInternal, "cannot set up TLS for " + where()});
     if (!arm("TLS handshake")) return;
     stream_->async_handshake(ssl::stream_base::client,
-                            [self = this->shared_from_this()](beast::error_code ec) {
-                              if (!self->done_) return;
-                              if (ec) return self->fail(ec, "TLS handshake with");
-                              self->do_write();
-                            });
+                             [self = this->shared_from_this()](beast::error_code ec) {
+                               if (!self->done_) return;
+                               if (ec) return self->fail(ec, "TLS handshake with");
+                               self->do_write();
+                             });
   }
 
   // Why verification failed, e.g. ": self-signed certificate"; "" otherwise.
@@ -356,7 +356,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       SSL* ssl = stream_->native_handle();
       reusable = reusable && SSL_has_pending(ssl) == 0 && BIO_ctrl_pending(SSL_get_rbio(ssl)) == 0;
     }
-    finish(std::move(res), reusable ? idle_limit(res.header("keep-alive")) : Clock::duration::zero());
+    finish(std::move(res),
+           reusable ? idle_limit(res.header("keep-alive")) : Clock::duration::zero());
   }
 
   // Stream timeouts count down what is left of the request's total budget.
@@ -471,7 +472,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::unique_ptr<Stream> stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::response_parser<bhttp::string_body>> parser_;  // per attempt
-  bool reused_ = false;  // stream_ came from the pool
+  bool reused_ = false;                                               // stream_ came from the pool
 };
 
 Result<bhttp::request<bhttp::string_body>> build_request(OutboundRequest& r, const Url& u,

@@ -1,16 +1,16 @@
 #include "adapters/outbound/outbox.h"
-#include "proto/thread_name.h"
+
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
-
 #include <thread>
 
 #include "adapters/channel.h"
 #include "adapters/deferred_post.h"
+#include "proto/thread_name.h"
 
 namespace sb::adapters {
 
@@ -25,9 +25,8 @@ struct Outbox::Impl {
   }};
 };
 
-Outbox::Outbox(outbound::HttpClient& client, router::Directory& directory,
-               router::ShardSet& shards, std::function<proto::TimeMs()> clock,
-               OutboxOptions options)
+Outbox::Outbox(outbound::HttpClient& client, router::Directory& directory, router::ShardSet& shards,
+               std::function<proto::TimeMs()> clock, OutboxOptions options)
     : client_(client),
       directory_(directory),
       shards_(shards),
@@ -51,8 +50,7 @@ void Outbox::on_committed(const std::string& tenant, const proto::OutboxItem& it
     // Due now (a fresh reply): a post, gathered with the rest of the group
     // commit's hand-offs, rather than a timer armed from the shard's thread
     // (a timerfd_settime and a wake-up per reply).
-    DeferredPosts::post(impl_->ioc.get_executor(),
-                        [this, tenant, item] { attempt(tenant, item); });
+    DeferredPosts::post(impl_->ioc.get_executor(), [this, tenant, item] { attempt(tenant, item); });
     return;
   }
   auto timer = std::make_shared<net::steady_timer>(impl_->ioc);
@@ -72,8 +70,9 @@ void Outbox::resume(const std::string& tenant, proto::OutboxItem item) {
       // outcome: the platform may or may not have the reply. Sending it again
       // could duplicate it, so the operator is told instead.
       item.state = "failed";
-      item.error = "outcome unknown: the daemon stopped during this delivery attempt; "
-                   "not sent again to avoid a duplicate";
+      item.error =
+          "outcome unknown: the daemon stopped during this delivery attempt; "
+          "not sent again to avoid a duplicate";
       count(item);
       return finish(tenant, std::move(item));
     }
@@ -128,38 +127,40 @@ void Outbox::send(const std::string& tenant, proto::OutboxItem item, const Chann
                   outbound::OutboundRequest request) {
   stats_.attempts.fetch_add(1, std::memory_order_relaxed);
   stats_.in_flight.fetch_add(1, std::memory_order_relaxed);
-  client_.send(std::move(request), [this, tenant, item, adapter](
-                                       Result<outbound::OutboundResponse> r) mutable {
-    stats_.in_flight.fetch_sub(1, std::memory_order_relaxed);
-    if (!r && stopping_.load(std::memory_order_acquire) && !adapter->idempotent_send()) return;
-    const auto result = adapter->interpret_send(r);
-    switch (result.kind) {
-      case DeliveryResult::Kind::kDelivered:
-        item.state = "delivered";
-        item.platform_message_id = result.platform_message_id;
-        item.error.clear();
-        break;
-      case DeliveryResult::Kind::kFailed:
-        item.state = "failed";
-        item.error = result.error;
-        break;
-      case DeliveryResult::Kind::kRetry: {
-        item.error = result.error;
-        if (item.attempts >= options_.max_attempts) {
-          item.state = "failed";
-          break;
-        }
-        item.state = "pending";
-        auto backoff = options_.first_backoff * (1LL << std::min<std::uint32_t>(item.attempts - 1, 20));
-        if (backoff > options_.max_backoff) backoff = options_.max_backoff;
-        if (result.retry_after.count() > 0) backoff = result.retry_after;
-        item.next_attempt_at = clock_() + backoff.count();
-        break;
-      }
-    }
-    count(item);
-    finish(tenant, std::move(item));
-  });
+  client_.send(std::move(request),
+               [this, tenant, item, adapter](Result<outbound::OutboundResponse> r) mutable {
+                 stats_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+                 if (!r && stopping_.load(std::memory_order_acquire) && !adapter->idempotent_send())
+                   return;
+                 const auto result = adapter->interpret_send(r);
+                 switch (result.kind) {
+                   case DeliveryResult::Kind::kDelivered:
+                     item.state = "delivered";
+                     item.platform_message_id = result.platform_message_id;
+                     item.error.clear();
+                     break;
+                   case DeliveryResult::Kind::kFailed:
+                     item.state = "failed";
+                     item.error = result.error;
+                     break;
+                   case DeliveryResult::Kind::kRetry: {
+                     item.error = result.error;
+                     if (item.attempts >= options_.max_attempts) {
+                       item.state = "failed";
+                       break;
+                     }
+                     item.state = "pending";
+                     auto backoff = options_.first_backoff *
+                                    (1LL << std::min<std::uint32_t>(item.attempts - 1, 20));
+                     if (backoff > options_.max_backoff) backoff = options_.max_backoff;
+                     if (result.retry_after.count() > 0) backoff = result.retry_after;
+                     item.next_attempt_at = clock_() + backoff.count();
+                     break;
+                   }
+                 }
+                 count(item);
+                 finish(tenant, std::move(item));
+               });
 }
 
 void Outbox::count(const proto::OutboxItem& item) {
@@ -187,8 +188,9 @@ bool Outbox::record(const std::string& tenant, const proto::OutboxItem& item,
 void Outbox::finish(const std::string& tenant, proto::OutboxItem item) {
   if (!record(tenant, item, [this, tenant, item](Status st) {
         if (st.is_ok()) return;
-        spdlog::warn("msg=\"outbox result not recorded, retrying\" tenant={} message={} error=\"{}\"",
-                     tenant, item.message_id, st.message());
+        spdlog::warn(
+            "msg=\"outbox result not recorded, retrying\" tenant={} message={} error=\"{}\"",
+            tenant, item.message_id, st.message());
         record_later(tenant, item);
       })) {
     record_later(tenant, std::move(item));

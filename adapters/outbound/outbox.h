@@ -73,7 +73,8 @@ class Outbox {
   void send(const std::string& tenant, proto::OutboxItem item, const ChannelAdapter* adapter,
             outbound::OutboundRequest request);
   void retry_later(const std::string& tenant, proto::OutboxItem item);
-  bool record(const std::string& tenant, const proto::OutboxItem& item, std::function<void(Status)> done);
+  bool record(const std::string& tenant, const proto::OutboxItem& item,
+              std::function<void(Status)> done);
   void finish(const std::string& tenant, proto::OutboxItem item);
   void record_later(const std::string& tenant, proto::OutboxItem item);
   void count(const proto::OutboxItem& item);

@@ -16,7 +16,8 @@ bool Frame::visible_to(std::string_view operator_id) const {
 std::vector<std::string> audience_of(std::string_view frame_json) {
   std::vector<std::string> out;
   auto add = [&](std::string s) {
-    if (!s.empty() && std::find(out.begin(), out.end(), s) == out.end()) out.push_back(std::move(s));
+    if (!s.empty() && std::find(out.begin(), out.end(), s) == out.end())
+      out.push_back(std::move(s));
   };
   simdjson::padded_string storage;
   od::document doc;
@@ -114,9 +115,8 @@ std::size_t StreamHub::count(const std::string& tenant, const std::string& opera
   auto t = find(tenant);
   if (!t) return 0;
   auto subs = t->subscribers.load(std::memory_order_acquire);
-  return static_cast<std::size_t>(std::count_if(subs->begin(), subs->end(), [&](const auto& s) {
-    return s->operator_id() == operator_id;
-  }));
+  return static_cast<std::size_t>(std::count_if(
+      subs->begin(), subs->end(), [&](const auto& s) { return s->operator_id() == operator_id; }));
 }
 
 std::uint64_t StreamHub::last_seq(const std::string& tenant) const {

@@ -1,5 +1,4 @@
 #include "adapters/stream/presence.h"
-#include "proto/thread_name.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -7,6 +6,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <thread>
+
+#include "proto/thread_name.h"
 
 namespace sb::adapters {
 

@@ -146,7 +146,8 @@ bool to_event(const Message& m, proto::EventKind kind, proto::InboundEvent& e) {
   e.platform_message_id = m.message_id;
   e.text = m.text;
   e.attachments = m.attachments;
-  e.platform_ts = (kind == proto::EventKind::kEdit && m.edit_date != 0 ? m.edit_date : m.date) * 1000;
+  e.platform_ts =
+      (kind == proto::EventKind::kEdit && m.edit_date != 0 ? m.edit_date : m.date) * 1000;
   return true;
 }
 

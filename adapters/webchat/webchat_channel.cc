@@ -98,7 +98,8 @@ Result<proto::InboundEvent> parse_visitor_message(std::string_view body,
   if (parsed->text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Status::invalid("text is required");
   }
-  if (parsed->text.size() > proto::kMaxMessageText) return Status::invalid("text is longer than 16 KiB");
+  if (parsed->text.size() > proto::kMaxMessageText)
+    return Status::invalid("text is longer than 16 KiB");
   if (parsed->name.size() > kMaxName) return Status::invalid("name: at most 256 bytes");
   proto::InboundEvent e;
   e.event_id = visitor_id + ":" + parsed->id;

@@ -54,7 +54,9 @@ std::optional<std::string_view> label(std::string_view labels, std::string_view 
   return labels.substr(from, to - from);
 }
 
-std::uint64_t as_count(double v) { return v > 0 && std::isfinite(v) ? static_cast<std::uint64_t>(std::llround(v)) : 0; }
+std::uint64_t as_count(double v) {
+  return v > 0 && std::isfinite(v) ? static_cast<std::uint64_t>(std::llround(v)) : 0;
+}
 
 }  // namespace
 
@@ -93,7 +95,8 @@ std::optional<CommitMetrics> parse_commit_metrics(std::string_view text) {
   return m;
 }
 
-std::optional<CommitMetrics> commits_between(const CommitMetrics& before, const CommitMetrics& after) {
+std::optional<CommitMetrics> commits_between(const CommitMetrics& before,
+                                             const CommitMetrics& after) {
   if (before.write_buckets.size() != after.write_buckets.size() || after.commits < before.commits ||
       after.commands < before.commands) {
     return std::nullopt;
@@ -104,7 +107,8 @@ std::optional<CommitMetrics> commits_between(const CommitMetrics& before, const 
   d.write_seconds = after.write_seconds - before.write_seconds;
   for (std::size_t i = 0; i < after.write_buckets.size(); ++i) {
     const auto& [le, n] = after.write_buckets[i];
-    if (le != before.write_buckets[i].first || n < before.write_buckets[i].second) return std::nullopt;
+    if (le != before.write_buckets[i].first || n < before.write_buckets[i].second)
+      return std::nullopt;
     d.write_buckets.emplace_back(le, n - before.write_buckets[i].second);
   }
   return d;

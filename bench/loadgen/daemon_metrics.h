@@ -29,7 +29,8 @@ std::optional<CommitMetrics> parse_commit_metrics(std::string_view text);
 
 // What happened between two scrapes of one daemon; nullopt if `after` is not
 // a later scrape of the same buckets (a restart, another daemon).
-std::optional<CommitMetrics> commits_between(const CommitMetrics& before, const CommitMetrics& after);
+std::optional<CommitMetrics> commits_between(const CommitMetrics& before,
+                                             const CommitMetrics& after);
 
 // The q-quantile (0..1) of the write durations in seconds, interpolated within
 // its bucket as Prometheus' histogram_quantile() does; -1 without writes. In

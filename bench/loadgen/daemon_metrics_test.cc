@@ -16,21 +16,45 @@ std::string scrape(int s0_fast, int s0_slow, int s1_fast) {
   const auto n = [](int v) { return std::to_string(v); };
   return "# HELP switchboard_group_commits_total RocksDB batches written (one fsync each)\n"
          "# TYPE switchboard_group_commits_total counter\n"
-         "switchboard_group_commits_total{shard=\"0\"} " + n(s0_fast + s0_slow) + "\n"
-         "switchboard_group_commits_total{shard=\"1\"} " + n(s1_fast) + "\n"
+         "switchboard_group_commits_total{shard=\"0\"} " +
+         n(s0_fast + s0_slow) +
+         "\n"
+         "switchboard_group_commits_total{shard=\"1\"} " +
+         n(s1_fast) +
+         "\n"
          "# TYPE switchboard_commit_duration_seconds histogram\n"
-         "switchboard_commit_duration_seconds_count{shard=\"0\"} " + n(s0_fast + s0_slow) + "\n"
+         "switchboard_commit_duration_seconds_count{shard=\"0\"} " +
+         n(s0_fast + s0_slow) +
+         "\n"
          "switchboard_commit_duration_seconds_sum{shard=\"0\"} 0.5\n"
-         "switchboard_commit_duration_seconds_bucket{shard=\"0\",le=\"0.001\"} " + n(s0_fast) + "\n"
-         "switchboard_commit_duration_seconds_bucket{shard=\"0\",le=\"0.002\"} " + n(s0_fast + s0_slow) + "\n"
-         "switchboard_commit_duration_seconds_bucket{shard=\"0\",le=\"+Inf\"} " + n(s0_fast + s0_slow) + "\n"
-         "switchboard_commit_duration_seconds_count{shard=\"1\"} " + n(s1_fast) + "\n"
+         "switchboard_commit_duration_seconds_bucket{shard=\"0\",le=\"0.001\"} " +
+         n(s0_fast) +
+         "\n"
+         "switchboard_commit_duration_seconds_bucket{shard=\"0\",le=\"0.002\"} " +
+         n(s0_fast + s0_slow) +
+         "\n"
+         "switchboard_commit_duration_seconds_bucket{shard=\"0\",le=\"+Inf\"} " +
+         n(s0_fast + s0_slow) +
+         "\n"
+         "switchboard_commit_duration_seconds_count{shard=\"1\"} " +
+         n(s1_fast) +
+         "\n"
          "switchboard_commit_duration_seconds_sum{shard=\"1\"} 0.25\n"
-         "switchboard_commit_duration_seconds_bucket{shard=\"1\",le=\"0.001\"} " + n(s1_fast) + "\n"
-         "switchboard_commit_duration_seconds_bucket{shard=\"1\",le=\"0.002\"} " + n(s1_fast) + "\n"
-         "switchboard_commit_duration_seconds_bucket{shard=\"1\",le=\"+Inf\"} " + n(s1_fast) + "\n"
-         "switchboard_commit_batch_commands_sum{shard=\"0\"} " + n(10 * (s0_fast + s0_slow)) + "\n"
-         "switchboard_commit_batch_commands_sum{shard=\"1\"} " + n(10 * s1_fast) + "\n"
+         "switchboard_commit_duration_seconds_bucket{shard=\"1\",le=\"0.001\"} " +
+         n(s1_fast) +
+         "\n"
+         "switchboard_commit_duration_seconds_bucket{shard=\"1\",le=\"0.002\"} " +
+         n(s1_fast) +
+         "\n"
+         "switchboard_commit_duration_seconds_bucket{shard=\"1\",le=\"+Inf\"} " +
+         n(s1_fast) +
+         "\n"
+         "switchboard_commit_batch_commands_sum{shard=\"0\"} " +
+         n(10 * (s0_fast + s0_slow)) +
+         "\n"
+         "switchboard_commit_batch_commands_sum{shard=\"1\"} " +
+         n(10 * s1_fast) +
+         "\n"
          "switchboard_shard_queue_depth{shard=\"0\"} 3\n";
 }
 
@@ -50,7 +74,7 @@ TEST(DaemonMetrics, QuantilesInterpolateWithinTheBucket) {
   const auto m = parse_commit_metrics(scrape(90, 10, 100));
   ASSERT_TRUE(m.has_value());
   EXPECT_NEAR(write_quantile(*m, 0.5), 0.001 * 100 / 190, 1e-12);  // rank 100 of 190 below 1 ms
-  EXPECT_NEAR(write_quantile(*m, 0.99), 0.0018, 1e-12);            // rank 198: 8 of the 10 in (1, 2] ms
+  EXPECT_NEAR(write_quantile(*m, 0.99), 0.0018, 1e-12);  // rank 198: 8 of the 10 in (1, 2] ms
 }
 
 TEST(DaemonMetrics, TheLoadWindowIsTheDifferenceOfTwoScrapes) {
@@ -69,9 +93,11 @@ TEST(DaemonMetrics, TheLoadWindowIsTheDifferenceOfTwoScrapes) {
 }
 
 TEST(DaemonMetrics, WithoutTheHistogramThereIsNothing) {
-  EXPECT_FALSE(parse_commit_metrics("switchboard_group_commits_total{shard=\"0\"} 5\n").has_value());
+  EXPECT_FALSE(
+      parse_commit_metrics("switchboard_group_commits_total{shard=\"0\"} 5\n").has_value());
   EXPECT_FALSE(parse_commit_metrics("").has_value());
-  EXPECT_FALSE(parse_commit_metrics("switchboard_commit_duration_seconds_bucket{shard=\"0\",le=\"x\"} 1\n"));
+  EXPECT_FALSE(
+      parse_commit_metrics("switchboard_commit_duration_seconds_bucket{shard=\"0\",le=\"x\"} 1\n"));
   CommitMetrics empty;
   EXPECT_EQ(write_quantile(empty, 0.5), -1);
 }

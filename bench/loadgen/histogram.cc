@@ -20,7 +20,7 @@ std::size_t LatencyHistogram::bucket_count() { return kBuckets; }
 std::size_t LatencyHistogram::bucket_of(std::int64_t v) {
   if (v < kSubBuckets) return static_cast<std::size_t>(v);
   const int msb = 63 - std::countl_zero(static_cast<std::uint64_t>(v));
-  const int shift = msb - kSubBucketBits;  // bucket width is 2^shift in this octave
+  const int shift = msb - kSubBucketBits;                 // bucket width is 2^shift in this octave
   const auto sub = static_cast<std::size_t>(v >> shift);  // in [kSubBuckets, 2 * kSubBuckets)
   return static_cast<std::size_t>(kSubBuckets) * static_cast<std::size_t>(shift) + sub;
 }

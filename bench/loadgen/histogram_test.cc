@@ -92,7 +92,8 @@ TEST(LatencyHistogram, MergeEqualsRecordingEverythingInOne) {
   EXPECT_EQ(merged.min(), whole.min());
   EXPECT_EQ(merged.max(), whole.max());
   EXPECT_DOUBLE_EQ(merged.mean(), whole.mean());
-  for (double p = 0; p <= 100.0; p += 0.5) EXPECT_EQ(merged.percentile(p), whole.percentile(p)) << p;
+  for (double p = 0; p <= 100.0; p += 0.5)
+    EXPECT_EQ(merged.percentile(p), whole.percentile(p)) << p;
   std::sort(samples.begin(), samples.end());
   expect_close_to_reference(merged, samples);
   // Merging an empty one changes nothing; reset empties.

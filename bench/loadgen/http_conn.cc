@@ -74,21 +74,22 @@ void HttpConn::write_current() {
   request_.body() = std::move(current_.call.body);
   request_.prepare_payload();
   stream_.expires_after(timeout_);
-  http::async_write(stream_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    if (self->closed_) return;
-    if (ec) return self->finish(ec == beast::error::timeout ? Failure::kTimeout : Failure::kIo);
-    self->response_ = {};
-    self->stream_.expires_after(self->timeout_);
-    http::async_read(self->stream_, self->buffer_, self->response_,
-                     [self](beast::error_code rec, std::size_t) {
-                       if (self->closed_) return;
-                       if (rec) {
-                         return self->finish(rec == beast::error::timeout ? Failure::kTimeout
-                                                                          : Failure::kIo);
-                       }
-                       self->finish(Failure::kNone);
-                     });
-  });
+  http::async_write(
+      stream_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (self->closed_) return;
+        if (ec) return self->finish(ec == beast::error::timeout ? Failure::kTimeout : Failure::kIo);
+        self->response_ = {};
+        self->stream_.expires_after(self->timeout_);
+        http::async_read(self->stream_, self->buffer_, self->response_,
+                         [self](beast::error_code rec, std::size_t) {
+                           if (self->closed_) return;
+                           if (rec) {
+                             return self->finish(rec == beast::error::timeout ? Failure::kTimeout
+                                                                              : Failure::kIo);
+                           }
+                           self->finish(Failure::kNone);
+                         });
+      });
 }
 
 void HttpConn::finish(Failure failure) {

@@ -88,7 +88,8 @@ class BlockingHttp {
   BlockingHttp(const boost::asio::ip::tcp::endpoint& server, std::chrono::milliseconds timeout)
       : conn_(std::make_shared<HttpConn>(ioc_, server, timeout)) {}
 
-  HttpResult call(boost::beast::http::verb method, std::string target, std::string body, Headers headers) {
+  HttpResult call(boost::beast::http::verb method, std::string target, std::string body,
+                  Headers headers) {
     HttpResult out;
     conn_->send(HttpCall{method, std::move(target), std::move(body), std::move(headers)},
                 [&out](HttpResult&& r) { out = std::move(r); });

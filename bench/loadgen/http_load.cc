@@ -17,10 +17,14 @@ constexpr auto kReconnectPause = std::chrono::milliseconds(100);
 
 std::string failure_kind(Failure f) {
   switch (f) {
-    case Failure::kConnect: return "webhook_connect";
-    case Failure::kTimeout: return "webhook_timeout";
-    case Failure::kIo: return "webhook_io";
-    case Failure::kNone: break;
+    case Failure::kConnect:
+      return "webhook_connect";
+    case Failure::kTimeout:
+      return "webhook_timeout";
+    case Failure::kIo:
+      return "webhook_io";
+    case Failure::kNone:
+      break;
   }
   return "none";
 }
@@ -86,7 +90,8 @@ Clock::time_point WebhookLoad::advance_schedule() {
   } else {
     due_s_ = phase_s + static_cast<double>(scheduled_) / shape_.rate;
   }
-  return start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(due_s_));
+  return start_ +
+         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(due_s_));
 }
 
 void WebhookLoad::on_schedule_tick() {
@@ -125,7 +130,8 @@ void WebhookLoad::send(std::size_t conn, Clock::time_point due) {
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   f.retry = shape_.retry_fraction > 0 && !retry_pool_.empty() && unit(rng_) < shape_.retry_fraction;
   if (f.retry) {
-    f.request = retry_pool_[std::uniform_int_distribution<std::size_t>(0, retry_pool_.size() - 1)(rng_)];
+    f.request =
+        retry_pool_[std::uniform_int_distribution<std::size_t>(0, retry_pool_.size() - 1)(rng_)];
   } else {
     f.pick = tracker_.pick(rng_);
     f.request = payloads_.message(payloads_.customer(f.pick.customer), f.pick.message_no);
@@ -134,7 +140,8 @@ void WebhookLoad::send(std::size_t conn, Clock::time_point due) {
     c.webhooks_sent += 1;
     if (f.retry) c.retries_sent += 1;
   });
-  HttpCall call{boost::beast::http::verb::post, f.request->target, f.request->body, f.request->headers};
+  HttpCall call{boost::beast::http::verb::post, f.request->target, f.request->body,
+                f.request->headers};
   conns_[conn]->send(std::move(call), [self = shared_from_this(), conn, f](HttpResult&& r) {
     self->on_answer(conn, f, std::move(r));
   });
@@ -150,9 +157,10 @@ void WebhookLoad::on_answer(std::size_t conn, const InFlight& sent, HttpResult&&
   if (r.failure == Failure::kConnect) {
     // Closed loop against a daemon that refuses connections: do not spin.
     auto pause = std::make_shared<net::steady_timer>(ioc_, kReconnectPause);
-    pause->async_wait([self = shared_from_this(), pause, conn](const boost::system::error_code& ec) {
-      if (!ec) self->send(conn, Clock::now());
-    });
+    pause->async_wait(
+        [self = shared_from_this(), pause, conn](const boost::system::error_code& ec) {
+          if (!ec) self->send(conn, Clock::now());
+        });
     return;
   }
   send(conn, Clock::now());
@@ -184,7 +192,8 @@ void WebhookLoad::record_answer(const InFlight& sent, const HttpResult& r, Clock
   if (!answer || answer->accepted == 0 || answer->conversation.empty()) {
     return tracker_.on_failed(sent.pick);
   }
-  tracker_.on_stored(sent.pick, sent.request->tenant, answer->conversation, base, r.completed, recorder_);
+  tracker_.on_stored(sent.pick, sent.request->tenant, answer->conversation, base, r.completed,
+                     recorder_);
   if (retry_pool_.size() < kRetryPoolSize) {
     retry_pool_.push_back(sent.request);
   } else {

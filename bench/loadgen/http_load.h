@@ -37,9 +37,9 @@ struct BurstPattern {
 
 struct LoadShape {
   bool open_loop = true;
-  double rate = 0;           // webhooks/s for this thread (open loop)
-  Clock::duration phase{};   // this thread's offset in the shared schedule
-  int connections = 1;       // this thread's connections
+  double rate = 0;          // webhooks/s for this thread (open loop)
+  Clock::duration phase{};  // this thread's offset in the shared schedule
+  int connections = 1;      // this thread's connections
   std::chrono::milliseconds timeout{5000};
   double retry_fraction = 0;
   BurstPattern burst;
@@ -77,7 +77,7 @@ class WebhookLoad : public std::enable_shared_from_this<WebhookLoad> {
   Recorder& recorder_;
   std::mt19937_64 rng_;
   std::vector<std::shared_ptr<HttpConn>> conns_;
-  std::deque<std::size_t> idle_;  // first in, first out: every connection stays warm
+  std::deque<std::size_t> idle_;           // first in, first out: every connection stays warm
   std::deque<Clock::time_point> backlog_;  // open loop: due sends waiting for a connection
   boost::asio::steady_timer timer_;
   Clock::time_point start_{}, stop_{}, due_{};

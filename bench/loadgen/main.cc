@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -30,12 +30,15 @@ std::optional<net::ip::tcp::endpoint> loopback_target(const std::string& text, s
     return std::nullopt;
   }
   std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host == "localhost") host = "127.0.0.1";
   boost::system::error_code ec;
   const auto address = net::ip::make_address(host, ec);
   if (ec || !address.is_loopback()) {
-    error = "refusing --target '" + text + "': this tool only drives a daemon on this machine, so the target must be a loopback address "
+    error = "refusing --target '" + text +
+            "': this tool only drives a daemon on this machine, so the target must be a loopback "
+            "address "
             "(127.0.0.0/8, ::1 or localhost)";
     return std::nullopt;
   }
@@ -89,37 +92,74 @@ int main(int argc, char** argv) {
   app.add_option("--target", target, "daemon HOST:PORT, loopback only")->capture_default_str();
   app.add_option("--admin-key", admin_key, "admin key of tenant 'demo'");
   app.add_option("--data-dir", data_dir, "the daemon's data dir: reads <dir>/demo-admin-key");
-  app.add_option("--tenant", tenant_specs, "ID=ADMIN_KEY, repeatable: a daemon configured with several tenants");
+  app.add_option("--tenant", tenant_specs,
+                 "ID=ADMIN_KEY, repeatable: a daemon configured with several tenants");
   app.add_option("--mode", mode, "open (fixed --rate) or closed (--connections as fast as they go)")
-      ->check(CLI::IsMember({"open", "closed"}))->capture_default_str();
-  app.add_option("--rate", cfg.rate, "open loop: webhooks/s over all threads")->check(CLI::Range(0.1, 1e6))->capture_default_str();
-  app.add_option("--connections", connections, "keep-alive webhook connections (default: open 64, closed 16)")
+      ->check(CLI::IsMember({"open", "closed"}))
+      ->capture_default_str();
+  app.add_option("--rate", cfg.rate, "open loop: webhooks/s over all threads")
+      ->check(CLI::Range(0.1, 1e6))
+      ->capture_default_str();
+  app.add_option("--connections", connections,
+                 "keep-alive webhook connections (default: open 64, closed 16)")
       ->check(CLI::Range(1, 10000));
-  app.add_option("--threads", cfg.threads, "I/O threads of the load generator")->check(CLI::Range(1, 64))->capture_default_str();
-  app.add_option("--operator-threads", cfg.operator_threads,
-                 "threads of their own for the operator clients (0: they share the senders' threads)")
+  app.add_option("--threads", cfg.threads, "I/O threads of the load generator")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option(
+         "--operator-threads", cfg.operator_threads,
+         "threads of their own for the operator clients (0: they share the senders' threads)")
       ->check(CLI::Range(0, 64))
       ->capture_default_str();
-  app.add_option("--duration", cfg.duration_s, "seconds of load")->check(CLI::Range(0.5, kMaxDurationS))->capture_default_str();
-  double drain_s = -1;
-  app.add_option("--drain", drain_s, "seconds for the last answers, offers and resolves after the load "
-                                     "(default: 1.5 x the think times + 1, at least 3)")
-      ->check(CLI::Range(0.0, 600.0));
-  app.add_option("--customers", cfg.customers, "customers writing in")->check(CLI::Range(1, 10'000'000))->capture_default_str();
-  app.add_option("--operators", cfg.operators_per_tenant, "operators per tenant")->check(CLI::Range(1, 10000))->capture_default_str();
-  app.add_option("--capacity", cfg.operator_capacity, "chats per operator at once")->check(CLI::Range(1, 10000))->capture_default_str();
-  app.add_option("--offer-timeout", cfg.offer_timeout_s, "the queue's offer_timeout_s")->check(CLI::Range(1, 3600))->capture_default_str();
-  app.add_option("--mix", cfg.mix_text, "customers per channel, as weights: telegram=W,whatsapp=W,messenger=W,viber=W,email=W,webchat=W,api=W")
+  app.add_option("--duration", cfg.duration_s, "seconds of load")
+      ->check(CLI::Range(0.5, kMaxDurationS))
       ->capture_default_str();
-  app.add_option("--retry-fraction", cfg.retry_fraction, "share of sends that are platform retries of an acked webhook")
-      ->check(CLI::Range(0.0, 0.9))->capture_default_str();
-  app.add_option("--burst", burst, "ON_S:OFF_S:FACTOR, open loop: ON_S seconds at FACTOR x the rate every ON_S+OFF_S");
-  app.add_option("--body-bytes", cfg.body_bytes, "webhook body size (message text pads it)")->check(CLI::Range(200, 65536))->capture_default_str();
-  app.add_option("--accept-think-ms", cfg.accept_think_ms, "mean operator time from offer to accept")->check(CLI::Range(0, 600000))->capture_default_str();
-  app.add_option("--resolve-think-ms", cfg.resolve_think_ms, "mean operator time from reply to resolve")->check(CLI::Range(0, 600000))->capture_default_str();
-  app.add_option("--timeout-ms", cfg.timeout_ms, "per request")->check(CLI::Range(10, 600000))->capture_default_str();
-  app.add_option("--pid", cfg.daemon_pid, "the daemon's pid for CPU and RSS (default: found from the port)");
-  app.add_option("--seed", cfg.seed, "random seed (customer picks, retries, think times)")->capture_default_str();
+  double drain_s = -1;
+  app.add_option("--drain", drain_s,
+                 "seconds for the last answers, offers and resolves after the load "
+                 "(default: 1.5 x the think times + 1, at least 3)")
+      ->check(CLI::Range(0.0, 600.0));
+  app.add_option("--customers", cfg.customers, "customers writing in")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str();
+  app.add_option("--operators", cfg.operators_per_tenant, "operators per tenant")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  app.add_option("--capacity", cfg.operator_capacity, "chats per operator at once")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  app.add_option("--offer-timeout", cfg.offer_timeout_s, "the queue's offer_timeout_s")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  app.add_option("--mix", cfg.mix_text,
+                 "customers per channel, as weights: "
+                 "telegram=W,whatsapp=W,messenger=W,viber=W,email=W,webchat=W,api=W")
+      ->capture_default_str();
+  app.add_option("--retry-fraction", cfg.retry_fraction,
+                 "share of sends that are platform retries of an acked webhook")
+      ->check(CLI::Range(0.0, 0.9))
+      ->capture_default_str();
+  app.add_option(
+      "--burst", burst,
+      "ON_S:OFF_S:FACTOR, open loop: ON_S seconds at FACTOR x the rate every ON_S+OFF_S");
+  app.add_option("--body-bytes", cfg.body_bytes, "webhook body size (message text pads it)")
+      ->check(CLI::Range(200, 65536))
+      ->capture_default_str();
+  app.add_option("--accept-think-ms", cfg.accept_think_ms,
+                 "mean operator time from offer to accept")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
+  app.add_option("--resolve-think-ms", cfg.resolve_think_ms,
+                 "mean operator time from reply to resolve")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
+  app.add_option("--timeout-ms", cfg.timeout_ms, "per request")
+      ->check(CLI::Range(10, 600000))
+      ->capture_default_str();
+  app.add_option("--pid", cfg.daemon_pid,
+                 "the daemon's pid for CPU and RSS (default: found from the port)");
+  app.add_option("--seed", cfg.seed, "random seed (customer picks, retries, think times)")
+      ->capture_default_str();
   app.add_option("--json", cfg.json_path, "write the results as JSON here");
   app.add_option("--svg", cfg.svg_path, "write latency-over-time and percentile plots here");
   app.add_flag("--quiet", quiet, "no progress line");
@@ -141,15 +181,19 @@ int main(int argc, char** argv) {
   cfg.progress = !quiet;
   // Long enough for operators to finish what the last webhooks started, so a
   // run leaves no conversation held by a loadgen operator behind.
-  cfg.drain_s = drain_s >= 0 ? drain_s
-                             : std::max(3.0, 1.5 * (cfg.accept_think_ms + cfg.resolve_think_ms) / 1000.0 + 1.0);
+  cfg.drain_s =
+      drain_s >= 0
+          ? drain_s
+          : std::max(3.0, 1.5 * (cfg.accept_think_ms + cfg.resolve_think_ms) / 1000.0 + 1.0);
   if (!burst.empty()) {
     if (!parse_burst(burst, cfg.burst)) {
-      fmt::print(stderr, "sb_loadgen: --burst wants ON_S:OFF_S:FACTOR (e.g. 2:8:4), got '{}'\n", burst);
+      fmt::print(stderr, "sb_loadgen: --burst wants ON_S:OFF_S:FACTOR (e.g. 2:8:4), got '{}'\n",
+                 burst);
       return 2;
     }
     if (!cfg.open_loop) {
-      fmt::print(stderr, "sb_loadgen: --burst shapes the open-loop rate; closed loop is always flat out\n");
+      fmt::print(stderr,
+                 "sb_loadgen: --burst shapes the open-loop rate; closed loop is always flat out\n");
       return 2;
     }
     cfg.burst_text = burst;
@@ -166,18 +210,23 @@ int main(int argc, char** argv) {
   if (cfg.tenants.empty()) {
     // The embedded default: tenant "demo", its key in the data dir.
     if (admin_key.empty()) {
-      const auto path = (data_dir.empty() ? std::string("./var/switchboard") : data_dir) + "/demo-admin-key";
+      const auto path =
+          (data_dir.empty() ? std::string("./var/switchboard") : data_dir) + "/demo-admin-key";
       auto key = read_key_file(path);
       if (!key) {
-        fmt::print(stderr, "sb_loadgen: no admin key: pass --admin-key, or --data-dir of the daemon "
-                           "(cannot read {})\n", path);
+        fmt::print(stderr,
+                   "sb_loadgen: no admin key: pass --admin-key, or --data-dir of the daemon "
+                   "(cannot read {})\n",
+                   path);
         return 2;
       }
       admin_key = *key;
     }
     cfg.tenants.push_back({"demo", admin_key});
   } else if (!admin_key.empty() || !data_dir.empty()) {
-    fmt::print(stderr, "sb_loadgen: --tenant names every tenant with its key; drop --admin-key/--data-dir\n");
+    fmt::print(
+        stderr,
+        "sb_loadgen: --tenant names every tenant with its key; drop --admin-key/--data-dir\n");
     return 2;
   }
   return sb::loadgen::run_loadgen(cfg);

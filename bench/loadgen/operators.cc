@@ -1,8 +1,8 @@
 #include "bench/loadgen/operators.h"
 
+#include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/websocket.hpp>
-#include <algorithm>
 #include <chrono>
 
 #include "bench/loadgen/json_peek.h"
@@ -19,10 +19,14 @@ constexpr auto kReconnectDelay = std::chrono::milliseconds(200);
 
 const char* failure_name(Failure f) {
   switch (f) {
-    case Failure::kConnect: return "connect";
-    case Failure::kTimeout: return "timeout";
-    case Failure::kIo: return "io";
-    case Failure::kNone: break;
+    case Failure::kConnect:
+      return "connect";
+    case Failure::kTimeout:
+      return "timeout";
+    case Failure::kIo:
+      return "io";
+    case Failure::kNone:
+      break;
   }
   return "none";
 }
@@ -60,30 +64,29 @@ void OperatorClient::start(Ready ready) {
 void OperatorClient::open_stream() {
   ws_ = std::make_unique<websocket::stream<beast::tcp_stream>>(ioc_);
   beast::get_lowest_layer(*ws_).expires_after(behaviour_.timeout);
-  beast::get_lowest_layer(*ws_).async_connect(server_, [self = shared_from_this()](
-                                                           beast::error_code ec) {
-    if (ec) return self->on_stream_lost("connect: " + ec.message());
-    auto& ws = *self->ws_;
-    beast::get_lowest_layer(ws).expires_never();
-    ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-    ws.set_option(websocket::stream_base::decorator(
-        [token = self->account_.token](websocket::request_type& req) {
-          req.set(beast::http::field::authorization, "Bearer " + token);
-        }));
-    // Resuming after a drop: replay what we missed, so no offer goes unseen.
-    std::string target = "/v1/stream";
-    if (self->last_seq_ > 0) target += "?since=" + std::to_string(self->last_seq_);
-    ws.async_handshake(self->handshake_response_, "127.0.0.1", target,
-                       [self](beast::error_code hec) {
-                         if (hec) {
-                           return self->on_stream_lost(
-                               "handshake: HTTP " +
-                               std::to_string(self->handshake_response_.result_int()) + " " +
-                               hec.message());
-                         }
-                         self->read_next();
-                       });
-  });
+  beast::get_lowest_layer(*ws_).async_connect(
+      server_, [self = shared_from_this()](beast::error_code ec) {
+        if (ec) return self->on_stream_lost("connect: " + ec.message());
+        auto& ws = *self->ws_;
+        beast::get_lowest_layer(ws).expires_never();
+        ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+        ws.set_option(websocket::stream_base::decorator(
+            [token = self->account_.token](websocket::request_type& req) {
+              req.set(beast::http::field::authorization, "Bearer " + token);
+            }));
+        // Resuming after a drop: replay what we missed, so no offer goes unseen.
+        std::string target = "/v1/stream";
+        if (self->last_seq_ > 0) target += "?since=" + std::to_string(self->last_seq_);
+        ws.async_handshake(
+            self->handshake_response_, "127.0.0.1", target, [self](beast::error_code hec) {
+              if (hec) {
+                return self->on_stream_lost("handshake: HTTP " +
+                                            std::to_string(self->handshake_response_.result_int()) +
+                                            " " + hec.message());
+              }
+              self->read_next();
+            });
+      });
 }
 
 void OperatorClient::read_next() {
@@ -119,8 +122,8 @@ void OperatorClient::on_frame(std::string_view text) {
     return set_status("online", [self = shared_from_this()](bool ok) {
       self->online_ = ok;
       if (self->ready_) {
-        std::exchange(self->ready_, nullptr)(ok ? "" : "operator " + self->account_.id +
-                                                           ": PUT /v1/me/status failed");
+        std::exchange(self->ready_, nullptr)(
+            ok ? "" : "operator " + self->account_.id + ": PUT /v1/me/status failed");
       }
     });
   }
@@ -143,7 +146,8 @@ void OperatorClient::on_frame(std::string_view text) {
 std::chrono::milliseconds OperatorClient::jitter(std::chrono::milliseconds mean) {
   // People are not metronomes: uniform in [0.5, 1.5] x the mean.
   std::uniform_real_distribution<double> spread(0.5, 1.5);
-  return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(mean.count()) * spread(rng_)));
+  return std::chrono::milliseconds(
+      static_cast<std::int64_t>(static_cast<double>(mean.count()) * spread(rng_)));
 }
 
 void OperatorClient::work_on(const std::string& conversation) {
@@ -157,51 +161,59 @@ void OperatorClient::work_on(const std::string& conversation) {
       self->act(conversation, "messages", R"({"text":"Hello! Let me check that for you."})",
                 [self, conversation, release](bool replied) {
                   if (!replied) return release();
-                  after(self->ioc_, self->jitter(self->behaviour_.resolve_think), [self, conversation, release] {
-                    self->act(conversation, "resolve", "{}", [self, conversation, release](bool resolved) {
-                      if (resolved) self->tracker_.on_resolved(self->account_.tenant, conversation);
-                      release();
-                    });
-                  });
+                  after(self->ioc_, self->jitter(self->behaviour_.resolve_think),
+                        [self, conversation, release] {
+                          self->act(conversation, "resolve", "{}",
+                                    [self, conversation, release](bool resolved) {
+                                      if (resolved)
+                                        self->tracker_.on_resolved(self->account_.tenant,
+                                                                   conversation);
+                                      release();
+                                    });
+                        });
                 });
     });
   });
 }
 
-void OperatorClient::act(const std::string& conversation, const std::string& action, std::string body,
-                         std::function<void(bool)> then) {
+void OperatorClient::act(const std::string& conversation, const std::string& action,
+                         std::string body, std::function<void(bool)> then) {
   if (finishing_) return;
   HttpCall call{beast::http::verb::post, "/v1/conversations/" + conversation + "/" + action,
                 std::move(body), auth()};
-  api_->send(std::move(call), [self = shared_from_this(), action, then = std::move(then)](HttpResult&& r) {
-    if (r.failure != Failure::kNone) {
-      self->recorder_.error(std::string("operator_") + failure_name(r.failure));
-      return then(false);
-    }
-    if (r.status != 200 && r.status != 201) {
-      // 409 on accept: the offer expired or moved on before we answered.
-      self->recorder_.error(action + "_http_" + std::to_string(r.status));
-      return then(false);
-    }
-    const auto rtt = std::chrono::duration_cast<std::chrono::microseconds>(r.completed - r.write_started).count();
-    self->recorder_.update([&](Counters& c, Latencies& l) {
-      if (action == "accept") {
-        c.accepted += 1;
-        l.accept_rtt.record(rtt);
-      } else if (action == "messages") {
-        c.replied += 1;
-        l.reply_rtt.record(rtt);
-      } else {
-        c.resolved += 1;
-        l.resolve_rtt.record(rtt);
-      }
-    });
-    then(true);
-  });
+  api_->send(
+      std::move(call), [self = shared_from_this(), action, then = std::move(then)](HttpResult&& r) {
+        if (r.failure != Failure::kNone) {
+          self->recorder_.error(std::string("operator_") + failure_name(r.failure));
+          return then(false);
+        }
+        if (r.status != 200 && r.status != 201) {
+          // 409 on accept: the offer expired or moved on before we answered.
+          self->recorder_.error(action + "_http_" + std::to_string(r.status));
+          return then(false);
+        }
+        const auto rtt =
+            std::chrono::duration_cast<std::chrono::microseconds>(r.completed - r.write_started)
+                .count();
+        self->recorder_.update([&](Counters& c, Latencies& l) {
+          if (action == "accept") {
+            c.accepted += 1;
+            l.accept_rtt.record(rtt);
+          } else if (action == "messages") {
+            c.replied += 1;
+            l.reply_rtt.record(rtt);
+          } else {
+            c.resolved += 1;
+            l.resolve_rtt.record(rtt);
+          }
+        });
+        then(true);
+      });
 }
 
 void OperatorClient::set_status(const std::string& status, std::function<void(bool)> then) {
-  HttpCall call{beast::http::verb::put, "/v1/me/status", R"({"status":")" + status + R"("})", auth()};
+  HttpCall call{beast::http::verb::put, "/v1/me/status", R"({"status":")" + status + R"("})",
+                auth()};
   api_->send(std::move(call), [then = std::move(then)](HttpResult&& r) {
     then(r.failure == Failure::kNone && r.status == 200);
   });
@@ -211,7 +223,8 @@ void OperatorClient::finish(std::function<void()> done) {
   finishing_ = true;
   set_status("offline", [self = shared_from_this(), done = std::move(done)](bool) {
     if (!self->ws_ || !self->ws_->is_open()) return done();
-    self->ws_->async_close(websocket::close_code::normal, [self, done](beast::error_code) { done(); });
+    self->ws_->async_close(websocket::close_code::normal,
+                           [self, done](beast::error_code) { done(); });
   });
 }
 

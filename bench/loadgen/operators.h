@@ -30,8 +30,8 @@ struct OperatorAccount {
 };
 
 struct OperatorBehaviour {
-  std::chrono::milliseconds accept_think{100};   // offer -> accept (and reply)
-  std::chrono::milliseconds resolve_think{1000}; // reply -> resolve
+  std::chrono::milliseconds accept_think{100};    // offer -> accept (and reply)
+  std::chrono::milliseconds resolve_think{1000};  // reply -> resolve
   std::chrono::milliseconds timeout{5000};
 };
 

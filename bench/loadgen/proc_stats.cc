@@ -27,7 +27,8 @@ std::optional<ProcSample> sample_path(const std::string& dir) {
   if (f.size() < 13) return std::nullopt;
   const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
   ProcSample s;
-  s.cpu_seconds = (std::strtod(f[11].c_str(), nullptr) + std::strtod(f[12].c_str(), nullptr)) / ticks;
+  s.cpu_seconds =
+      (std::strtod(f[11].c_str(), nullptr) + std::strtod(f[12].c_str(), nullptr)) / ticks;
   std::ifstream status(dir + "/status");
   while (std::getline(status, line)) {
     if (line.rfind("VmRSS:", 0) == 0) {
@@ -48,7 +49,8 @@ std::vector<std::string> listening_inodes(std::uint16_t port) {
     while (std::getline(in, line)) {
       std::istringstream cols(line);
       std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
-      cols >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+      cols >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+          timeout >> inode;
       const auto colon = local.rfind(':');
       if (colon == std::string::npos || state != "0A") continue;  // 0A: LISTEN
       if (std::strtoul(local.c_str() + colon + 1, nullptr, 16) == port) inodes.push_back(inode);
@@ -59,7 +61,9 @@ std::vector<std::string> listening_inodes(std::uint16_t port) {
 
 }  // namespace
 
-std::optional<ProcSample> sample_process(int pid) { return sample_path("/proc/" + std::to_string(pid)); }
+std::optional<ProcSample> sample_process(int pid) {
+  return sample_path("/proc/" + std::to_string(pid));
+}
 
 std::optional<ProcSample> sample_self() { return sample_path("/proc/self"); }
 

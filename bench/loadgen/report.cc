@@ -38,7 +38,9 @@ std::string number(double v, int decimals = 3) {
   return fmt::format("{:.{}f}", v, decimals);
 }
 
-std::string kib(std::int64_t kb) { return kb < 0 ? "n/a" : fmt::format("{:.1f} MiB", static_cast<double>(kb) / 1024.0); }
+std::string kib(std::int64_t kb) {
+  return kb < 0 ? "n/a" : fmt::format("{:.1f} MiB", static_cast<double>(kb) / 1024.0);
+}
 
 }  // namespace
 
@@ -54,12 +56,16 @@ std::string format_micros(std::int64_t us) {
 
 void print_progress(const IntervalSample& s, const Counters& cumulative, std::FILE* out) {
   const double secs = std::max(s.seconds, 1e-3);
-  const auto daemon = s.daemon_cpu_pct >= 0 ? fmt::format("  daemon cpu {:.0f}% rss {:.0f} MiB", s.daemon_cpu_pct,
-                                                          static_cast<double>(s.daemon_rss_kb) / 1024.0)
-                                            : std::string();
-  fmt::print(out, "[{:5.1f}s] acked {:>7.0f}/s  ack p50 {} p99 {}  offers {:>5.0f}/s p99 {}  dup {}  errors {}{}\n",
-             s.t_s, static_cast<double>(s.acked) / secs, format_micros(s.ack_p50_us), format_micros(s.ack_p99_us),
-             static_cast<double>(s.offers) / secs, format_micros(s.offer_p99_us), cumulative.duplicates_absorbed,
+  const auto daemon = s.daemon_cpu_pct >= 0
+                          ? fmt::format("  daemon cpu {:.0f}% rss {:.0f} MiB", s.daemon_cpu_pct,
+                                        static_cast<double>(s.daemon_rss_kb) / 1024.0)
+                          : std::string();
+  fmt::print(out,
+             "[{:5.1f}s] acked {:>7.0f}/s  ack p50 {} p99 {}  offers {:>5.0f}/s p99 {}  dup {}  "
+             "errors {}{}\n",
+             s.t_s, static_cast<double>(s.acked) / secs, format_micros(s.ack_p50_us),
+             format_micros(s.ack_p99_us), static_cast<double>(s.offers) / secs,
+             format_micros(s.offer_p99_us), cumulative.duplicates_absorbed,
              cumulative.error_total(), daemon);
   std::fflush(out);
 }
@@ -68,12 +74,13 @@ void print_table(const RunReport& r, std::FILE* out) {
   const auto& c = r.counters;
   const auto load = r.mode == "open" ? fmt::format("open loop at {:.0f} webhooks/s", r.rate)
                                      : fmt::format("closed loop, {} connections", r.connections);
-  fmt::print(out, "\nSwitchboard load: {} for {:.0f} s against {} ({} threads{}, {} connections)\n", load,
-             r.duration_s, r.target, r.threads,
+  fmt::print(out, "\nSwitchboard load: {} for {:.0f} s against {} ({} threads{}, {} connections)\n",
+             load, r.duration_s, r.target, r.threads,
              r.operator_threads > 0 ? fmt::format(" + {} for operators", r.operator_threads) : "",
              r.connections);
-  fmt::print(out, "  {} customers ({}), {} operators in {} tenant(s), "
-                  "retries {:.1f}%, bursts {}, bodies ~{} B\n",
+  fmt::print(out,
+             "  {} customers ({}), {} operators in {} tenant(s), "
+             "retries {:.1f}%, bursts {}, bodies ~{} B\n",
              r.customers, r.channel_mix, r.operators, r.tenants, r.retry_fraction * 100,
              r.burst.empty() ? "off" : r.burst, r.body_bytes);
 
@@ -83,59 +90,77 @@ void print_table(const RunReport& r, std::FILE* out) {
   fmt::print(out, "  {:<28}{:>12}\n", "stored messages", c.messages_stored);
   fmt::print(out, "  {:<28}{:>12}   of {} retries sent ({:.1f}% of sends)\n", "duplicates absorbed",
              c.duplicates_absorbed, c.retries_sent,
-             c.webhooks_sent ? 100.0 * static_cast<double>(c.retries_sent) / static_cast<double>(c.webhooks_sent) : 0.0);
+             c.webhooks_sent ? 100.0 * static_cast<double>(c.retries_sent) /
+                                   static_cast<double>(c.webhooks_sent)
+                             : 0.0);
   fmt::print(out, "  {:<28}{:>12}\n", "new conversations", c.new_conversations);
 
-  fmt::print(out, "\nLatency (ms){:>16}{:>9}{:>9}{:>9}{:>9}{:>9}\n", "count", "p50", "p90", "p99", "p99.9", "max");
+  fmt::print(out, "\nLatency (ms){:>16}{:>9}{:>9}{:>9}{:>9}{:>9}\n", "count", "p50", "p90", "p99",
+             "p99.9", "max");
   for (const auto& [name, h] : histograms(r)) {
-    fmt::print(out, "  {:<18}{:>10}{:>9}{:>9}{:>9}{:>9}{:>9}\n", name, h->count(), ms(h->percentile(50)),
-               ms(h->percentile(90)), ms(h->percentile(99)), ms(h->percentile(99.9)), ms(h->max()));
+    fmt::print(out, "  {:<18}{:>10}{:>9}{:>9}{:>9}{:>9}{:>9}\n", name, h->count(),
+               ms(h->percentile(50)), ms(h->percentile(90)), ms(h->percentile(99)),
+               ms(h->percentile(99.9)), ms(h->max()));
   }
-  fmt::print(out, "  (ack and webhook_to_offer count from the {}; offer_after_ack is 0 when the frame came first)\n",
+  fmt::print(out,
+             "  (ack and webhook_to_offer count from the {}; offer_after_ack is 0 when the frame "
+             "came first)\n",
              r.mode == "open" ? "scheduled send time" : "write of the request");
-  fmt::print(out, "  (offer_delivery: the offer's arrival minus its \"at\", the daemon's clock when it routed\n"
-                  "   the conversation, in whole ms: the write, the hand-off, the socket and this tool's reading)\n");
+  fmt::print(
+      out,
+      "  (offer_delivery: the offer's arrival minus its \"at\", the daemon's clock when it routed\n"
+      "   the conversation, in whole ms: the write, the hand-off, the socket and this tool's "
+      "reading)\n");
 
   fmt::print(out, "\nOperators\n");
-  fmt::print(out, "  {:<28}{:>12}   matched to their webhook {}, before its 2xx {}\n", "offers received",
-             c.offers_received, c.offers_matched, c.offers_before_ack);
+  fmt::print(out, "  {:<28}{:>12}   matched to their webhook {}, before its 2xx {}\n",
+             "offers received", c.offers_received, c.offers_matched, c.offers_before_ack);
   fmt::print(out, "  {:<28}{:>12}\n", "accepted", c.accepted);
-  fmt::print(out, "  {:<28}{:>12}   delivered to the platform {}\n", "replied", c.replied, r.replies_delivered);
+  fmt::print(out, "  {:<28}{:>12}   delivered to the platform {}\n", "replied", c.replied,
+             r.replies_delivered);
   fmt::print(out, "  {:<28}{:>12}\n", "resolved", c.resolved);
   fmt::print(out, "  {:<28}{:>12}\n", "still awaiting an offer", r.awaiting_offer_at_end);
-  fmt::print(out, "  {:<28}{:>12}   of {} slots (operators x capacity)\n", "peak conversations held",
-             r.operator_peak_busy, r.operator_slots);
+  fmt::print(out, "  {:<28}{:>12}   of {} slots (operators x capacity)\n",
+             "peak conversations held", r.operator_peak_busy, r.operator_slots);
   if (r.operator_slots > 0 && r.operator_peak_busy * 100 >= r.operator_slots * 95) {
-    fmt::print(out, "  note: the operators were (nearly) full, so webhook_to_offer includes time queued for a free\n"
-                    "  slot; raise --operators/--capacity or lower the think times to time the daemon alone\n");
+    fmt::print(
+        out,
+        "  note: the operators were (nearly) full, so webhook_to_offer includes time queued for a "
+        "free\n"
+        "  slot; raise --operators/--capacity or lower the think times to time the daemon alone\n");
   }
 
   fmt::print(out, "\nErrors{}\n", c.errors.empty() ? ": none" : "");
   for (const auto& [kind, n] : c.errors) fmt::print(out, "  {:<28}{:>12}\n", kind, n);
-  if (c.backlog_dropped > 0) fmt::print(out, "  {:<28}{:>12}\n", "generator backlog full", c.backlog_dropped);
+  if (c.backlog_dropped > 0)
+    fmt::print(out, "  {:<28}{:>12}\n", "generator backlog full", c.backlog_dropped);
 
   if (r.daemon_pid > 0 && r.daemon_cpu_pct >= 0) {
     fmt::print(out, "\nDaemon (pid {})\n", r.daemon_pid);
-    fmt::print(out, "  {:<28}{:>11.1f}%   of one core ({:.2f} s CPU over the load)\n", "cpu", r.daemon_cpu_pct,
-               r.daemon_cpu_seconds);
+    fmt::print(out, "  {:<28}{:>11.1f}%   of one core ({:.2f} s CPU over the load)\n", "cpu",
+               r.daemon_cpu_pct, r.daemon_cpu_seconds);
     fmt::print(out, "  {:<28}{:>12}   start {}, peak {}\n", "rss at end", kib(r.daemon_rss_end_kb),
                kib(r.daemon_rss_start_kb), kib(r.daemon_rss_peak_kb));
   } else if (r.daemon_pid > 0) {
-    fmt::print(out, "\nDaemon (pid {}): not measured, /proc/{} was unreadable at the end (did it exit?)\n",
-               r.daemon_pid, r.daemon_pid);
+    fmt::print(
+        out, "\nDaemon (pid {}): not measured, /proc/{} was unreadable at the end (did it exit?)\n",
+        r.daemon_pid, r.daemon_pid);
   } else {
     fmt::print(out, "\nDaemon: not measured (give --pid, or run as the daemon's user)\n");
   }
-  if (r.loadgen_cpu_pct >= 0) fmt::print(out, "  {:<28}{:>11.1f}%   of one core\n", "sb_loadgen cpu", r.loadgen_cpu_pct);
+  if (r.loadgen_cpu_pct >= 0)
+    fmt::print(out, "  {:<28}{:>11.1f}%   of one core\n", "sb_loadgen cpu", r.loadgen_cpu_pct);
   if (r.commits && r.commits->commits > 0) {
     const auto& m = *r.commits;
-    const auto ms = [&](double q) { return format_micros(std::llround(write_quantile(m, q) * 1e6)); };
-    fmt::print(out, "  {:<28}{:>12}   {:.1f} commands each ({}/metrics)\n", "group commits", m.commits,
-               static_cast<double>(m.commands) / static_cast<double>(m.commits), "");
+    const auto ms = [&](double q) {
+      return format_micros(std::llround(write_quantile(m, q) * 1e6));
+    };
+    fmt::print(out, "  {:<28}{:>12}   {:.1f} commands each ({}/metrics)\n", "group commits",
+               m.commits, static_cast<double>(m.commands) / static_cast<double>(m.commits), "");
     fmt::print(out, "  {:<28}{:>12}   p50 {}, p99 {}, p99.9 {} (fsync included; within buckets)\n",
                "write per commit, mean",
-               format_micros(std::llround(m.write_seconds * 1e6 / static_cast<double>(m.commits))), ms(0.5),
-               ms(0.99), ms(0.999));
+               format_micros(std::llround(m.write_seconds * 1e6 / static_cast<double>(m.commits))),
+               ms(0.5), ms(0.99), ms(0.999));
   }
 }
 
@@ -147,23 +172,30 @@ std::string write_json(const RunReport& r, const std::string& path) {
   w.key("config").begin_object().field("target", r.target).field("mode", r.mode);
   w.key("rate").raw(number(r.rate)).field("connections", r.connections).field("threads", r.threads);
   w.field("operator_threads", r.operator_threads);
-  w.key("duration_s").raw(number(r.duration_s)).field("tenants", static_cast<std::uint64_t>(r.tenants));
+  w.key("duration_s")
+      .raw(number(r.duration_s))
+      .field("tenants", static_cast<std::uint64_t>(r.tenants));
   w.field("customers", r.customers).field("operators", r.operators);
   w.key("retry_fraction").raw(number(r.retry_fraction)).field("channel_mix", r.channel_mix);
   w.field("burst", r.burst).field("body_bytes", r.body_bytes);
-  w.field("accept_think_ms", r.accept_think_ms).field("resolve_think_ms", r.resolve_think_ms).end_object();
+  w.field("accept_think_ms", r.accept_think_ms)
+      .field("resolve_think_ms", r.resolve_think_ms)
+      .end_object();
 
   w.key("webhooks").begin_object().field("sent", c.webhooks_sent).field("acked", c.webhooks_acked);
   w.key("acked_per_s").raw(number(r.acked_per_s(), 1)).field("stored", c.messages_stored);
   w.field("duplicates_absorbed", c.duplicates_absorbed).field("retries_sent", c.retries_sent);
-  w.field("new_conversations", c.new_conversations).field("backlog_dropped", c.backlog_dropped).end_object();
+  w.field("new_conversations", c.new_conversations)
+      .field("backlog_dropped", c.backlog_dropped)
+      .end_object();
 
   w.key("operators").begin_object().field("offers_received", c.offers_received);
   w.field("offers_matched", c.offers_matched).field("offers_before_ack", c.offers_before_ack);
   w.field("accepted", c.accepted).field("replied", c.replied).field("resolved", c.resolved);
   w.field("replies_delivered", r.replies_delivered);
   w.field("slots", r.operator_slots).field("peak_busy", r.operator_peak_busy);
-  w.field("awaiting_offer_at_end", static_cast<std::uint64_t>(r.awaiting_offer_at_end)).end_object();
+  w.field("awaiting_offer_at_end", static_cast<std::uint64_t>(r.awaiting_offer_at_end))
+      .end_object();
 
   w.key("latency_us").begin_object();
   for (const auto& [name, h] : histograms(r)) {
@@ -179,7 +211,10 @@ std::string write_json(const RunReport& r, const std::string& path) {
   w.end_object();
 
   w.key("daemon").begin_object().field("pid", r.daemon_pid);
-  w.key("cpu_seconds").raw(number(r.daemon_cpu_seconds)).key("cpu_pct").raw(number(r.daemon_cpu_pct, 1));
+  w.key("cpu_seconds")
+      .raw(number(r.daemon_cpu_seconds))
+      .key("cpu_pct")
+      .raw(number(r.daemon_cpu_pct, 1));
   w.field("rss_start_kb", r.daemon_rss_start_kb).field("rss_end_kb", r.daemon_rss_end_kb);
   w.field("rss_peak_kb", r.daemon_rss_peak_kb);
   if (r.commits) {
@@ -196,12 +231,17 @@ std::string write_json(const RunReport& r, const std::string& path) {
   w.key("timeline").begin_array();
   for (const auto& t : r.timeline) {
     w.begin_object().key("t_s").raw(number(t.t_s, 2)).field("acked", t.acked);
-    w.key("acked_per_s").raw(number(t.seconds > 0 ? static_cast<double>(t.acked) / t.seconds : 0, 1));
+    w.key("acked_per_s")
+        .raw(number(t.seconds > 0 ? static_cast<double>(t.acked) / t.seconds : 0, 1));
     w.field("offers", t.offers).field("errors", t.errors);
-    w.field("ack_p50_us", t.ack_p50_us).field("ack_p99_us", t.ack_p99_us).field("ack_max_us", t.ack_max_us);
+    w.field("ack_p50_us", t.ack_p50_us)
+        .field("ack_p99_us", t.ack_p99_us)
+        .field("ack_max_us", t.ack_max_us);
     w.field("offer_p50_us", t.offer_p50_us).field("offer_p99_us", t.offer_p99_us);
     w.field("operators_busy", t.operators_busy);
-    w.key("daemon_cpu_pct").raw(number(t.daemon_cpu_pct, 1)).field("daemon_rss_kb", t.daemon_rss_kb);
+    w.key("daemon_cpu_pct")
+        .raw(number(t.daemon_cpu_pct, 1))
+        .field("daemon_rss_kb", t.daemon_rss_kb);
     w.end_object();
   }
   w.end_array().end_object();

@@ -28,7 +28,7 @@ struct RunReport {
   int operators = 0;  // over all tenants
   double retry_fraction = 0;
   std::string channel_mix;  // "telegram 35%, whatsapp 25%, ..."
-  std::string burst;  // "" when off
+  std::string burst;        // "" when off
   int body_bytes = 0;
   int accept_think_ms = 0;
   int resolve_think_ms = 0;

@@ -108,10 +108,9 @@ std::string start_operators(const RunConfig& cfg, const SetupOutcome& setup, Loa
   std::mutex error_mu;
   std::string first_error;
   for (std::size_t i = 0; i < setup.operators.size(); ++i) {
-    auto op =
-        std::make_shared<OperatorClient>(pool.operator_context(i), cfg.server, setup.operators[i],
-                                         behaviour, tracker, pool.operator_recorder(i),
-                                         cfg.seed * 7919 + i);
+    auto op = std::make_shared<OperatorClient>(pool.operator_context(i), cfg.server,
+                                               setup.operators[i], behaviour, tracker,
+                                               pool.operator_recorder(i), cfg.seed * 7919 + i);
     out.push_back(op);
     net::post(pool.operator_context(i), [op, &answered, &error_mu, &first_error] {
       op->start([&](const std::string& error) {
@@ -184,7 +183,8 @@ void watch(const RunConfig& cfg, int pid, LoadThreads& pool, Tracker& tracker,
     std::this_thread::sleep_until(tick);
     LatencyHistogram ack, offer;
     Counters now;
-    for (std::size_t k = 0; k < pool.size(); ++k) pool.recorder_at(k).take_interval(ack, offer, now);
+    for (std::size_t k = 0; k < pool.size(); ++k)
+      pool.recorder_at(k).take_interval(ack, offer, now);
     IntervalSample s;
     s.t_s = seconds_between(start, tick);
     s.seconds = seconds_between(previous_tick, tick);

@@ -39,7 +39,8 @@ struct SetupOutcome {
 };
 
 // Polls GET /readyz until 200; "" or why not.
-std::string wait_until_ready(const boost::asio::ip::tcp::endpoint& server, std::chrono::seconds limit);
+std::string wait_until_ready(const boost::asio::ip::tcp::endpoint& server,
+                             std::chrono::seconds limit);
 
 SetupOutcome set_up(const boost::asio::ip::tcp::endpoint& server, const SetupPlan& plan);
 

@@ -20,13 +20,13 @@ struct Counters {
   std::uint64_t duplicates_absorbed = 0;  // 2xx with "status":"duplicate"
   std::uint64_t retries_sent = 0;         // platform retries (same update again)
   std::uint64_t new_conversations = 0;
-  std::uint64_t offers_received = 0;      // conversation.offered frames for our operators
-  std::uint64_t offers_matched = 0;       // ... matched to the webhook that caused them
-  std::uint64_t offers_before_ack = 0;    // the frame beat the webhook's own 200
+  std::uint64_t offers_received = 0;    // conversation.offered frames for our operators
+  std::uint64_t offers_matched = 0;     // ... matched to the webhook that caused them
+  std::uint64_t offers_before_ack = 0;  // the frame beat the webhook's own 200
   std::uint64_t accepted = 0;
   std::uint64_t replied = 0;
   std::uint64_t resolved = 0;
-  std::uint64_t backlog_dropped = 0;      // open loop: sends the generator could not even queue
+  std::uint64_t backlog_dropped = 0;  // open loop: sends the generator could not even queue
   std::map<std::string, std::uint64_t> errors;  // kind -> count
 
   void add(const Counters& o);
@@ -34,17 +34,17 @@ struct Counters {
 };
 
 struct Latencies {
-  LatencyHistogram ack;              // webhook: from scheduled (open) / sent (closed) to the 2xx
-  LatencyHistogram webhook_to_offer; // same start, to the offered frame on the operator's stream
-  LatencyHistogram offer_after_ack;  // offered frame minus the 2xx (0 when the frame came first)
+  LatencyHistogram ack;               // webhook: from scheduled (open) / sent (closed) to the 2xx
+  LatencyHistogram webhook_to_offer;  // same start, to the offered frame on the operator's stream
+  LatencyHistogram offer_after_ack;   // offered frame minus the 2xx (0 when the frame came first)
   // The offered frame's arrival minus its "at" (the daemon's wall clock when
   // it routed the conversation; ms resolution): the write, the hand-off to the
   // connection's I/O thread, the socket and this tool's own reading. Tells a
   // late offer that was routed late from one that was delivered late.
   LatencyHistogram offer_delivery;
-  LatencyHistogram accept_rtt;       // POST accept round trip
-  LatencyHistogram reply_rtt;        // POST messages round trip
-  LatencyHistogram resolve_rtt;      // POST resolve round trip
+  LatencyHistogram accept_rtt;   // POST accept round trip
+  LatencyHistogram reply_rtt;    // POST messages round trip
+  LatencyHistogram resolve_rtt;  // POST resolve round trip
 
   void merge(const Latencies& o);
 };
@@ -59,7 +59,7 @@ struct IntervalSample {
   std::int64_t ack_p50_us = 0, ack_p99_us = 0, ack_max_us = 0;
   std::int64_t offer_p50_us = 0, offer_p99_us = 0;
   std::int64_t operators_busy = 0;  // conversations our operators held at the end of it
-  double daemon_cpu_pct = -1;  // -1: not measured
+  double daemon_cpu_pct = -1;       // -1: not measured
   std::int64_t daemon_rss_kb = -1;
 };
 

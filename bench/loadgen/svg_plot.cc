@@ -32,12 +32,15 @@ struct Panel {
   bool log_y = false;
   std::vector<std::pair<double, std::string>> x_ticks;  // when empty: linear ticks
 
-  double px(double x) const { return kLeft + (x - x_min) / (x_max - x_min) * (kWidth - kLeft - kRight); }
+  double px(double x) const {
+    return kLeft + (x - x_min) / (x_max - x_min) * (kWidth - kLeft - kRight);
+  }
   double py(double y) const {
     const double h = kPanelHeight - kBottom;
     if (log_y) {
       y = std::max(y, y_min);
-      return top + h - (std::log10(y) - std::log10(y_min)) / (std::log10(y_max) - std::log10(y_min)) * h;
+      return top + h -
+             (std::log10(y) - std::log10(y_min)) / (std::log10(y_max) - std::log10(y_min)) * h;
     }
     return top + h - (y - y_min) / (y_max - y_min) * h;
   }
@@ -51,7 +54,9 @@ double nice_step(double range, int count) {
   return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 5 ? 5 : 10) * magnitude;
 }
 
-std::string label_of(double v) { return v >= 1000 ? fmt::format("{:.0f}", v) : fmt::format("{:g}", v); }
+std::string label_of(double v) {
+  return v >= 1000 ? fmt::format("{:.0f}", v) : fmt::format("{:g}", v);
+}
 
 // A range over the data that starts and ends on whole decades.
 void fit_log(Panel& p, const std::vector<Series>& series) {
@@ -71,7 +76,9 @@ void fit_log(Panel& p, const std::vector<Series>& series) {
 void draw(std::string& svg, const Panel& p, const std::vector<Series>& series) {
   const double h = kPanelHeight - kBottom;
   const double right = kWidth - kRight;
-  svg += fmt::format(R"(<text x="{}" y="{}" class="title">{}</text>)" "\n", kLeft, p.top - 12, p.title);
+  svg += fmt::format(R"(<text x="{}" y="{}" class="title">{}</text>)"
+                     "\n",
+                     kLeft, p.top - 12, p.title);
   // Y grid and labels.
   std::vector<double> y_ticks;
   if (p.log_y) {
@@ -81,42 +88,60 @@ void draw(std::string& svg, const Panel& p, const std::vector<Series>& series) {
     for (double y = p.y_min; y <= p.y_max * 1.0001; y += step) y_ticks.push_back(y);
   }
   for (double y : y_ticks) {
-    svg += fmt::format(R"(<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" class="grid"/>)" "\n", kLeft, p.py(y), right, p.py(y));
-    svg += fmt::format(R"(<text x="{}" y="{:.1f}" class="tick" text-anchor="end">{}</text>)" "\n", kLeft - 6,
-                       p.py(y) + 4, label_of(y));
+    svg += fmt::format(R"(<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" class="grid"/>)"
+                       "\n",
+                       kLeft, p.py(y), right, p.py(y));
+    svg += fmt::format(R"(<text x="{}" y="{:.1f}" class="tick" text-anchor="end">{}</text>)"
+                       "\n",
+                       kLeft - 6, p.py(y) + 4, label_of(y));
   }
   // X ticks.
   auto ticks = p.x_ticks;
   if (ticks.empty()) {
     const double step = nice_step(p.x_max - p.x_min, 6);
-    for (double x = p.x_min; x <= p.x_max * 1.0001; x += step) ticks.emplace_back(x, fmt::format("{:g}", x));
+    for (double x = p.x_min; x <= p.x_max * 1.0001; x += step)
+      ticks.emplace_back(x, fmt::format("{:g}", x));
   }
   for (const auto& [x, text] : ticks) {
-    svg += fmt::format(R"(<line x1="{:.1f}" y1="{}" x2="{:.1f}" y2="{}" class="grid"/>)" "\n", p.px(x), p.top, p.px(x), p.top + h);
-    svg += fmt::format(R"(<text x="{:.1f}" y="{}" class="tick" text-anchor="middle">{}</text>)" "\n", p.px(x),
-                       p.top + h + 16, text);
+    svg += fmt::format(R"(<line x1="{:.1f}" y1="{}" x2="{:.1f}" y2="{}" class="grid"/>)"
+                       "\n",
+                       p.px(x), p.top, p.px(x), p.top + h);
+    svg += fmt::format(R"(<text x="{:.1f}" y="{}" class="tick" text-anchor="middle">{}</text>)"
+                       "\n",
+                       p.px(x), p.top + h + 16, text);
   }
-  svg += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" class="frame"/>)" "\n", kLeft, p.top, right - kLeft, h);
-  svg += fmt::format(R"(<text x="{}" y="{}" class="axis" text-anchor="middle">{}</text>)" "\n", (kLeft + right) / 2,
-                     p.top + h + 34, p.x_label);
-  svg += fmt::format(R"svg(<text transform="translate({},{:.1f}) rotate(-90)" class="axis" text-anchor="middle">{}</text>)svg" "\n",
-                     kLeft - 52, p.top + h / 2, p.y_label);
+  svg += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" class="frame"/>)"
+                     "\n",
+                     kLeft, p.top, right - kLeft, h);
+  svg += fmt::format(R"(<text x="{}" y="{}" class="axis" text-anchor="middle">{}</text>)"
+                     "\n",
+                     (kLeft + right) / 2, p.top + h + 34, p.x_label);
+  svg += fmt::format(
+      R"svg(<text transform="translate({},{:.1f}) rotate(-90)" class="axis" text-anchor="middle">{}</text>)svg"
+      "\n",
+      kLeft - 52, p.top + h / 2, p.y_label);
   // Lines and legend.
   double legend_y = p.top + 14;
   for (const auto& s : series) {
     if (s.points.empty()) continue;
     std::string pts;
     for (const auto& [x, y] : s.points) pts += fmt::format("{:.1f},{:.1f} ", p.px(x), p.py(y));
-    svg += fmt::format(R"(<polyline points="{}" fill="none" stroke="{}" stroke-width="1.6"{}/>)" "\n", pts,
-                       s.color, s.dashed ? R"( stroke-dasharray="5,3")" : "");
-    svg += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2"{}/>)" "\n", right + 12,
-                       legend_y - 4, right + 34, legend_y - 4, s.color, s.dashed ? R"( stroke-dasharray="5,3")" : "");
-    svg += fmt::format(R"(<text x="{}" y="{}" class="tick">{}</text>)" "\n", right + 40, legend_y, s.label);
+    svg += fmt::format(R"(<polyline points="{}" fill="none" stroke="{}" stroke-width="1.6"{}/>)"
+                       "\n",
+                       pts, s.color, s.dashed ? R"( stroke-dasharray="5,3")" : "");
+    svg += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2"{}/>)"
+                       "\n",
+                       right + 12, legend_y - 4, right + 34, legend_y - 4, s.color,
+                       s.dashed ? R"( stroke-dasharray="5,3")" : "");
+    svg += fmt::format(R"(<text x="{}" y="{}" class="tick">{}</text>)"
+                       "\n",
+                       right + 40, legend_y, s.label);
     legend_y += 18;
   }
 }
 
-Series percentile_curve(const LatencyHistogram& h, std::string label, std::string color, double max_nines) {
+Series percentile_curve(const LatencyHistogram& h, std::string label, std::string color,
+                        double max_nines) {
   Series s{std::move(label), std::move(color), {}, false};
   if (h.count() == 0) return s;
   for (double x = 0; x <= max_nines + 1e-9; x += 0.05) {
@@ -131,19 +156,26 @@ Series percentile_curve(const LatencyHistogram& h, std::string label, std::strin
 std::string write_svg(const RunReport& r, const std::string& path) {
   const double height = kTop + 3 * (kPanelHeight + kTop) + 10;
   std::string svg = fmt::format(
-      R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}">)" "\n"
-      "<style>text{{font-family:sans-serif;font-size:12px;fill:#222}}.title{{font-size:14px;font-weight:bold}}"
-      ".tick{{font-size:11px}}.grid{{stroke:#ddd;stroke-width:1}}.frame{{fill:none;stroke:#888}}</style>\n"
-      R"(<rect width="100%" height="100%" fill="white"/>)" "\n",
+      R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}">)"
+      "\n"
+      "<style>text{{font-family:sans-serif;font-size:12px;fill:#222}}.title{{font-size:14px;font-"
+      "weight:bold}}"
+      ".tick{{font-size:11px}}.grid{{stroke:#ddd;stroke-width:1}}.frame{{fill:none;stroke:#888}}</"
+      "style>\n"
+      R"(<rect width="100%" height="100%" fill="white"/>)"
+      "\n",
       kWidth, height);
   const auto load = r.mode == "open" ? fmt::format("open loop {:.0f}/s", r.rate)
                                      : fmt::format("closed loop {} conns", r.connections);
-  svg += fmt::format(R"(<text x="{}" y="22" class="title">sb_loadgen: {}, {:.0f} s, {} ({})</text>)" "\n", kLeft, load,
-                     r.duration_s, r.target, r.started_at_utc);
+  svg += fmt::format(R"(<text x="{}" y="22" class="title">sb_loadgen: {}, {:.0f} s, {} ({})</text>)"
+                     "\n",
+                     kLeft, load, r.duration_s, r.target, r.started_at_utc);
 
   const double duration = std::max(1.0, r.timeline.empty() ? r.duration_s : r.timeline.back().t_s);
   // 1. Throughput.
-  Panel tput{kTop + 30, "Webhooks acked per second", "seconds", "per second", 0, duration, 0, 1, false, {}};
+  Panel tput{
+      kTop + 30, "Webhooks acked per second", "seconds", "per second", 0, duration, 0, 1, false,
+      {}};
   Series acked{"acked/s", "#1f77b4", {}, false}, offers{"offers/s", "#2ca02c", {}, false};
   for (const auto& t : r.timeline) {
     const double secs = t.seconds > 0 ? t.seconds : 1;
@@ -155,7 +187,16 @@ std::string write_svg(const RunReport& r, const std::string& path) {
   draw(svg, tput, {acked, offers});
 
   // 2. Latency over time.
-  Panel over_time{tput.top + kPanelHeight + kTop, "Latency per second", "seconds", "ms (log)", 0, duration, 0, 1, true, {}};
+  Panel over_time{tput.top + kPanelHeight + kTop,
+                  "Latency per second",
+                  "seconds",
+                  "ms (log)",
+                  0,
+                  duration,
+                  0,
+                  1,
+                  true,
+                  {}};
   std::vector<Series> lines = {{"ack p50", "#1f77b4", {}, false},
                                {"ack p99", "#d62728", {}, false},
                                {"offer p50", "#2ca02c", {}, true},
@@ -175,13 +216,25 @@ std::string write_svg(const RunReport& r, const std::string& path) {
 
   // 3. Percentiles on a nines axis, as far as the sample count resolves.
   const auto& l = r.latencies;
-  const double nines = std::clamp(std::floor(std::log10(static_cast<double>(std::max<std::uint64_t>(l.ack.count(), 10)))), 1.0, 5.0);
-  Panel pct{over_time.top + kPanelHeight + kTop, "Latency by percentile", "percentile", "ms (log)", 0, nines, 0, 1, true, {}};
+  const double nines = std::clamp(
+      std::floor(std::log10(static_cast<double>(std::max<std::uint64_t>(l.ack.count(), 10)))), 1.0,
+      5.0);
+  Panel pct{over_time.top + kPanelHeight + kTop,
+            "Latency by percentile",
+            "percentile",
+            "ms (log)",
+            0,
+            nines,
+            0,
+            1,
+            true,
+            {}};
   const char* names[] = {"0", "90", "99", "99.9", "99.99", "99.999"};
   for (int i = 0; i <= static_cast<int>(nines); ++i) pct.x_ticks.emplace_back(i, names[i]);
-  std::vector<Series> curves = {percentile_curve(l.ack, "ack", "#1f77b4", nines),
-                                percentile_curve(l.webhook_to_offer, "webhook->offer", "#ff7f0e", nines),
-                                percentile_curve(l.accept_rtt, "accept rtt", "#9467bd", nines)};
+  std::vector<Series> curves = {
+      percentile_curve(l.ack, "ack", "#1f77b4", nines),
+      percentile_curve(l.webhook_to_offer, "webhook->offer", "#ff7f0e", nines),
+      percentile_curve(l.accept_rtt, "accept rtt", "#9467bd", nines)};
   fit_log(pct, curves);
   draw(svg, pct, curves);
   svg += "</svg>\n";

@@ -28,8 +28,7 @@ constexpr std::array<const char*, 5> kNames = {"Олена Коваленко", 
 constexpr std::array<const char*, 4> kTexts = {
     "Добрий день! My order #A-20931 has not arrived yet, can you check, please?",
     "Hi, I was charged twice for the same subscription this month.",
-    "Thanks! And can I change the delivery address to the office?",
-    "ok"};
+    "Thanks! And can I change the delivery address to the office?", "ok"};
 
 std::string queue_name(int q) { return "support-" + std::to_string(q); }
 std::string channel_name(int q) { return "tg-" + std::to_string(q); }
@@ -120,9 +119,11 @@ Status TenantLoader::setup(std::uint64_t operators, std::uint64_t conversations,
         proto::RoutingRecord{'t', adapters::sha256_hex(adapters::random_token()), op.id, false});
     if (auto st = done_one(); !st.is_ok()) return st;
     // PUT /v1/me/status {"status":"online"}
-    if (auto st = route(now, [&](auto& d, auto& o) {
-          return d.set_operator_status(op.id, routing::OperatorStatus::kOnline, now, o);
-        });
+    if (auto st = route(now,
+                        [&](auto& d, auto& o) {
+                          return d.set_operator_status(op.id, routing::OperatorStatus::kOnline, now,
+                                                       o);
+                        });
         !st.is_ok()) {
       return st;
     }
@@ -138,9 +139,10 @@ Status TenantLoader::ingest(std::uint64_t events, std::uint64_t conversations, T
   std::uint64_t contacts = 0;
   proto::InboundEvent e;
   for (std::uint64_t i = 0; i < events; ++i) {
-    const TimeMs now = start + static_cast<TimeMs>((static_cast<unsigned __int128>(i) *
-                                                    static_cast<std::uint64_t>(span)) /
-                                                   events);
+    const TimeMs now =
+        start +
+        static_cast<TimeMs>((static_cast<unsigned __int128>(i) * static_cast<std::uint64_t>(span)) /
+                            events);
     // Contacts arrive evenly among the events; the rest are follow-ups.
     std::uint64_t who;
     if (contacts < conversations && contacts * events <= i * conversations) {
@@ -158,17 +160,18 @@ Status TenantLoader::ingest(std::uint64_t events, std::uint64_t conversations, T
     e.platform_ts = now - 1000;
     e.received_ts = now;
 
-    if (auto due = state_.next_deadline(); due && *due <= now) state_.advance(now, pending_.changes);
-    const auto outcome =
-        state_.ingest(e, queue_name(static_cast<int>(who % queues)), routing::ChannelKind::kChat,
-                      now, pending_.changes);
+    if (auto due = state_.next_deadline(); due && *due <= now)
+      state_.advance(now, pending_.changes);
+    const auto outcome = state_.ingest(e, queue_name(static_cast<int>(who % queues)),
+                                       routing::ChannelKind::kChat, now, pending_.changes);
     if (auto st = done_one(); !st.is_ok()) return st;
     if (outcome.new_conversation) {
       // The operator holding the offer accepts it (POST /v1/conversations/{id}/accept).
       const auto conv = state_.conversation(outcome.conversation_id);
       if (conv && !conv->offered_to.empty()) {
         const std::string op = conv->offered_to;
-        auto st = route(now, [&](auto& d, auto& o) { return d.accept(outcome.conversation_id, op, now, o); });
+        auto st = route(
+            now, [&](auto& d, auto& o) { return d.accept(outcome.conversation_id, op, now, o); });
         if (!st.is_ok()) return st;
         if (st = done_one(); !st.is_ok()) return st;
       }

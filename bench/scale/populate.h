@@ -23,8 +23,8 @@
 namespace sb::bench::scale {
 
 struct PopulateSpec {
-  std::string db_dir;             // <data-dir>/db
-  int tenants = 1;                // "demo", then "tenant-1", "tenant-2", ...
+  std::string db_dir;               // <data-dir>/db
+  int tenants = 1;                  // "demo", then "tenant-1", "tenant-2", ...
   std::uint64_t conversations = 0;  // contacts, each with one open conversation at the end
   std::uint64_t operators = 0;      // online, each serving one queue of its tenant
   std::uint64_t events = 0;         // inbound customer messages (>= conversations)
@@ -39,8 +39,8 @@ struct PopulateResult {
   std::vector<std::string> tenant_ids;
   std::uint64_t conversations = 0;  // open at the end
   std::uint64_t operators = 0;
-  std::uint64_t events = 0;         // inbound messages stored
-  std::uint64_t log_entries = 0;    // event-log frames written (sum of last seqs)
+  std::uint64_t events = 0;       // inbound messages stored
+  std::uint64_t log_entries = 0;  // event-log frames written (sum of last seqs)
   std::uint64_t commits = 0;
   double seconds = 0;
 };

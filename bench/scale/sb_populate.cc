@@ -6,7 +6,6 @@
 //
 // Prints a JSON summary on stdout, progress on stderr.
 #include <CLI/CLI.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -39,16 +38,20 @@ int main(int argc, char** argv) {
   PopulateSpec spec;
   std::string data_dir;
   double span_days = 1;
-  app.add_option("--data-dir", data_dir, "data directory to create (must not hold a db yet)")->required();
+  app.add_option("--data-dir", data_dir, "data directory to create (must not hold a db yet)")
+      ->required();
   app.add_option("--tenants", spec.tenants, "tenants")->check(CLI::Range(1, 10000));
-  app.add_option("--conversations", spec.conversations, "contacts, one open conversation each")->required();
+  app.add_option("--conversations", spec.conversations, "contacts, one open conversation each")
+      ->required();
   app.add_option("--operators", spec.operators, "operators, online, spread over the queues");
-  app.add_option("--events", spec.events, "customer messages in all (default: one per conversation)");
+  app.add_option("--events", spec.events,
+                 "customer messages in all (default: one per conversation)");
   app.add_option("--queues", spec.queues_per_tenant, "queues (and telegram channels) per tenant")
       ->check(CLI::Range(1, 1000));
   app.add_option("--span-days", span_days, "messages are spread evenly over the last N days")
       ->check(CLI::Range(0.0, 3650.0));
-  app.add_option("--batch", spec.batch, "commands per commit (sync=false)")->check(CLI::Range(1, 1 << 20));
+  app.add_option("--batch", spec.batch, "commands per commit (sync=false)")
+      ->check(CLI::Range(1, 1 << 20));
   CLI11_PARSE(app, argc, argv);
 
   if (spec.events == 0) spec.events = spec.conversations;

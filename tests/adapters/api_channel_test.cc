@@ -27,11 +27,11 @@ TEST(ApiChannel, NumericIdsAreAccepted) {
 }
 
 TEST(ApiChannel, RejectsMissingOrWrongFields) {
-  for (const char* body : {R"({"contact":{"external_id":"c"},"text":"x"})",
-                           R"({"event_id":"e","text":"x"})",
-                           R"({"event_id":"e","contact":{"external_id":"c"}})",
-                           R"({"event_id":["e"],"contact":{"external_id":"c"},"text":"x"})",
-                           R"({"event_id":"e","contact":"c","text":"x"})", "not json"}) {
+  for (const char* body :
+       {R"({"contact":{"external_id":"c"},"text":"x"})", R"({"event_id":"e","text":"x"})",
+        R"({"event_id":"e","contact":{"external_id":"c"}})",
+        R"({"event_id":["e"],"contact":{"external_id":"c"},"text":"x"})",
+        R"({"event_id":"e","contact":"c","text":"x"})", "not json"}) {
     EXPECT_FALSE(parse_api_event(body).is_ok()) << body;
   }
   const std::string huge_id(300, 'a');

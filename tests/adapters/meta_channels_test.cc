@@ -38,7 +38,8 @@ TEST(MetaSignature, AcceptsTheAppSecretsHmacOfTheRawBody) {
   const auto cfg = channel("messenger");
   EXPECT_TRUE(messenger_channel().verify(signed_post(body, cfg.secret), cfg).is_ok());
   auto upper = signed_post(body, cfg.secret);  // hex case does not matter
-  for (auto& c : upper.headers[0].second) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (auto& c : upper.headers[0].second)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   upper.headers[0].second.replace(0, 7, "sha256=");
   EXPECT_TRUE(messenger_channel().verify(upper, cfg).is_ok());
 }
@@ -46,7 +47,8 @@ TEST(MetaSignature, AcceptsTheAppSecretsHmacOfTheRawBody) {
 TEST(MetaSignature, RejectsOtherSecretsTamperedBodiesAndMissingHeaders) {
   const auto body = fixture("whatsapp/text_message.json");
   const auto cfg = channel("whatsapp");
-  EXPECT_EQ(whatsapp_channel().verify(signed_post(body, "wrong"), cfg).code(), Code::kUnauthenticated);
+  EXPECT_EQ(whatsapp_channel().verify(signed_post(body, "wrong"), cfg).code(),
+            Code::kUnauthenticated);
   auto tampered = signed_post(body, cfg.secret);
   tampered.body[tampered.body.size() / 2] ^= 1;
   EXPECT_EQ(whatsapp_channel().verify(tampered, cfg).code(), Code::kUnauthenticated);
@@ -58,7 +60,8 @@ TEST(MetaSignature, RejectsOtherSecretsTamperedBodiesAndMissingHeaders) {
   EXPECT_EQ(whatsapp_channel().verify(sha1, cfg).code(), Code::kUnauthenticated);
   auto no_secret = cfg;
   no_secret.secret.clear();
-  EXPECT_EQ(whatsapp_channel().verify(signed_post(body, ""), no_secret).code(), Code::kUnauthenticated);
+  EXPECT_EQ(whatsapp_channel().verify(signed_post(body, ""), no_secret).code(),
+            Code::kUnauthenticated);
 }
 
 http::HttpRequest handshake(const std::string& query) {
@@ -86,12 +89,15 @@ TEST(MetaHandshake, EchoesTheChallengeOnlyForTheVerifyToken) {
       handshake("hub.mode=unsubscribe&hub.challenge=1&hub.verify_token=verify-me-123"), cfg);
   EXPECT_EQ(mode->status, 403);
   auto script = instagram_channel().handshake(
-      handshake("hub.mode=subscribe&hub.challenge=%3Cscript%3E&hub.verify_token=verify-me-123"), cfg);
+      handshake("hub.mode=subscribe&hub.challenge=%3Cscript%3E&hub.verify_token=verify-me-123"),
+      cfg);
   EXPECT_EQ(script->status, 400) << "nothing but [A-Za-z0-9_-] is reflected";
   auto unset = cfg;
   unset.verify_token.clear();
-  EXPECT_EQ(instagram_channel().handshake(handshake("hub.mode=subscribe&hub.challenge=1&hub.verify_token="),
-                                          unset)->status, 403);
+  EXPECT_EQ(instagram_channel()
+                .handshake(handshake("hub.mode=subscribe&hub.challenge=1&hub.verify_token="), unset)
+                ->status,
+            403);
 }
 
 TEST(MessengerParse, TextMessage) {
@@ -116,7 +122,8 @@ TEST(MessengerParse, ABatchKeepsCustomerEventsInOrderAndIgnoresTheRest) {
   EXPECT_EQ(r->events[0].event_id, "m_photo2");
   ASSERT_EQ(r->events[0].attachments.size(), 1u);
   EXPECT_EQ(r->events[0].attachments[0].kind, "photo");
-  EXPECT_EQ(r->events[0].attachments[0].file_id, "https://scontent.xx.fbcdn.net/v/t1.15752-9/photo.jpg");
+  EXPECT_EQ(r->events[0].attachments[0].file_id,
+            "https://scontent.xx.fbcdn.net/v/t1.15752-9/photo.jpg");
   EXPECT_EQ(r->events[1].kind, proto::EventKind::kCallback);
   EXPECT_EQ(r->events[1].text, "Talk to support");
   EXPECT_EQ(r->events[1].contact_external_id, "7701234567890123");
@@ -131,17 +138,23 @@ TEST(MessengerParse, TheObjectMustBeTheChannels) {
   EXPECT_TRUE(parse_meta_messaging(fixture("instagram/text_message.json"), "instagram").is_ok());
   auto wrong = parse_meta_messaging(fixture("instagram/text_message.json"), "page");
   EXPECT_EQ(wrong.status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(parse_meta_messaging(R"({"object":"page"})", "page").status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(parse_meta_messaging(R"({"object":"page","entry":{}})", "page").status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(parse_meta_messaging(R"({"object":"page","entry":[]} x)", "page").status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(parse_meta_messaging(R"({"object":"page","object":"page","entry":[]})", "page").status().code(),
+  EXPECT_EQ(parse_meta_messaging(R"({"object":"page"})", "page").status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(parse_meta_messaging(R"({"object":"page","entry":{}})", "page").status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(parse_meta_messaging(R"({"object":"page","entry":[]} x)", "page").status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(parse_meta_messaging(R"({"object":"page","object":"page","entry":[]})", "page")
+                .status()
+                .code(),
             Code::kInvalidArgument);
 }
 
 // One Meta app's webhook may carry several pages and numbers: a channel
 // with an account_id takes only its own.
 TEST(MetaParse, AnAccountIdKeepsOnlyThatAccountsEvents) {
-  const auto batch = fixture("messenger/batch_mixed.json");  // both entries are page 104532198765432
+  const auto batch =
+      fixture("messenger/batch_mixed.json");  // both entries are page 104532198765432
   auto mine = parse_meta_messaging(batch, "page", "104532198765432");
   ASSERT_TRUE(mine.is_ok());
   EXPECT_EQ(mine->events.size(), 3u);
@@ -212,10 +225,12 @@ TEST(WhatsAppParse, StatusesAreIgnoredAndMalformedBodiesRejected) {
   EXPECT_EQ(parse_whatsapp_notification(fixture("messenger/text_message.json")).status().code(),
             Code::kInvalidArgument);
   EXPECT_EQ(parse_whatsapp_notification("[]").status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(parse_whatsapp_notification(
-                R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"messages":[{"id":{"x":1}}]}}]}]})")
-                .status().code(),
-            Code::kInvalidArgument)
+  EXPECT_EQ(
+      parse_whatsapp_notification(
+          R"({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"messages":[{"id":{"x":1}}]}}]}]})")
+          .status()
+          .code(),
+      Code::kInvalidArgument)
       << "a message id that is an object";
 }
 
@@ -225,10 +240,12 @@ TEST(MetaSend, MessengerRepliesToThePsidWithThePageTokenAsBearer) {
   auto req = messenger_channel().build_send(cfg, "6843297123456789", "Ships \"today\"");
   ASSERT_TRUE(req);
   EXPECT_EQ(req->url, "http://127.0.0.1:9/v19.0/me/messages");
-  EXPECT_EQ(req->body,
-            R"({"recipient":{"id":"6843297123456789"},"messaging_type":"RESPONSE","message":{"text":"Ships \"today\""}})");
+  EXPECT_EQ(
+      req->body,
+      R"({"recipient":{"id":"6843297123456789"},"messaging_type":"RESPONSE","message":{"text":"Ships \"today\""}})");
   bool bearer = false;
-  for (const auto& [k, v] : req->headers) bearer = bearer || (k == "Authorization" && v == "Bearer EAAG-page-token");
+  for (const auto& [k, v] : req->headers)
+    bearer = bearer || (k == "Authorization" && v == "Bearer EAAG-page-token");
   EXPECT_TRUE(bearer);
   EXPECT_EQ(req->url.find("token"), std::string::npos) << "the token never goes into the URL";
 }
@@ -238,13 +255,15 @@ TEST(MetaSend, WhatsAppRepliesFromTheNumberTheCustomerWroteTo) {
   auto req = whatsapp_channel().build_send(cfg, "106540352242922:16505551234", "Yes, in green");
   ASSERT_TRUE(req);
   EXPECT_EQ(req->url, "https://graph.facebook.com/v19.0/106540352242922/messages");
-  EXPECT_EQ(req->body, R"({"messaging_product":"whatsapp","recipient_type":"individual","to":"16505551234",)"
-                       R"("type":"text","text":{"preview_url":false,"body":"Yes, in green"}})");
+  EXPECT_EQ(req->body,
+            R"({"messaging_product":"whatsapp","recipient_type":"individual","to":"16505551234",)"
+            R"("type":"text","text":{"preview_url":false,"body":"Yes, in green"}})");
   EXPECT_FALSE(whatsapp_channel().build_send(cfg, "16505551234", "x")) << "no business number";
   EXPECT_FALSE(whatsapp_channel().build_send(cfg, ":16505551234", "x"));
 }
 
-Result<outbound::OutboundResponse> answer(int status, std::string body, std::string retry_after = {}) {
+Result<outbound::OutboundResponse> answer(int status, std::string body,
+                                          std::string retry_after = {}) {
   outbound::OutboundResponse r;
   r.status = status;
   r.body = std::move(body);
@@ -253,34 +272,45 @@ Result<outbound::OutboundResponse> answer(int status, std::string body, std::str
 }
 
 TEST(MetaSend, GraphAnswersMapToDeliveredRetryOrFailed) {
-  auto ok = meta::interpret_graph_response(answer(200, R"({"recipient_id":"684","message_id":"m_abc"})"));
+  auto ok =
+      meta::interpret_graph_response(answer(200, R"({"recipient_id":"684","message_id":"m_abc"})"));
   EXPECT_EQ(ok.kind, Kind::kDelivered);
   EXPECT_EQ(ok.platform_message_id, "m_abc");
   auto wa = meta::interpret_graph_response(answer(
-      200, R"({"messaging_product":"whatsapp","contacts":[{"input":"1650","wa_id":"1650"}],"messages":[{"id":"wamid.X"}]})"));
+      200,
+      R"({"messaging_product":"whatsapp","contacts":[{"input":"1650","wa_id":"1650"}],"messages":[{"id":"wamid.X"}]})"));
   EXPECT_EQ(wa.kind, Kind::kDelivered);
   EXPECT_EQ(wa.platform_message_id, "wamid.X");
   EXPECT_EQ(meta::interpret_graph_response(answer(200, "<html>proxy</html>")).kind, Kind::kRetry);
   EXPECT_EQ(meta::interpret_graph_response(answer(200, "{}")).kind, Kind::kDelivered)
       << "Meta took it: never sent again, even without an id";
-  EXPECT_EQ(meta::interpret_graph_response(answer(200, R"({"error":{"message":"x","code":2}})")).kind, Kind::kRetry);
+  EXPECT_EQ(
+      meta::interpret_graph_response(answer(200, R"({"error":{"message":"x","code":2}})")).kind,
+      Kind::kRetry);
 
-  auto limited = meta::interpret_graph_response(
-      answer(400, R"({"error":{"message":"(#613) Calls to this api have exceeded the rate limit.","type":"OAuthException","code":613}})", "7"));
+  auto limited = meta::interpret_graph_response(answer(
+      400,
+      R"({"error":{"message":"(#613) Calls to this api have exceeded the rate limit.","type":"OAuthException","code":613}})",
+      "7"));
   EXPECT_EQ(limited.kind, Kind::kRetry);
   EXPECT_EQ(limited.retry_after, std::chrono::seconds(7));
   EXPECT_EQ(meta::interpret_graph_response(
-                answer(400, R"({"error":{"message":"temp","code":131000,"is_transient":true}})")).kind,
+                answer(400, R"({"error":{"message":"temp","code":131000,"is_transient":true}})"))
+                .kind,
             Kind::kRetry);
   EXPECT_EQ(meta::interpret_graph_response(answer(503, "")).kind, Kind::kRetry);
 
   auto window = meta::interpret_graph_response(answer(
-      400, R"({"error":{"message":"Re-engagement message","type":"OAuthException","code":131047,"fbtrace_id":"A1"}})"));
+      400,
+      R"({"error":{"message":"Re-engagement message","type":"OAuthException","code":131047,"fbtrace_id":"A1"}})"));
   EXPECT_EQ(window.kind, Kind::kFailed);
   EXPECT_EQ(window.error, "Re-engagement message (code 131047)");
-  EXPECT_EQ(meta::interpret_graph_response(answer(401, R"({"error":{"message":"expired","code":190}})")).kind,
-            Kind::kFailed);
-  EXPECT_EQ(meta::interpret_graph_response(Status::unavailable("connect refused")).kind, Kind::kRetry);
+  EXPECT_EQ(
+      meta::interpret_graph_response(answer(401, R"({"error":{"message":"expired","code":190}})"))
+          .kind,
+      Kind::kFailed);
+  EXPECT_EQ(meta::interpret_graph_response(Status::unavailable("connect refused")).kind,
+            Kind::kRetry);
   EXPECT_EQ(meta::interpret_graph_response(Status::invalid("bad url")).kind, Kind::kFailed);
 }
 

@@ -308,7 +308,8 @@ TEST(HttpClient, SequentialRequestsReuseTheConnection) {
     HttpClientOptions opts;
     opts.verify_peer = false;
     HttpClient client(opts);
-    const std::string base = std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(fake.port());
+    const std::string base =
+        std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(fake.port());
     for (int i = 0; i < 3; ++i) {
       auto r = send_sync(client, post(base + "/m" + std::to_string(i)));
       ASSERT_TRUE(r.is_ok()) << r.status().to_string();
@@ -342,7 +343,8 @@ TEST(HttpClient, ConnectionsThePeerClosedAreNotReused) {
   ASSERT_TRUE(send_sync(client, post(fake.base_url() + "/c")).is_ok());
   // The fake has closed its side of connection 2 (and 1): the close is in
   // the client's socket before the next request picks a connection.
-  for (int i = 0; i < 12000 && fake.connections_closed() < 2; ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 12000 && fake.connections_closed() < 2; ++i)
+    std::this_thread::sleep_for(10ms);
   ASSERT_EQ(fake.connections_closed(), 2u);
   auto r = send_sync(client, post(fake.base_url() + "/d"));
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();

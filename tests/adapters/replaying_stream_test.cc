@@ -39,8 +39,12 @@ class MineOnly final : public ReplayingStream {
 
  private:
   bool concerns(const Frame& f) const override { return f.json.find("mine") != std::string::npos; }
-  Status read(std::uint64_t, std::size_t, std::vector<proto::LogEntry>&) override { return Status::ok(); }
-  std::optional<std::string> present(std::uint64_t, const std::string& json, bool) override { return json; }
+  Status read(std::uint64_t, std::size_t, std::vector<proto::LogEntry>&) override {
+    return Status::ok();
+  }
+  std::optional<std::string> present(std::uint64_t, const std::string& json, bool) override {
+    return json;
+  }
   std::string hello(std::uint64_t) const override { return "hello"; }
   std::string id_ = "olena";
 };

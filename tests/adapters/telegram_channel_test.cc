@@ -127,7 +127,8 @@ TEST(TelegramParse, DeepNestingAndDuplicateKeysAreRejected) {
   const std::string deep =
       R"({"update_id":1,"x":)" + std::string(100, '[') + std::string(100, ']') + "}";
   EXPECT_FALSE(parse_telegram_update(deep).is_ok());
-  const std::string shallow = R"({"update_id":1,"x":)" + std::string(10, '[') + std::string(10, ']') + "}";
+  const std::string shallow =
+      R"({"update_id":1,"x":)" + std::string(10, '[') + std::string(10, ']') + "}";
   EXPECT_TRUE(parse_telegram_update(shallow).is_ok());
   auto dup = parse_telegram_update(R"({"update_id":1,"update_id":2})");
   ASSERT_FALSE(dup.is_ok());
@@ -164,10 +165,13 @@ TEST(TelegramVerify, ChannelWithoutSecretAcceptsNothing) {
 
 // Found by tests/fuzz/telegram_update_fuzz.cc: date * 1000 overflowed (UB).
 TEST(TelegramParse, DateOutOfRangeIsRejected) {
-  const std::string head = R"({"update_id":7,"message":{"message_id":1,"from":{"id":5,"is_bot":false,"first_name":"A"},"chat":{"id":5,"type":"private"},)";
+  const std::string head =
+      R"({"update_id":7,"message":{"message_id":1,"from":{"id":5,"is_bot":false,"first_name":"A"},"chat":{"id":5,"type":"private"},)";
   EXPECT_FALSE(parse_telegram_update(head + R"("date":176387761763877600,"text":"x"}})").is_ok());
   EXPECT_FALSE(parse_telegram_update(head + R"("date":-1,"text":"x"}})").is_ok());
-  EXPECT_FALSE(parse_telegram_update(head + R"("date":1,"edit_date":9223372036854775807,"text":"x"}})").is_ok());
+  EXPECT_FALSE(
+      parse_telegram_update(head + R"("date":1,"edit_date":9223372036854775807,"text":"x"}})")
+          .is_ok());
   auto ok = parse_telegram_update(head + R"("date":253402300799,"text":"x"}})");
   ASSERT_TRUE(ok.is_ok());
   EXPECT_EQ(ok->events.at(0).platform_ts, 253402300799000);

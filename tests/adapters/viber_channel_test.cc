@@ -66,14 +66,16 @@ TEST(ViberParse, PictureWithCaptionAndLocation) {
 }
 
 TEST(ViberParse, ServiceCallbacksAreIgnoredAndMalformedOnesRejected) {
-  for (const char* f : {"viber/webhook.json", "viber/delivered.json", "viber/conversation_started.json"}) {
+  for (const char* f :
+       {"viber/webhook.json", "viber/delivered.json", "viber/conversation_started.json"}) {
     auto r = parse_viber_callback(fixture(f));
     ASSERT_TRUE(r.is_ok()) << f;
     EXPECT_TRUE(r->events.empty()) << f;
     EXPECT_EQ(r->ignored, 1u) << f;
   }
   EXPECT_EQ(parse_viber_callback(R"({"timestamp":1})").status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(parse_viber_callback(R"({"event":"message","sender":"x"})").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(parse_viber_callback(R"({"event":"message","sender":"x"})").status().code(),
+            Code::kInvalidArgument);
   EXPECT_EQ(parse_viber_callback("").status().code(), Code::kInvalidArgument);
 }
 
@@ -83,10 +85,12 @@ TEST(ViberSend, SendMessageWithTheAuthTokenAndTheChannelAsSender) {
   auto req = viber_channel().build_send(cfg, "01234567890A=", "Yes, free over 500 UAH");
   ASSERT_TRUE(req);
   EXPECT_EQ(req->url, "http://127.0.0.1:9/pa/send_message");
-  EXPECT_EQ(req->body, R"({"receiver":"01234567890A=","min_api_version":1,"sender":{"name":"viber-shop"},)"
-                       R"("type":"text","text":"Yes, free over 500 UAH"})");
+  EXPECT_EQ(req->body,
+            R"({"receiver":"01234567890A=","min_api_version":1,"sender":{"name":"viber-shop"},)"
+            R"("type":"text","text":"Yes, free over 500 UAH"})");
   bool token = false;
-  for (const auto& [k, v] : req->headers) token = token || (k == "X-Viber-Auth-Token" && v == cfg.secret);
+  for (const auto& [k, v] : req->headers)
+    token = token || (k == "X-Viber-Auth-Token" && v == cfg.secret);
   EXPECT_TRUE(token) << "without outbound.token, the auth token that signs callbacks";
 }
 
@@ -99,15 +103,22 @@ Result<outbound::OutboundResponse> answer(int status, std::string body) {
 
 TEST(ViberSend, StatusCodesMapToDeliveredRetryOrFailed) {
   const auto& v = viber_channel();
-  auto ok = v.interpret_send(answer(200, R"({"status":0,"status_message":"ok","message_token":5741311803571721087,"chat_hostname":"SN-CHAT-05_"})"));
+  auto ok = v.interpret_send(answer(
+      200,
+      R"({"status":0,"status_message":"ok","message_token":5741311803571721087,"chat_hostname":"SN-CHAT-05_"})"));
   EXPECT_EQ(ok.kind, Kind::kDelivered);
   EXPECT_EQ(ok.platform_message_id, "5741311803571721087");
-  auto unsubscribed = v.interpret_send(answer(200, R"({"status":6,"status_message":"notSubscribed"})"));
+  auto unsubscribed =
+      v.interpret_send(answer(200, R"({"status":6,"status_message":"notSubscribed"})"));
   EXPECT_EQ(unsubscribed.kind, Kind::kFailed);
   EXPECT_EQ(unsubscribed.error, "notSubscribed (status 6)");
-  EXPECT_EQ(v.interpret_send(answer(200, R"({"status":12,"status_message":"tooManyRequests"})")).kind, Kind::kRetry);
-  EXPECT_EQ(v.interpret_send(answer(200, R"({"status":99,"status_message":"generalError"})")).kind, Kind::kRetry);
-  EXPECT_EQ(v.interpret_send(answer(200, R"({"status":24,"status_message":"noBalance"})")).kind, Kind::kFailed);
+  EXPECT_EQ(
+      v.interpret_send(answer(200, R"({"status":12,"status_message":"tooManyRequests"})")).kind,
+      Kind::kRetry);
+  EXPECT_EQ(v.interpret_send(answer(200, R"({"status":99,"status_message":"generalError"})")).kind,
+            Kind::kRetry);
+  EXPECT_EQ(v.interpret_send(answer(200, R"({"status":24,"status_message":"noBalance"})")).kind,
+            Kind::kFailed);
   EXPECT_EQ(v.interpret_send(answer(200, "<html>")).kind, Kind::kRetry);
   EXPECT_EQ(v.interpret_send(answer(502, "")).kind, Kind::kRetry);
   EXPECT_EQ(v.interpret_send(answer(404, "")).kind, Kind::kFailed);

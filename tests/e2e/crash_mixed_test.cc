@@ -35,12 +35,11 @@ constexpr int kSenders = 3;
 constexpr int kOperators = 3;
 constexpr const char* kSecret = "crash-mixed-secret-0123";
 
-
 // What the test saw, for the checks at the end. Guarded by `mu`.
 struct Ledger {
   std::mutex mu;
-  std::set<std::int64_t> attempted, acked;  // webhook update ids
-  std::set<std::string> replies_acked;      // reply texts answered 201
+  std::set<std::int64_t> attempted, acked;    // webhook update ids
+  std::set<std::string> replies_acked;        // reply texts answered 201
   std::map<std::string, std::string> holder;  // conversation -> operator that accepted it
   std::set<std::string> uncertain;  // conversations whose holder is unknown (an answer was lost)
   int accepts = 0, double_owners = 0;
@@ -58,7 +57,8 @@ void operator_loop(DaemonProcess& daemon, const std::string& me, const std::stri
       if (ws.close_reason().empty() && !stop.load()) continue;  // a quiet moment
       return;
     }
-    if (json_peek(*f, "type") != "conversation.offered" || json_peek(*f, "offered_to") != me) continue;
+    if (json_peek(*f, "type") != "conversation.offered" || json_peek(*f, "offered_to") != me)
+      continue;
     const auto conv = json_peek(*f, "id", f->find("\"conversation\""));
     auto accepted = daemon.post("/v1/conversations/" + conv + "/accept", "{}", auth);
     {
@@ -76,7 +76,8 @@ void operator_loop(DaemonProcess& daemon, const std::string& me, const std::stri
     if (accepted.status != 200) continue;
     static std::atomic<int> serial{0};  // texts must be unique across cycles
     const auto text = "reply " + me + " " + conv + " #" + std::to_string(++serial);
-    auto sent = daemon.post("/v1/conversations/" + conv + "/messages", R"({"text":")" + text + R"("})", auth);
+    auto sent = daemon.post("/v1/conversations/" + conv + "/messages",
+                            R"({"text":")" + text + R"("})", auth);
     if (sent.status == 201) {
       std::lock_guard lock(ledger.mu);
       ledger.replies_acked.insert(text);
@@ -96,16 +97,21 @@ TEST(CrashMixedE2E, TwentyKillsUnderMixedLoadLoseNothingAndDuplicateNothing) {
   TempDir dir;
   DaemonProcess daemon(dir.path());
   daemon.start();
-  ASSERT_EQ(daemon.put("/v1/channels/tg",
-                       R"({"type":"telegram","secret":")" + std::string(kSecret) +
-                           R"(","queue":"support","outbound":{"base_url":")" + telegram.base_url() +
-                           R"(","token":"42:CRASH"}})",
-                       daemon.admin()).status, 200);
-  ASSERT_EQ(daemon.put("/v1/queues/support", R"({"offer_timeout_s":30})", daemon.admin()).status, 200);
+  ASSERT_EQ(daemon
+                .put("/v1/channels/tg",
+                     R"({"type":"telegram","secret":")" + std::string(kSecret) +
+                         R"(","queue":"support","outbound":{"base_url":")" + telegram.base_url() +
+                         R"(","token":"42:CRASH"}})",
+                     daemon.admin())
+                .status,
+            200);
+  ASSERT_EQ(daemon.put("/v1/queues/support", R"({"offer_timeout_s":30})", daemon.admin()).status,
+            200);
   std::vector<std::pair<std::string, std::string>> operators;  // id, token
   for (int i = 0; i < kOperators; ++i) {
     const auto id = "op" + std::to_string(i);
-    auto r = daemon.put("/v1/operators/" + id, R"({"queues":["support"],"capacity":{"chat":4}})", daemon.admin());
+    auto r = daemon.put("/v1/operators/" + id, R"({"queues":["support"],"capacity":{"chat":4}})",
+                        daemon.admin());
     ASSERT_EQ(r.status, 200);
     operators.emplace_back(id, json_peek(r.body, "token"));
   }
@@ -117,7 +123,8 @@ TEST(CrashMixedE2E, TwentyKillsUnderMixedLoadLoseNothingAndDuplicateNothing) {
     std::atomic<bool> stop{false};
     std::vector<std::thread> threads;
     for (const auto& [id, token] : operators) {
-      threads.emplace_back([&, id = id, token = token] { operator_loop(daemon, id, token, stop, ledger); });
+      threads.emplace_back(
+          [&, id = id, token = token] { operator_loop(daemon, id, token, stop, ledger); });
     }
     for (int s = 0; s < kSenders; ++s) {
       threads.emplace_back([&, s] {
@@ -135,7 +142,8 @@ TEST(CrashMixedE2E, TwentyKillsUnderMixedLoadLoseNothingAndDuplicateNothing) {
               ledger.attempted.insert(id);
             }
           }
-          auto r = daemon.post("/webhooks/demo/tg", telegram_text_update(id, 700 + id % 40, "m" + std::to_string(id)),
+          auto r = daemon.post("/webhooks/demo/tg",
+                               telegram_text_update(id, 700 + id % 40, "m" + std::to_string(id)),
                                {{"X-Telegram-Bot-Api-Secret-Token", kSecret}});
           if (r.status == 200) {
             std::lock_guard lock(ledger.mu);
@@ -184,7 +192,8 @@ TEST(CrashMixedE2E, TwentyKillsUnderMixedLoadLoseNothingAndDuplicateNothing) {
   ASSERT_TRUE(stored_messages(**db, "demo", msgs, &conversations).is_ok());
   std::map<std::string, int> stored;  // update id -> messages carrying it
   std::set<std::string> replies_stored;
-  std::map<std::string, std::uint64_t> counted;  // conversation -> its messages (notes do not count)
+  std::map<std::string, std::uint64_t>
+      counted;  // conversation -> its messages (notes do not count)
   for (const auto& m : msgs) {
     if (m.direction != proto::Direction::kNote) ++counted[m.conversation_id];
     if (m.direction == proto::Direction::kOut) {
@@ -193,7 +202,8 @@ TEST(CrashMixedE2E, TwentyKillsUnderMixedLoadLoseNothingAndDuplicateNothing) {
       ++stored[m.event_id];
     }
   }
-  for (const auto& [event_id, n] : stored) EXPECT_EQ(n, 1) << "update " << event_id << " stored twice";
+  for (const auto& [event_id, n] : stored)
+    EXPECT_EQ(n, 1) << "update " << event_id << " stored twice";
   // Counts merged from messages' activity, across kills, match the messages.
   for (const auto& [id, count] : conversations.message_counts) {
     EXPECT_EQ(count, counted[id]) << "message_count of " << id;
@@ -202,7 +212,8 @@ TEST(CrashMixedE2E, TwentyKillsUnderMixedLoadLoseNothingAndDuplicateNothing) {
   ASSERT_TRUE((*db)->read_outbox("demo", outbox).is_ok());
   std::size_t outcome_unknown = 0;
   for (const auto& item : outbox) {
-    EXPECT_TRUE(item.state == "delivered" || item.state == "failed") << item.message_id << " " << item.state;
+    EXPECT_TRUE(item.state == "delivered" || item.state == "failed")
+        << item.message_id << " " << item.state;
     if (item.state == "failed") {
       EXPECT_NE(item.error.find("outcome unknown"), std::string::npos) << item.error;
       ++outcome_unknown;
@@ -213,11 +224,12 @@ TEST(CrashMixedE2E, TwentyKillsUnderMixedLoadLoseNothingAndDuplicateNothing) {
   for (const auto& t : ledger.replies_acked) replies_lost += replies_stored.contains(t) ? 0 : 1;
   EXPECT_EQ(lost, 0u) << "of " << ledger.acked.size() << " acknowledged updates";
   EXPECT_EQ(replies_lost, 0u) << "of " << ledger.replies_acked.size() << " acknowledged replies";
-  std::printf("crash test (mixed): %d kill -9 cycles; %zu webhooks acknowledged, %zu stored, 0 lost; "
-              "%d accepts, %d double owners; %zu replies acknowledged, %zu delivered, %d sent twice, "
-              "%zu failed as outcome unknown\n",
-              kCycles, ledger.acked.size(), stored.size(), ledger.accepts, ledger.double_owners,
-              ledger.replies_acked.size(), delivered.size(), sent_twice, outcome_unknown);
+  std::printf(
+      "crash test (mixed): %d kill -9 cycles; %zu webhooks acknowledged, %zu stored, 0 lost; "
+      "%d accepts, %d double owners; %zu replies acknowledged, %zu delivered, %d sent twice, "
+      "%zu failed as outcome unknown\n",
+      kCycles, ledger.acked.size(), stored.size(), ledger.accepts, ledger.double_owners,
+      ledger.replies_acked.size(), delivered.size(), sent_twice, outcome_unknown);
 }
 
 }  // namespace

@@ -29,7 +29,6 @@ constexpr int kCycles = 5;
 constexpr int kSenders = 4;
 constexpr const char* kSecret = "crash-secret-0123456789";
 
-
 // One channel that senders post to: a tenant's Telegram webhook.
 struct Target {
   std::string tenant;
@@ -52,8 +51,8 @@ struct Load {
 // answered 200 exactly once, and nothing never sent.
 void kill_under_load_and_check(DaemonProcess& daemon, const std::string& dir,
                                const std::vector<Target>& targets, const Load& load = {}) {
-  std::mutex mu;  // guards the maps below (test bookkeeping)
-  std::map<std::string, std::set<std::int64_t>> acked;      // tenant -> update ids answered 200
+  std::mutex mu;                                        // guards the maps below (test bookkeeping)
+  std::map<std::string, std::set<std::int64_t>> acked;  // tenant -> update ids answered 200
   std::map<std::string, std::set<std::int64_t>> attempted;  // tenant -> every update id sent
   std::atomic<std::int64_t> next_id{100000};
   std::mt19937_64 rng(20261123);
@@ -82,7 +81,8 @@ void kill_under_load_and_check(DaemonProcess& daemon, const std::string& dir,
           }
           std::string text = "m" + std::to_string(id);
           if (text.size() < load.text_bytes) text.resize(load.text_bytes, 'x');
-          auto r = daemon.post("/webhooks/" + target.tenant + "/tg", telegram_text_update(id, id % 50, text),
+          auto r = daemon.post("/webhooks/" + target.tenant + "/tg",
+                               telegram_text_update(id, id % 50, text),
                                {{"X-Telegram-Bot-Api-Secret-Token", target.secret}});
           if (r.status == 200) {
             std::lock_guard lock(mu);
@@ -130,8 +130,9 @@ void kill_under_load_and_check(DaemonProcess& daemon, const std::string& dir,
     for (const auto& [event_id, n] : stored) {
       EXPECT_TRUE(attempted[tenant].contains(std::stoll(event_id))) << tenant << ": " << event_id;
     }
-    std::printf("crash test, %s: %d kill -9 cycles, %zu updates acknowledged, %zu stored, %zu lost\n",
-                tenant.c_str(), load.cycles, acked[tenant].size(), stored.size(), lost);
+    std::printf(
+        "crash test, %s: %d kill -9 cycles, %zu updates acknowledged, %zu stored, %zu lost\n",
+        tenant.c_str(), load.cycles, acked[tenant].size(), stored.size(), lost);
   }
 }
 
@@ -139,8 +140,12 @@ TEST(CrashE2E, NothingAcknowledgedIsLostNothingIsStoredTwice) {
   TempDir dir;
   DaemonProcess daemon(dir.path());
   daemon.start();
-  ASSERT_EQ(daemon.put("/v1/channels/tg", R"({"type":"telegram","secret":")" + std::string(kSecret) + R"("})",
-                       daemon.admin()).status, 200);
+  ASSERT_EQ(
+      daemon
+          .put("/v1/channels/tg",
+               R"({"type":"telegram","secret":")" + std::string(kSecret) + R"("})", daemon.admin())
+          .status,
+      200);
   kill_under_load_and_check(daemon, dir.path(), {{"demo", kSecret}});
 }
 
@@ -163,7 +168,8 @@ TEST(CrashE2E, TwoShardsWritingAtOnceLoseNothing) {
     out << "[router]\nshards = 2\n";
     for (const auto& t : targets) {
       out << "[[tenants]]\nid = \"" << t.tenant << "\"\nadmin_keys = [\"" << t.tenant
-          << "-admin-key-0123456789\"]\n  [[tenants.channels]]\n  name = \"tg\"\n  type = \"telegram\"\n"
+          << "-admin-key-0123456789\"]\n  [[tenants.channels]]\n  name = \"tg\"\n  type = "
+             "\"telegram\"\n"
           << "  secret = \"" << t.secret << "\"\n";
     }
   }
@@ -193,8 +199,12 @@ TEST(CrashE2E, KilledWhileTheLogIsAPrezeroedSpareLosesNothing) {
   }
   DaemonProcess daemon(dir.path(), {"--config", config});
   daemon.start();
-  ASSERT_EQ(daemon.put("/v1/channels/tg", R"({"type":"telegram","secret":")" + std::string(kSecret) + R"("})",
-                       daemon.admin()).status, 200);
+  ASSERT_EQ(
+      daemon
+          .put("/v1/channels/tg",
+               R"({"type":"telegram","secret":")" + std::string(kSecret) + R"("})", daemon.admin())
+          .status,
+      200);
   int killed_in_spare = 0;
   Load load;
   load.cycles = 3;

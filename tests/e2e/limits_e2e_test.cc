@@ -28,8 +28,11 @@ class LimitsE2E : public ::testing::Test {
   }
   void SetUp() override {
     daemon_.start();
-    ASSERT_EQ(daemon_.put("/v1/channels/tg", R"({"type":"telegram","secret":"limits-secret-123"})",
-                          daemon_.admin()).status, 200);
+    ASSERT_EQ(daemon_
+                  .put("/v1/channels/tg", R"({"type":"telegram","secret":"limits-secret-123"})",
+                       daemon_.admin())
+                  .status,
+              200);
   }
   TempDir dir_;
   DaemonProcess daemon_{dir_.path(), {"--config", config(dir_)}};
@@ -51,7 +54,8 @@ TEST_F(LimitsE2E, WebhookRateLimitAnswers429AndStoresNothingOfIt) {
   }
   EXPECT_GE(ok, 5);
   EXPECT_GT(limited, 0);
-  EXPECT_NE(daemon_.get("/metrics").body.find("switchboard_rate_limited_total " + std::to_string(limited)),
+  EXPECT_NE(daemon_.get("/metrics")
+                .body.find("switchboard_rate_limited_total " + std::to_string(limited)),
             std::string::npos);
   ASSERT_EQ(daemon_.terminate(), 0);
   auto db = storage::Db::open(dir_.path() + "/db");
@@ -68,7 +72,8 @@ TEST_F(LimitsE2E, StreamsPerOperatorAreCapped) {
   ASSERT_EQ(b.connect(daemon_.port(), "/v1/stream", auth), 101);
   ASSERT_TRUE(b.read().has_value());
   EXPECT_EQ(c.connect(daemon_.port(), "/v1/stream", auth), 429);
-  EXPECT_NE(daemon_.get("/metrics").body.find("switchboard_stream_rejected_total 1"), std::string::npos);
+  EXPECT_NE(daemon_.get("/metrics").body.find("switchboard_stream_rejected_total 1"),
+            std::string::npos);
 }
 
 TEST_F(LimitsE2E, ConnectionsBeyondTheLimitAreRefused) {
@@ -116,7 +121,9 @@ TEST_F(LimitsE2E, ClosedStreamsGiveTheirConnectionBack) {
     // The daemon sees each close before the next connection in most runs,
     // but not necessarily: wait until its gauge says the stream is gone.
     for (int t = 0; t < 200; ++t) {
-      if (daemon_.get("/metrics").body.find("switchboard_stream_connections 0") != std::string::npos) break;
+      if (daemon_.get("/metrics").body.find("switchboard_stream_connections 0") !=
+          std::string::npos)
+        break;
       usleep(10000);
     }
   }

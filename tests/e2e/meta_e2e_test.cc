@@ -18,7 +18,8 @@ namespace {
 constexpr const char* kAppSecret = "meta-app-secret-7d2e";
 constexpr const char* kVerifyToken = "hub-verify-42";
 
-std::string whatsapp_text(const std::string& wamid, const std::string& from, const std::string& text) {
+std::string whatsapp_text(const std::string& wamid, const std::string& from,
+                          const std::string& text) {
   return R"({"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":)"
          R"({"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881",)"
          R"("phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Sheena Nelson"},"wa_id":")" +
@@ -35,18 +36,21 @@ class MetaE2E : public ::testing::Test {
       auto r = daemon_.put(std::string("/v1/channels/") + name,
                            std::string(R"({"type":")") + type + R"(","secret":")" + kAppSecret +
                                R"(","verify_token":")" + kVerifyToken + R"(","queue":"support",)" +
-                               R"("outbound":{"base_url":")" + fake_.base_url() + R"(","token":"EAAG-sys"}})",
+                               R"("outbound":{"base_url":")" + fake_.base_url() +
+                               R"(","token":"EAAG-sys"}})",
                            daemon_.admin());
       ASSERT_EQ(r.status, 200) << r.body;
     }
     // The fake answers like the Graph API's WhatsApp send.
     fake_.set_default([](const RecordedRequest&) {
-      return CannedResponse(200, R"({"messaging_product":"whatsapp","contacts":[{"input":"16505551234",)"
-                                 R"("wa_id":"16505551234"}],"messages":[{"id":"wamid.OUT1"}]})");
+      return CannedResponse(200,
+                            R"({"messaging_product":"whatsapp","contacts":[{"input":"16505551234",)"
+                            R"("wa_id":"16505551234"}],"messages":[{"id":"wamid.OUT1"}]})");
     });
   }
 
-  HttpResult signed_post(const std::string& channel, const std::string& body, const std::string& secret = kAppSecret) {
+  HttpResult signed_post(const std::string& channel, const std::string& body,
+                         const std::string& secret = kAppSecret) {
     return daemon_.post("/webhooks/demo/" + channel, body,
                         {{"X-Hub-Signature-256", "sha256=" + hmac_sha256_hex(secret, body)}});
   }
@@ -55,7 +59,9 @@ class MetaE2E : public ::testing::Test {
     auto r = daemon_.get("/v1/conversations", daemon_.admin());
     EXPECT_EQ(r.status, 200);
     std::size_t n = 0;
-    for (auto p = r.body.find("\"id\":\"cv-"); p != std::string::npos; p = r.body.find("\"id\":\"cv-", p + 1)) ++n;
+    for (auto p = r.body.find("\"id\":\"cv-"); p != std::string::npos;
+         p = r.body.find("\"id\":\"cv-", p + 1))
+      ++n;
     return n;
   }
 
@@ -65,11 +71,14 @@ class MetaE2E : public ::testing::Test {
 };
 
 TEST_F(MetaE2E, HandshakeEchoesTheChallengeOnlyForTheVerifyToken) {
-  auto ok = daemon_.get(std::string("/webhooks/demo/wa?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=") +
-                        kVerifyToken);
+  auto ok = daemon_.get(
+      std::string(
+          "/webhooks/demo/wa?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=") +
+      kVerifyToken);
   EXPECT_EQ(ok.status, 200);
   EXPECT_EQ(ok.body, "1158201444");
-  auto wrong = daemon_.get("/webhooks/demo/fb?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=nope");
+  auto wrong = daemon_.get(
+      "/webhooks/demo/fb?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=nope");
   EXPECT_EQ(wrong.status, 403);
   EXPECT_EQ(json_peek(wrong.body, "code"), "forbidden");
 }
@@ -126,25 +135,32 @@ TEST_F(MetaE2E, MessengerBatchThreadsEachPersonAndSkipsEchoes) {
 }
 
 TEST_F(MetaE2E, AChannelWithAnAccountIdTakesOnlyItsOwnNumber) {
-  ASSERT_EQ(daemon_.put("/v1/channels/wa-one",
-                        std::string(R"({"type":"whatsapp","secret":")") + kAppSecret +
-                            R"(","queue":"support","account_id":"106540352242922"})",
-                        daemon_.admin()).status, 200);
+  ASSERT_EQ(daemon_
+                .put("/v1/channels/wa-one",
+                     std::string(R"({"type":"whatsapp","secret":")") + kAppSecret +
+                         R"(","queue":"support","account_id":"106540352242922"})",
+                     daemon_.admin())
+                .status,
+            200);
   auto listed = daemon_.get("/v1/channels", daemon_.admin());
-  EXPECT_NE(listed.body.find(R"("account_id":"106540352242922")"), std::string::npos) << listed.body;
+  EXPECT_NE(listed.body.find(R"("account_id":"106540352242922")"), std::string::npos)
+      << listed.body;
   auto mine = signed_post("wa-one", whatsapp_text("wamid.MINE", "16505551234", "mine"));
   EXPECT_NE(mine.body.find(R"("accepted":1)"), std::string::npos) << mine.body;
   std::string other = whatsapp_text("wamid.OTHER", "16505559999", "not mine");
   other.replace(other.find("106540352242922"), 15, "222222222222222");
   auto theirs = signed_post("wa-one", other);
   ASSERT_EQ(theirs.status, 200);
-  EXPECT_NE(theirs.body.find(R"("accepted":0,"duplicates":0,"ignored":1)"), std::string::npos) << theirs.body;
+  EXPECT_NE(theirs.body.find(R"("accepted":0,"duplicates":0,"ignored":1)"), std::string::npos)
+      << theirs.body;
   EXPECT_EQ(conversations(), 1u);
 }
 
 TEST_F(MetaE2E, ReplyLeavesFromTheBusinessNumberTheCustomerWroteTo) {
-  ASSERT_EQ(daemon_.put("/v1/queues/support", R"({"offer_timeout_s":60})", daemon_.admin()).status, 200);
-  auto op = daemon_.put("/v1/operators/olena", R"({"queues":["support"],"capacity":{"chat":2}})", daemon_.admin());
+  ASSERT_EQ(daemon_.put("/v1/queues/support", R"({"offer_timeout_s":60})", daemon_.admin()).status,
+            200);
+  auto op = daemon_.put("/v1/operators/olena", R"({"queues":["support"],"capacity":{"chat":2}})",
+                        daemon_.admin());
   ASSERT_EQ(op.status, 200);
   const Headers olena{{"Authorization", "Bearer " + json_peek(op.body, "token")}};
   ASSERT_EQ(daemon_.put("/v1/me/status", R"({"status":"online"})", olena).status, 200);
@@ -155,7 +171,8 @@ TEST_F(MetaE2E, ReplyLeavesFromTheBusinessNumberTheCustomerWroteTo) {
   ASSERT_EQ(in.status, 200) << in.body;
   const auto conv = json_peek(in.body, "conversation");
   ASSERT_EQ(daemon_.post("/v1/conversations/" + conv + "/accept", "{}", olena).status, 200);
-  auto sent = daemon_.post("/v1/conversations/" + conv + "/messages", R"({"text":"Ships today"})", olena);
+  auto sent =
+      daemon_.post("/v1/conversations/" + conv + "/messages", R"({"text":"Ships today"})", olena);
   ASSERT_EQ(sent.status, 201) << sent.body;
 
   ASSERT_FALSE(read_until_type(ws, "message.delivered").empty());

@@ -39,18 +39,25 @@ class OutboundLimitE2E : public ::testing::Test {
       return CannedResponse(200, R"({"ok":true})");
     });
     daemon_.start();
-    ASSERT_EQ(daemon_.put("/v1/channels/crm",
-                          R"({"type":"api","secret":")" + std::string(kSecret) +
-                              R"(","queue":"support","outbound":{"base_url":")" + fake_.base_url() + R"(/replies"}})",
-                          daemon_.admin()).status, 200);
-    ASSERT_EQ(daemon_.put("/v1/queues/support", R"({"offer_timeout_s":60})", daemon_.admin()).status, 200);
+    ASSERT_EQ(daemon_
+                  .put("/v1/channels/crm",
+                       R"({"type":"api","secret":")" + std::string(kSecret) +
+                           R"(","queue":"support","outbound":{"base_url":")" + fake_.base_url() +
+                           R"(/replies"}})",
+                       daemon_.admin())
+                  .status,
+              200);
+    ASSERT_EQ(
+        daemon_.put("/v1/queues/support", R"({"offer_timeout_s":60})", daemon_.admin()).status,
+        200);
     auto op = daemon_.put("/v1/operators/olena", R"({"queues":["support"],"capacity":{"chat":5}})",
                           daemon_.admin());
     ASSERT_EQ(op.status, 200);
     auth_ = {{"Authorization", "Bearer " + json_peek(op.body, "token")}};
     ASSERT_EQ(daemon_.put("/v1/me/status", R"({"status":"online"})", auth_).status, 200);
     auto r = daemon_.post(
-        "/v1/events", R"({"channel":"crm","event_id":"e-1","contact":{"external_id":"c-5150"},"text":"any news?"})",
+        "/v1/events",
+        R"({"channel":"crm","event_id":"e-1","contact":{"external_id":"c-5150"},"text":"any news?"})",
         daemon_.admin());
     ASSERT_EQ(r.status, 200) << r.body;
     conv_ = json_peek(r.body, "conversation");
@@ -58,7 +65,8 @@ class OutboundLimitE2E : public ::testing::Test {
   }
 
   HttpResult reply(const std::string& text) {
-    return daemon_.post("/v1/conversations/" + conv_ + "/messages", R"({"text":")" + text + R"("})", auth_);
+    return daemon_.post("/v1/conversations/" + conv_ + "/messages", R"({"text":")" + text + R"("})",
+                        auth_);
   }
   std::size_t replies_stored() {
     const auto body = daemon_.get("/v1/conversations/" + conv_, auth_).body;
@@ -87,7 +95,8 @@ TEST_F(OutboundLimitE2E, RepliesBeyondTheChannelsBacklogAre429AndStoreNothing) {
   EXPECT_FALSE(refused.header("retry-after").empty());
   EXPECT_EQ(replies_stored(), 2u) << "the refused reply left nothing behind";
   auto metrics = daemon_.get("/metrics").body;
-  EXPECT_NE(metrics.find(R"(switchboard_outbound_pending{shard="0"} 2)"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(R"(switchboard_outbound_pending{shard="0"} 2)"), std::string::npos)
+      << metrics;
   EXPECT_NE(metrics.find(R"(switchboard_outbound_refused_total{shard="0"} 1)"), std::string::npos);
 
   // The backlog is durable state: after a kill -9 the channel is still full.

@@ -21,12 +21,21 @@ class RoutingE2E : public ::testing::Test {
  protected:
   void SetUp() override {
     daemon_.start();
-    ASSERT_EQ(daemon_.put("/v1/channels/tg", R"({"type":"telegram","secret":")" + std::string(kSecret) +
-                                                 R"(","queue":"support"})", daemon_.admin()).status, 200);
-    auto q = daemon_.put("/v1/queues/support", R"({"skills":["uk"],"offer_timeout_s":30})", daemon_.admin());
+    ASSERT_EQ(daemon_
+                  .put("/v1/channels/tg",
+                       R"({"type":"telegram","secret":")" + std::string(kSecret) +
+                           R"(","queue":"support"})",
+                       daemon_.admin())
+                  .status,
+              200);
+    auto q = daemon_.put("/v1/queues/support", R"({"skills":["uk"],"offer_timeout_s":30})",
+                         daemon_.admin());
     ASSERT_EQ(q.status, 200) << q.body;
-    olena_ = add_operator("olena", R"({"name":"Olena","skills":["uk","billing"],"queues":["support"],"capacity":{"chat":1,"email":5}})");
-    taras_ = add_operator("taras", R"({"name":"Taras","skills":["uk"],"queues":["support"],"capacity":{"chat":1}})");
+    olena_ = add_operator(
+        "olena",
+        R"({"name":"Olena","skills":["uk","billing"],"queues":["support"],"capacity":{"chat":1,"email":5}})");
+    taras_ = add_operator(
+        "taras", R"({"name":"Taras","skills":["uk"],"queues":["support"],"capacity":{"chat":1}})");
   }
 
   std::string add_operator(const std::string& id, const std::string& body) {
@@ -65,8 +74,10 @@ class RoutingE2E : public ::testing::Test {
 
   // An api channel "crm", as a CRM feeding POST /v1/events would use.
   void add_crm_channel() {
-    ASSERT_EQ(daemon_.put("/v1/channels/crm", R"({"type":"api","secret":"crm-secret"})", daemon_.admin()).status,
-              200);
+    ASSERT_EQ(
+        daemon_.put("/v1/channels/crm", R"({"type":"api","secret":"crm-secret"})", daemon_.admin())
+            .status,
+        200);
   }
 
   HttpResult act(const std::string& id, const std::string& action, const std::string& token,
@@ -128,7 +139,8 @@ TEST_F(RoutingE2E, OfferAcceptCapacityWaitingAndFreedCapacity) {
   ASSERT_EQ(act(c3, "accept", taras_).status, 200);
 
   // The owner transfers it to a named colleague, who gets the offer.
-  const auto mykola = add_operator("mykola", R"({"skills":["uk"],"queues":["support"],"capacity":{"chat":2}})");
+  const auto mykola =
+      add_operator("mykola", R"({"skills":["uk"],"queues":["support"],"capacity":{"chat":2}})");
   ASSERT_EQ(set_status(mykola, "online").status, 200);
   EXPECT_EQ(act(c3, "transfer", olena_, R"({"operator":"mykola"})").status, 409)
       << "only the owner or an admin transfers";
@@ -159,8 +171,10 @@ TEST_F(RoutingE2E, PendingOfferSurvivesRestartWithItsDeadline) {
 }
 
 TEST_F(RoutingE2E, AnExpiredOfferMovesToTheNextOperator) {
-  ASSERT_EQ(daemon_.put("/v1/queues/support", R"({"skills":["uk"],"offer_timeout_s":1})",
-                        daemon_.admin()).status, 200);
+  ASSERT_EQ(
+      daemon_.put("/v1/queues/support", R"({"skills":["uk"],"offer_timeout_s":1})", daemon_.admin())
+          .status,
+      200);
   ASSERT_EQ(set_status(olena_, "online").status, 200);
   const auto c1 = customer_writes(20, 301);
   ASSERT_EQ(json_peek(conversation(c1).body, "offered_to"), "olena");
@@ -176,25 +190,35 @@ TEST_F(RoutingE2E, AnExpiredOfferMovesToTheNextOperator) {
 }
 
 TEST_F(RoutingE2E, VipCustomersGoToTheVipQueueByTheirAttributes) {
-  ASSERT_EQ(daemon_.put("/v1/queues/vip", R"({"priority":10,"select":{"attributes":{"vip":"true"}}})",
-                        daemon_.admin()).status, 200);
-  ASSERT_EQ(daemon_.put("/v1/operators/olena", R"({"skills":["uk"],"queues":["support","vip"],"capacity":{"chat":3}})",
-                        daemon_.admin()).status, 200);
+  ASSERT_EQ(daemon_
+                .put("/v1/queues/vip", R"({"priority":10,"select":{"attributes":{"vip":"true"}}})",
+                     daemon_.admin())
+                .status,
+            200);
+  ASSERT_EQ(daemon_
+                .put("/v1/operators/olena",
+                     R"({"skills":["uk"],"queues":["support","vip"],"capacity":{"chat":3}})",
+                     daemon_.admin())
+                .status,
+            200);
   const auto first = customer_writes(60, 601);
   ASSERT_EQ(json_peek(conversation(first).body, "queue"), "support");
   const auto view = conversation(first).body;
   const auto contact = json_peek(view, "id", view.find("\"contact\""));
   ASSERT_FALSE(contact.empty());
-  auto put = daemon_.put("/v1/contacts/" + contact, R"({"phone":"+380501234567","custom":{"vip":"true"}})",
-                         daemon_.admin());
+  auto put = daemon_.put("/v1/contacts/" + contact,
+                         R"({"phone":"+380501234567","custom":{"vip":"true"}})", daemon_.admin());
   ASSERT_EQ(put.status, 200) << put.body;
   EXPECT_EQ(json_peek(put.body, "phone"), "+380501234567");
   // The customer's next conversation (here: reopened after a resolve) is
   // routed by the queues' selection rules, which now see the attribute.
-  ASSERT_EQ(daemon_.post("/v1/conversations/" + first + "/resolve", "{}", daemon_.admin()).status, 200);
+  ASSERT_EQ(daemon_.post("/v1/conversations/" + first + "/resolve", "{}", daemon_.admin()).status,
+            200);
   customer_writes(61, 601);
   EXPECT_EQ(json_peek(conversation(first).body, "queue"), "vip");
-  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact, R"({"custom":{"bad key":"x"}})", daemon_.admin()).status, 400);
+  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact, R"({"custom":{"bad key":"x"}})", daemon_.admin())
+                .status,
+            400);
   EXPECT_EQ(daemon_.put("/v1/contacts/nobody", R"({"name":"x"})", daemon_.admin()).status, 404);
 }
 
@@ -209,16 +233,20 @@ TEST_F(RoutingE2E, LinkedIdentitiesThreadAcrossChannels) {
   const std::string link = R"({"identities":[{"channel":"crm","external_id":"crm-701"}]})";
   auto linked = daemon_.put("/v1/contacts/" + contact + "/identities", link, daemon_.admin());
   ASSERT_EQ(linked.status, 200) << linked.body;
-  EXPECT_NE(linked.body.find(R"({"channel":"tg","external_id":"701"})"), std::string::npos) << linked.body;
-  EXPECT_NE(linked.body.find(R"({"channel":"crm","external_id":"crm-701"})"), std::string::npos) << linked.body;
-  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact + "/identities", link, daemon_.admin()).status, 200)
+  EXPECT_NE(linked.body.find(R"({"channel":"tg","external_id":"701"})"), std::string::npos)
+      << linked.body;
+  EXPECT_NE(linked.body.find(R"({"channel":"crm","external_id":"crm-701"})"), std::string::npos)
+      << linked.body;
+  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact + "/identities", link, daemon_.admin()).status,
+            200)
       << "linking again is a no-op";
 
   auto event = [&](const std::string& id) {
-    return daemon_.post("/v1/events",
-                        R"({"channel":"crm","event_id":")" + id +
-                            R"(","contact":{"external_id":"crm-701"},"text":"same customer, from the CRM"})",
-                        daemon_.admin());
+    return daemon_.post(
+        "/v1/events",
+        R"({"channel":"crm","event_id":")" + id +
+            R"(","contact":{"external_id":"crm-701"},"text":"same customer, from the CRM"})",
+        daemon_.admin());
   };
   auto r = event("e-1");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -227,20 +255,31 @@ TEST_F(RoutingE2E, LinkedIdentitiesThreadAcrossChannels) {
 
   // Another customer's identity is refused, and so is a bad body or an unknown contact.
   customer_writes(71, 702);
-  auto taken = daemon_.put("/v1/contacts/" + contact + "/identities",
-                           R"({"identities":[{"channel":"tg","external_id":"702"}]})", daemon_.admin());
+  auto taken =
+      daemon_.put("/v1/contacts/" + contact + "/identities",
+                  R"({"identities":[{"channel":"tg","external_id":"702"}]})", daemon_.admin());
   EXPECT_EQ(taken.status, 409) << taken.body;
   EXPECT_EQ(json_peek(taken.body, "code"), "conflict");
-  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact + "/identities", R"({"identities":[]})", daemon_.admin()).status,
-            400);
-  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact + "/identities",
-                        R"({"identities":[{"channel":"bad name","external_id":"x"}]})", daemon_.admin()).status,
-            400);
+  EXPECT_EQ(
+      daemon_
+          .put("/v1/contacts/" + contact + "/identities", R"({"identities":[]})", daemon_.admin())
+          .status,
+      400);
+  EXPECT_EQ(
+      daemon_
+          .put("/v1/contacts/" + contact + "/identities",
+               R"({"identities":[{"channel":"bad name","external_id":"x"}]})", daemon_.admin())
+          .status,
+      400);
   EXPECT_EQ(daemon_.put("/v1/contacts/ct-99999/identities", link, daemon_.admin()).status, 404);
-  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact + "/identities",
-                        R"({"identities":[{"channel":"viber","external_id":"x"}]})", daemon_.admin()).status,
-            404) << "only channels the tenant has";
-  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact + "/identities", link, bearer(taras_)).status, 403)
+  EXPECT_EQ(daemon_
+                .put("/v1/contacts/" + contact + "/identities",
+                     R"({"identities":[{"channel":"viber","external_id":"x"}]})", daemon_.admin())
+                .status,
+            404)
+      << "only channels the tenant has";
+  EXPECT_EQ(daemon_.put("/v1/contacts/" + contact + "/identities", link, bearer(taras_)).status,
+            403)
       << "linking is for admins";
 
   daemon_.kill9();
@@ -249,7 +288,8 @@ TEST_F(RoutingE2E, LinkedIdentitiesThreadAcrossChannels) {
   ASSERT_EQ(after.status, 200) << after.body;
   EXPECT_EQ(json_peek(after.body, "conversation"), conv);
   auto c = daemon_.get("/v1/contacts/" + contact, daemon_.admin());
-  EXPECT_NE(c.body.find(R"({"channel":"crm","external_id":"crm-701"})"), std::string::npos) << c.body;
+  EXPECT_NE(c.body.find(R"({"channel":"crm","external_id":"crm-701"})"), std::string::npos)
+      << c.body;
 }
 
 // ?merge=true: the customer wrote on Telegram and, as another contact, from
@@ -278,18 +318,24 @@ TEST_F(RoutingE2E, AContactThatAlreadyWroteIsMergedWithItsHistory) {
   EXPECT_EQ(daemon_.put(path, link, daemon_.admin()).status, 409) << "no merge unless asked";
   auto open = daemon_.put(path + "?merge=true", link, daemon_.admin());
   EXPECT_EQ(open.status, 409) << open.body;
-  EXPECT_NE(open.body.find(other_conv), std::string::npos) << "its conversation is still open: " << open.body;
+  EXPECT_NE(open.body.find(other_conv), std::string::npos)
+      << "its conversation is still open: " << open.body;
   EXPECT_EQ(daemon_.put(path + "?merge=maybe", link, daemon_.admin()).status, 400);
-  ASSERT_EQ(daemon_.post("/v1/conversations/" + other_conv + "/resolve", "{}", daemon_.admin()).status, 200);
+  ASSERT_EQ(
+      daemon_.post("/v1/conversations/" + other_conv + "/resolve", "{}", daemon_.admin()).status,
+      200);
 
   auto merged = daemon_.put(path + "?merge=true", link, daemon_.admin());
   ASSERT_EQ(merged.status, 200) << merged.body;
-  EXPECT_NE(merged.body.find(R"("merged_from":[")" + other + "\"]"), std::string::npos) << merged.body;
-  EXPECT_NE(merged.body.find(R"({"channel":"crm","external_id":"crm-801"})"), std::string::npos) << merged.body;
+  EXPECT_NE(merged.body.find(R"("merged_from":[")" + other + "\"]"), std::string::npos)
+      << merged.body;
+  EXPECT_NE(merged.body.find(R"({"channel":"crm","external_id":"crm-801"})"), std::string::npos)
+      << merged.body;
   auto timeline = [&] {
     return daemon_.get("/v1/contacts/" + contact + "/timeline?limit=500", daemon_.admin()).body;
   };
-  EXPECT_NE(timeline().find("order 1234 is late"), std::string::npos) << "the merged contact's history";
+  EXPECT_NE(timeline().find("order 1234 is late"), std::string::npos)
+      << "the merged contact's history";
   auto next = event("m-2", "any news?");
   ASSERT_EQ(next.status, 200) << next.body;
   EXPECT_EQ(json_peek(next.body, "contact"), contact);
@@ -303,7 +349,8 @@ TEST_F(RoutingE2E, AContactThatAlreadyWroteIsMergedWithItsHistory) {
   const auto history = timeline();
   EXPECT_NE(history.find("order 1234 is late"), std::string::npos) << history;
   ASSERT_NE(history.find("any news?"), std::string::npos) << history;
-  EXPECT_LT(history.find("order 1234 is late"), history.find("any news?")) << "one timeline, in seq order";
+  EXPECT_LT(history.find("order 1234 is late"), history.find("any news?"))
+      << "one timeline, in seq order";
   auto after = event("m-3", "still there?");
   EXPECT_EQ(json_peek(after.body, "conversation"), conv);
 }
@@ -315,22 +362,29 @@ TEST_F(RoutingE2E, AnOperatorIsOffboardedAsDocumented) {
   ASSERT_EQ(set_status(olena_, "online").status, 200);
   const auto c1 = customer_writes(90, 901);
   ASSERT_EQ(act(c1, "accept", olena_).status, 200);
-  const std::string out_of_service = R"({"name":"Olena","queues":[],"capacity":{"chat":0,"email":0}})";
-  EXPECT_EQ(daemon_.put("/v1/operators/olena?rotate_token=true", out_of_service, daemon_.admin()).status, 409)
+  const std::string out_of_service =
+      R"({"name":"Olena","queues":[],"capacity":{"chat":0,"email":0}})";
+  EXPECT_EQ(
+      daemon_.put("/v1/operators/olena?rotate_token=true", out_of_service, daemon_.admin()).status,
+      409)
       << "she still owns a conversation";
-  auto moved = daemon_.post("/v1/conversations/" + c1 + "/transfer", R"({"queue":"support"})", daemon_.admin());
+  auto moved = daemon_.post("/v1/conversations/" + c1 + "/transfer", R"({"queue":"support"})",
+                            daemon_.admin());
   ASSERT_EQ(moved.status, 200) << moved.body;
   auto off = daemon_.put("/v1/operators/olena?rotate_token=true", out_of_service, daemon_.admin());
   ASSERT_EQ(off.status, 200) << off.body;
-  EXPECT_EQ(daemon_.get("/v1/conversations", bearer(olena_)).status, 401) << "the old token is revoked";
+  EXPECT_EQ(daemon_.get("/v1/conversations", bearer(olena_)).status, 401)
+      << "the old token is revoked";
 
   const auto c2 = customer_writes(91, 902);
   for (const auto& c : {c1, c2}) {
-    EXPECT_NE(json_peek(conversation(c).body, "offered_to"), "olena") << c << ": nothing is offered to her";
+    EXPECT_NE(json_peek(conversation(c).body, "offered_to"), "olena")
+        << c << ": nothing is offered to her";
   }
   daemon_.kill9();
   daemon_.start();
-  EXPECT_EQ(daemon_.get("/v1/conversations", bearer(olena_)).status, 401) << "still revoked after a restart";
+  EXPECT_EQ(daemon_.get("/v1/conversations", bearer(olena_)).status, 401)
+      << "still revoked after a restart";
   auto listed = daemon_.get("/v1/operators", daemon_.admin());
   EXPECT_NE(listed.body.find(R"("id":"olena")"), std::string::npos) << "she stays listed";
 }
@@ -362,7 +416,8 @@ TEST_F(RoutingE2E, ListingConversationsFiltersAndPages) {
   EXPECT_EQ(daemon_.get("/v1/conversations?limit=9999", daemon_.admin()).status, 400);
   EXPECT_EQ(daemon_.get("/v1/conversations?status=sleeping", daemon_.admin()).status, 400);
   // Empty parameters, as the contract's route template writes them, are absent ones.
-  auto empty = daemon_.get("/v1/conversations?status=&queue=&operator=&contact=&cursor=&limit=", daemon_.admin());
+  auto empty = daemon_.get("/v1/conversations?status=&queue=&operator=&contact=&cursor=&limit=",
+                           daemon_.admin());
   ASSERT_EQ(empty.status, 200) << empty.body;
   for (const auto& c : {c1, c2, c3}) EXPECT_NE(empty.body.find(c), std::string::npos) << c;
 }
@@ -378,13 +433,15 @@ TEST_F(RoutingE2E, TokensAreScopedToTheirOperatorAndTenant) {
   EXPECT_EQ(daemon_.put("/v1/me/status", R"({"status":"sleeping"})", bearer(olena_)).status, 400);
   EXPECT_EQ(daemon_.put("/v1/me/status", R"({"status":"online"})", bearer("forged")).status, 401);
   // Re-PUT of an operator keeps its token (none is returned); rotation replaces it.
-  auto again = daemon_.put("/v1/operators/olena", R"({"queues":["support"],"skills":["uk"],"capacity":{"chat":2}})",
+  auto again = daemon_.put("/v1/operators/olena",
+                           R"({"queues":["support"],"skills":["uk"],"capacity":{"chat":2}})",
                            daemon_.admin());
   ASSERT_EQ(again.status, 200);
   EXPECT_NE(again.body.find(R"("token":null)"), std::string::npos);
   EXPECT_EQ(set_status(olena_, "online").status, 200);
   auto rotated = daemon_.put("/v1/operators/olena?rotate_token=true",
-                             R"({"queues":["support"],"skills":["uk"],"capacity":{"chat":2}})", daemon_.admin());
+                             R"({"queues":["support"],"skills":["uk"],"capacity":{"chat":2}})",
+                             daemon_.admin());
   const auto fresh = json_peek(rotated.body, "token");
   ASSERT_FALSE(fresh.empty());
   EXPECT_EQ(set_status(olena_, "online").status, 401) << "the old token is revoked";

@@ -22,7 +22,8 @@ TEST(SecretsE2E, SecretsNeverReachLogsOrAnswers) {
   const auto admin_key = daemon.admin_key();
   auto put = daemon.put("/v1/channels/tg",
                         std::string(R"({"type":"telegram","secret":")") + kChannelSecret +
-                            R"(","outbound":{"base_url":"http://127.0.0.1:9","token":")" + kBotToken + R"("}})",
+                            R"(","outbound":{"base_url":"http://127.0.0.1:9","token":")" +
+                            kBotToken + R"("}})",
                         daemon.admin());
   ASSERT_EQ(put.status, 200);
   auto op = daemon.put("/v1/operators/olena", R"({"capacity":{"chat":1}})", daemon.admin());
@@ -34,8 +35,9 @@ TEST(SecretsE2E, SecretsNeverReachLogsOrAnswers) {
   answers.push_back(daemon.post("/webhooks/demo/tg", telegram_text_update(1, 5, "hi"),
                                 {{"X-Telegram-Bot-Api-Secret-Token", kChannelSecret}}));
   // Forged and garbage credentials, which a careless server would echo or log.
-  answers.push_back(daemon.post("/webhooks/demo/tg", telegram_text_update(2, 5, "hi"),
-                                {{"X-Telegram-Bot-Api-Secret-Token", std::string(kChannelSecret) + "x"}}));
+  answers.push_back(
+      daemon.post("/webhooks/demo/tg", telegram_text_update(2, 5, "hi"),
+                  {{"X-Telegram-Bot-Api-Secret-Token", std::string(kChannelSecret) + "x"}}));
   answers.push_back(daemon.get("/v1/channels", daemon.admin()));
   answers.push_back(daemon.get("/v1/channels/tg", daemon.admin()));
   answers.push_back(daemon.get("/v1/operators", daemon.admin()));

@@ -19,20 +19,29 @@ class SlaE2E : public ::testing::Test {
  protected:
   void SetUp() override {
     daemon_.start();
-    ASSERT_EQ(daemon_.put("/v1/channels/tg", R"({"type":"telegram","secret":")" + std::string(kSecret) +
-                                                 R"(","queue":"support"})",
-                          daemon_.admin()).status, 200);
-    ASSERT_EQ(daemon_.put("/v1/queues/support", R"({"offer_timeout_s":60,"first_response_sla_s":1})",
-                          daemon_.admin()).status, 200);
-    auto op = daemon_.put("/v1/operators/olena", R"({"queues":["support"],"capacity":{"chat":5}})", daemon_.admin());
+    ASSERT_EQ(daemon_
+                  .put("/v1/channels/tg",
+                       R"({"type":"telegram","secret":")" + std::string(kSecret) +
+                           R"(","queue":"support"})",
+                       daemon_.admin())
+                  .status,
+              200);
+    ASSERT_EQ(daemon_
+                  .put("/v1/queues/support", R"({"offer_timeout_s":60,"first_response_sla_s":1})",
+                       daemon_.admin())
+                  .status,
+              200);
+    auto op = daemon_.put("/v1/operators/olena", R"({"queues":["support"],"capacity":{"chat":5}})",
+                          daemon_.admin());
     ASSERT_EQ(op.status, 200);
     olena_ = {{"Authorization", "Bearer " + json_peek(op.body, "token")}};
     ASSERT_EQ(daemon_.put("/v1/me/status", R"({"status":"online"})", olena_).status, 200);
   }
 
   std::string write_in(std::int64_t update_id, std::int64_t user) {
-    auto r = daemon_.post("/webhooks/demo/tg", telegram_text_update(update_id, user, "anyone there?"),
-                          {{"X-Telegram-Bot-Api-Secret-Token", kSecret}});
+    auto r =
+        daemon_.post("/webhooks/demo/tg", telegram_text_update(update_id, user, "anyone there?"),
+                     {{"X-Telegram-Bot-Api-Secret-Token", kSecret}});
     EXPECT_EQ(r.status, 200) << r.body;
     return json_peek(r.body, "conversation");
   }
@@ -65,7 +74,10 @@ TEST_F(SlaE2E, UnansweredConversationIsWarnedThenBreachedOnceAcrossARestart) {
 
   const auto answered = write_in(1, 411122334);
   ASSERT_EQ(daemon_.post("/v1/conversations/" + answered + "/accept", "{}", olena_).status, 200);
-  ASSERT_EQ(daemon_.post("/v1/conversations/" + answered + "/messages", R"({"text":"Here!"})", olena_).status, 201);
+  ASSERT_EQ(
+      daemon_.post("/v1/conversations/" + answered + "/messages", R"({"text":"Here!"})", olena_)
+          .status,
+      201);
   const auto waiting = write_in(2, 511122334);  // opened later, so its deadlines come later
   auto view = daemon_.get("/v1/conversations/" + waiting, daemon_.admin());
   EXPECT_FALSE(json_peek(view.body, "first_response_due_at").empty()) << view.body;

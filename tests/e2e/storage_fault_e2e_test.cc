@@ -31,11 +31,16 @@ class StorageFaultE2E : public ::testing::Test {
   }
   void SetUp() override {
     daemon_.start();
-    ASSERT_EQ(daemon_.put("/v1/channels/tg", R"({"type":"telegram","secret":")" + std::string(kSecret) + "\"}",
-                          daemon_.admin()).status, 200);
+    ASSERT_EQ(
+        daemon_
+            .put("/v1/channels/tg",
+                 R"({"type":"telegram","secret":")" + std::string(kSecret) + "\"}", daemon_.admin())
+            .status,
+        200);
   }
   HttpResult webhook(std::int64_t update_id) {
-    return daemon_.post("/webhooks/demo/tg", telegram_text_update(update_id, 9000 + update_id, "hello"),
+    return daemon_.post("/webhooks/demo/tg",
+                        telegram_text_update(update_id, 9000 + update_id, "hello"),
                         {{"X-Telegram-Bot-Api-Secret-Token", kSecret}});
   }
   void disk_full(bool full) {
@@ -94,7 +99,8 @@ TEST_F(StorageFaultE2E, DiskFullAnswers503StoresNothingAndRecoversByItself) {
   const auto failures = metrics.find(R"(switchboard_commit_failures_total{shard="0"} )");
   ASSERT_NE(failures, std::string::npos);
   const std::string prefix = R"(switchboard_commit_failures_total{shard="0"} )";
-  EXPECT_GE(std::stod(metrics.substr(failures + prefix.size(), 20)), 1.0) << "the failed writes are counted";
+  EXPECT_GE(std::stod(metrics.substr(failures + prefix.size(), 20)), 1.0)
+      << "the failed writes are counted";
   // 1, 2 (the retry) and 6; 3..5 were never acknowledged and never stored.
   EXPECT_EQ(stored_after_stop(), 3u);
 }

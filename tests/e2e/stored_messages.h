@@ -32,7 +32,8 @@ struct ConversationLister final : storage::RecoveryVisitor {
 // The messages of all of `tenant`'s conversations, conversation by
 // conversation; `recovered`, if given, gets the conversations as recovery
 // read them.
-inline Status stored_messages(storage::Db& db, const std::string& tenant, std::vector<proto::Message>& out,
+inline Status stored_messages(storage::Db& db, const std::string& tenant,
+                              std::vector<proto::Message>& out,
                               ConversationLister* recovered = nullptr) {
   ConversationLister own(tenant);
   ConversationLister& lister = recovered != nullptr ? *recovered : own;

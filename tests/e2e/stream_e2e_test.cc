@@ -31,11 +31,15 @@ class StreamE2E : public ::testing::Test {
 
   void boot(DaemonProcess& d) {
     d.start();
-    ASSERT_EQ(d.put("/v1/channels/tg", R"({"type":"telegram","secret":")" + std::string(kSecret) +
-                                           R"(","queue":"support"})", d.admin()).status, 200);
+    ASSERT_EQ(
+        d.put("/v1/channels/tg",
+              R"({"type":"telegram","secret":")" + std::string(kSecret) + R"(","queue":"support"})",
+              d.admin())
+            .status,
+        200);
     ASSERT_EQ(d.put("/v1/queues/support", R"({"offer_timeout_s":60})", d.admin()).status, 200);
-    auto op = d.put("/v1/operators/olena", R"({"name":"Olena","queues":["support"],"capacity":{"chat":3}})",
-                    d.admin());
+    auto op = d.put("/v1/operators/olena",
+                    R"({"name":"Olena","queues":["support"],"capacity":{"chat":3}})", d.admin());
     ASSERT_EQ(op.status, 200);
     token_ = json_peek(op.body, "token");
     ASSERT_EQ(d.put("/v1/me/status", R"({"status":"online"})", auth()).status, 200);
@@ -51,7 +55,8 @@ class StreamE2E : public ::testing::Test {
   }
 
   // Reads frames until one of `type` arrives; returns it ("" on timeout).
-  static std::string until(WsClient& ws, const std::string& type, std::vector<std::string>* seen = nullptr) {
+  static std::string until(WsClient& ws, const std::string& type,
+                           std::vector<std::string>* seen = nullptr) {
     for (int i = 0; i < 50; ++i) {
       auto f = ws.read();
       if (!f) return {};
@@ -109,7 +114,8 @@ TEST_F(StreamE2E, ResumeAfterDisconnectAndAfterRestartLosesNothing) {
   customer_writes(12, 7, "third");
 
   WsClient again;
-  ASSERT_EQ(again.connect(daemon_.port(), "/v1/stream?since=" + std::to_string(last_seen), auth()), 101);
+  ASSERT_EQ(again.connect(daemon_.port(), "/v1/stream?since=" + std::to_string(last_seen), auth()),
+            101);
   ASSERT_TRUE(again.read().has_value());  // hello
   std::vector<std::string> texts;
   std::uint64_t prev = last_seen;
@@ -127,8 +133,10 @@ TEST_F(StreamE2E, ResumeAfterDisconnectAndAfterRestartLosesNothing) {
   daemon_.kill9();
   daemon_.start();
   SseClient sse;
-  ASSERT_EQ(sse.connect(daemon_.port(), "/v1/stream", {{"Authorization", "Bearer " + token_},
-                                                       {"Last-Event-ID", std::to_string(last_seen)}}), 200);
+  ASSERT_EQ(sse.connect(daemon_.port(), "/v1/stream",
+                        {{"Authorization", "Bearer " + token_},
+                         {"Last-Event-ID", std::to_string(last_seen)}}),
+            200);
   std::vector<std::string> replayed;
   for (int i = 0; i < 10 && replayed.size() < 2; ++i) {
     auto ev = sse.read();
@@ -153,8 +161,8 @@ TEST_F(StreamE2E, ResumeAfterDisconnectAndAfterRestartLosesNothing) {
 }
 
 TEST_F(StreamE2E, OperatorsSeeOnlyTheirOwnAdminsSeeAll) {
-  auto other = daemon_.put("/v1/operators/taras", R"({"queues":["elsewhere"],"capacity":{"chat":3}})",
-                           daemon_.admin());
+  auto other = daemon_.put("/v1/operators/taras",
+                           R"({"queues":["elsewhere"],"capacity":{"chat":3}})", daemon_.admin());
   const auto taras = json_peek(other.body, "token");
   WsClient t, admin;
   ASSERT_EQ(t.connect(daemon_.port(), "/v1/stream", {{"Authorization", "Bearer " + taras}}), 101);
@@ -208,7 +216,8 @@ TEST_F(StreamE2E, AStalledConsumerIsCutOff) {
   // ~6,400 frames (~6 MB) were produced for a client that read none: the
   // daemon buffered at most its 64 KiB limit plus socket buffers for it.
   const long rss_after = daemon_.rss_kib();
-  EXPECT_LT(rss_after - rss_before, 64 * 1024) << "RSS grew from " << rss_before << " to " << rss_after << " KiB";
+  EXPECT_LT(rss_after - rss_before, 64 * 1024)
+      << "RSS grew from " << rss_before << " to " << rss_after << " KiB";
   // Now read: what was buffered arrives, then the close with its reason.
   int frames = 0;
   while (stalled.read(5000)) ++frames;

@@ -9,12 +9,12 @@ namespace sb::test {
 inline std::string telegram_text_update(std::int64_t update_id, std::int64_t user_id,
                                         const std::string& text) {
   const auto uid = std::to_string(user_id);
-  return R"({"update_id":)" + std::to_string(update_id) +
-         R"(,"message":{"message_id":)" + std::to_string(update_id % 100000 + 1) +
-         R"(,"from":{"id":)" + uid +
+  return R"({"update_id":)" + std::to_string(update_id) + R"(,"message":{"message_id":)" +
+         std::to_string(update_id % 100000 + 1) + R"(,"from":{"id":)" + uid +
          R"(,"is_bot":false,"first_name":"Customer","last_name":")" + uid +
          R"(","language_code":"uk"},"chat":{"id":)" + uid +
-         R"(,"first_name":"Customer","type":"private"},"date":1763877600,"text":")" + text + R"("}})";
+         R"(,"first_name":"Customer","type":"private"},"date":1763877600,"text":")" + text +
+         R"("}})";
 }
 
 inline std::string telegram_member_update(std::int64_t update_id, std::int64_t user_id) {

@@ -29,14 +29,16 @@ class TenancyE2E : public ::testing::Test {
 presence_grace_s = 1
 [[tenants]]
 id = "acme"
-admin_keys = [")" << kAcmeKey << R"("]
+admin_keys = [")" << kAcmeKey
+                        << R"("]
   [[tenants.channels]]
   name = "tg"
   type = "telegram"
   secret = "acme-tg-secret"
 [[tenants]]
 id = "beta"
-admin_keys = [")" << kBetaKey << R"("]
+admin_keys = [")" << kBetaKey
+                        << R"("]
   [[tenants.channels]]
   name = "tg"
   type = "telegram"
@@ -50,7 +52,8 @@ admin_keys = [")" << kBetaKey << R"("]
   static Headers key(const std::string& k) { return {{"Authorization", "Bearer " + k}}; }
 
   std::string operator_token(const std::string& admin, const std::string& id) {
-    auto r = daemon_.put("/v1/operators/" + id, R"({"queues":["default"],"capacity":{"chat":5}})", key(admin));
+    auto r = daemon_.put("/v1/operators/" + id, R"({"queues":["default"],"capacity":{"chat":5}})",
+                         key(admin));
     EXPECT_EQ(r.status, 200) << r.body;
     return json_peek(r.body, "token");
   }
@@ -72,19 +75,28 @@ TEST_F(TenancyE2E, NothingCrossesTenants) {
   const auto beta_conv = json_peek(r.body, "conversation");
   const auto beta_contact = json_peek(r.body, "contact");
   // acme's secret does not open beta's webhook.
-  EXPECT_EQ(daemon_.post("/webhooks/beta/tg", telegram_text_update(2, 5, "x"),
-                         {{"X-Telegram-Bot-Api-Secret-Token", "acme-tg-secret"}}).status, 401);
+  EXPECT_EQ(daemon_
+                .post("/webhooks/beta/tg", telegram_text_update(2, 5, "x"),
+                      {{"X-Telegram-Bot-Api-Secret-Token", "acme-tg-secret"}})
+                .status,
+            401);
 
   const auto acme_op = operator_token(kAcmeKey, "olena");
   EXPECT_EQ(daemon_.get("/v1/conversations/" + beta_conv, key(kAcmeKey)).status, 404);
   EXPECT_EQ(daemon_.get("/v1/conversations/" + beta_conv, key(acme_op)).status, 404);
   EXPECT_EQ(daemon_.get("/v1/contacts/" + beta_contact + "/timeline", key(kAcmeKey)).status, 404);
-  EXPECT_EQ(daemon_.post("/v1/conversations/" + beta_conv + "/resolve", "{}", key(kAcmeKey)).status, 404);
-  EXPECT_EQ(daemon_.post("/v1/conversations/" + beta_conv + "/notes", R"({"text":"x"})", key(kAcmeKey)).status, 404);
+  EXPECT_EQ(daemon_.post("/v1/conversations/" + beta_conv + "/resolve", "{}", key(kAcmeKey)).status,
+            404);
+  EXPECT_EQ(
+      daemon_.post("/v1/conversations/" + beta_conv + "/notes", R"({"text":"x"})", key(kAcmeKey))
+          .status,
+      404);
   EXPECT_EQ(daemon_.get("/v1/conversations/" + beta_conv, key(kBetaKey)).status, 200);
 
   // A channel written with acme's key is acme's.
-  ASSERT_EQ(daemon_.put("/v1/channels/api-x", R"({"type":"api","secret":"s"})", key(kAcmeKey)).status, 200);
+  ASSERT_EQ(
+      daemon_.put("/v1/channels/api-x", R"({"type":"api","secret":"s"})", key(kAcmeKey)).status,
+      200);
   EXPECT_EQ(daemon_.get("/v1/channels", key(kBetaKey)).body.find("api-x"), std::string::npos);
 
   // acme's supervisor stream never carries beta's frames.

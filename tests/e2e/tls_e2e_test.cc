@@ -6,7 +6,6 @@
 // read_timeout_s, SIGTERM still closes streams with a reason, and a half or
 // unreadable TLS configuration stops start-up with a clear message.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <chrono>
@@ -33,11 +32,19 @@ class TlsE2E : public ::testing::Test {
   void SetUp() override {
     daemon_.use_tls(tls_);
     daemon_.start();
-    ASSERT_EQ(daemon_.put("/v1/channels/tg", R"({"type":"telegram","secret":")" + std::string(kSecret) +
-                                                 R"(","queue":"support"})", daemon_.admin()).status, 200);
-    ASSERT_EQ(daemon_.put("/v1/queues/support", R"({"offer_timeout_s":60})", daemon_.admin()).status, 200);
+    ASSERT_EQ(daemon_
+                  .put("/v1/channels/tg",
+                       R"({"type":"telegram","secret":")" + std::string(kSecret) +
+                           R"(","queue":"support"})",
+                       daemon_.admin())
+                  .status,
+              200);
+    ASSERT_EQ(
+        daemon_.put("/v1/queues/support", R"({"offer_timeout_s":60})", daemon_.admin()).status,
+        200);
     auto op = daemon_.put("/v1/operators/olena",
-                          R"({"name":"Olena","queues":["support"],"capacity":{"chat":3}})", daemon_.admin());
+                          R"({"name":"Olena","queues":["support"],"capacity":{"chat":3}})",
+                          daemon_.admin());
     ASSERT_EQ(op.status, 200) << op.body;
     token_ = json_peek(op.body, "token");
     ASSERT_EQ(daemon_.put("/v1/me/status", R"({"status":"online"})", auth()).status, 200);
@@ -47,8 +54,9 @@ class TlsE2E : public ::testing::Test {
 
   std::string write_config() {
     const auto path = dir_.path() + "/sb.toml";
-    std::ofstream(path) << "[server]\ntls_cert_file = \"" << cert_.cert_file << "\"\ntls_key_file = \""
-                        << cert_.key_file << "\"\nread_timeout_s = " << kReadTimeoutS << "\n";
+    std::ofstream(path) << "[server]\ntls_cert_file = \"" << cert_.cert_file
+                        << "\"\ntls_key_file = \"" << cert_.key_file
+                        << "\"\nread_timeout_s = " << kReadTimeoutS << "\n";
     return path;
   }
 
@@ -82,13 +90,17 @@ TEST_F(TlsE2E, WebSocketOverTlsGetsReadyAndLiveFrames) {
   ASSERT_TRUE(hello.has_value());
   EXPECT_EQ(json_peek(*hello, "type"), "stream.ready");
 
-  ASSERT_EQ(daemon_.post("/webhooks/demo/tg", telegram_text_update(7002, 43, "live over wss"),
-                         {{"X-Telegram-Bot-Api-Secret-Token", kSecret}}).status, 200);
+  ASSERT_EQ(daemon_
+                .post("/webhooks/demo/tg", telegram_text_update(7002, 43, "live over wss"),
+                      {{"X-Telegram-Bot-Api-Secret-Token", kSecret}})
+                .status,
+            200);
   bool saw_message = false;
   for (int i = 0; i < 20 && !saw_message; ++i) {
     auto f = ws.read();
     ASSERT_TRUE(f.has_value());
-    saw_message = json_peek(*f, "type") == "message.created" && f->find("live over wss") != std::string::npos;
+    saw_message =
+        json_peek(*f, "type") == "message.created" && f->find("live over wss") != std::string::npos;
   }
   EXPECT_TRUE(saw_message);
 }
@@ -160,18 +172,27 @@ TEST(TlsConfigE2E, HalfOrUnreadableTlsConfigStopsStartUp) {
   EXPECT_EQ(run_with_config(dir, "[server]\ntls_key_file = \"" + cert.key_file + "\"\n", out), 1);
   EXPECT_NE(out.find("must be set together"), std::string::npos) << out;
 
-  EXPECT_EQ(run_with_config(dir, "[server]\ntls_cert_file = \"" + dir.path() + "/missing.pem\"\n" +
-                                     "tls_key_file = \"" + cert.key_file + "\"\n", out), 1);
+  EXPECT_EQ(run_with_config(dir,
+                            "[server]\ntls_cert_file = \"" + dir.path() + "/missing.pem\"\n" +
+                                "tls_key_file = \"" + cert.key_file + "\"\n",
+                            out),
+            1);
   EXPECT_NE(out.find("missing.pem"), std::string::npos) << out;
 
   std::ofstream(dir.path() + "/garbage.pem") << "not a certificate\n";
-  EXPECT_EQ(run_with_config(dir, "[server]\ntls_cert_file = \"" + dir.path() + "/garbage.pem\"\n" +
-                                     "tls_key_file = \"" + cert.key_file + "\"\n", out), 1);
+  EXPECT_EQ(run_with_config(dir,
+                            "[server]\ntls_cert_file = \"" + dir.path() + "/garbage.pem\"\n" +
+                                "tls_key_file = \"" + cert.key_file + "\"\n",
+                            out),
+            1);
   EXPECT_NE(out.find("garbage.pem"), std::string::npos) << out;
 
   const auto other = make_self_signed_cert(dir.path(), "other");
-  EXPECT_EQ(run_with_config(dir, "[server]\ntls_cert_file = \"" + cert.cert_file + "\"\n" +
-                                     "tls_key_file = \"" + other.key_file + "\"\n", out), 1);
+  EXPECT_EQ(run_with_config(dir,
+                            "[server]\ntls_cert_file = \"" + cert.cert_file + "\"\n" +
+                                "tls_key_file = \"" + other.key_file + "\"\n",
+                            out),
+            1);
   EXPECT_NE(out.find("does not match"), std::string::npos) << out;
 }
 

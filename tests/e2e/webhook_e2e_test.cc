@@ -19,9 +19,10 @@ class WebhookE2E : public ::testing::Test {
  protected:
   void SetUp() override {
     daemon_.start();
-    auto r = daemon_.put("/v1/channels/tg", R"({"type":"telegram","secret":")" + std::string(kSecret) +
-                                                R"(","queue":"support"})",
-                         daemon_.admin());
+    auto r = daemon_.put(
+        "/v1/channels/tg",
+        R"({"type":"telegram","secret":")" + std::string(kSecret) + R"(","queue":"support"})",
+        daemon_.admin());
     ASSERT_EQ(r.status, 200) << r.body;
   }
 
@@ -66,7 +67,8 @@ TEST_F(WebhookE2E, MetricsHistogramsCountEveryGroupCommit) {
   const double commits = sample(m, "switchboard_group_commits_total{shard=\"0\"} ");
   ASSERT_GE(commits, 3) << m;
   EXPECT_EQ(sample(m, "switchboard_commit_duration_seconds_count{shard=\"0\"} "), commits) << m;
-  EXPECT_EQ(sample(m, "switchboard_commit_duration_seconds_bucket{shard=\"0\",le=\"+Inf\"} "), commits);
+  EXPECT_EQ(sample(m, "switchboard_commit_duration_seconds_bucket{shard=\"0\",le=\"+Inf\"} "),
+            commits);
   EXPECT_GT(sample(m, "switchboard_commit_duration_seconds_sum{shard=\"0\"} "), 0) << m;
   EXPECT_EQ(sample(m, "switchboard_commit_batch_commands_count{shard=\"0\"} "), commits) << m;
   // A batch carries at least one command: none falls in a bucket below 1.
@@ -83,8 +85,12 @@ TEST_F(WebhookE2E, MetricsHistogramsCountEveryGroupCommit) {
   }
   EXPECT_NE(m.find("le=\"0.0001\""), std::string::npos) << m;
   // Both webhooks in the request histogram, which has buckets below 5 ms.
-  EXPECT_EQ(sample(m, "switchboard_http_request_duration_seconds_count{route=\"webhook\"} "), 2) << m;
-  EXPECT_GE(sample(m, "switchboard_http_request_duration_seconds_bucket{route=\"webhook\",le=\"0.003\"} "), 0)
+  EXPECT_EQ(sample(m, "switchboard_http_request_duration_seconds_count{route=\"webhook\"} "), 2)
+      << m;
+  EXPECT_GE(
+      sample(m,
+             "switchboard_http_request_duration_seconds_bucket{route=\"webhook\",le=\"0.003\"} "),
+      0)
       << m;
 }
 
@@ -156,14 +162,16 @@ TEST_F(WebhookE2E, AdminRoutesNeedTheTenantKey) {
 }
 
 TEST_F(WebhookE2E, GenericIngestThroughTheApi) {
-  ASSERT_EQ(daemon_.put("/v1/channels/api-1", R"({"type":"api","secret":"k"})", daemon_.admin()).status,
-            200);
+  ASSERT_EQ(
+      daemon_.put("/v1/channels/api-1", R"({"type":"api","secret":"k"})", daemon_.admin()).status,
+      200);
   const std::string ev =
       R"({"channel":"api-1","event_id":"e-1","contact":{"external_id":"c-9","name":"Ivan"},"text":"hi"})";
   auto r = daemon_.post("/v1/events", ev, daemon_.admin());
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find(R"("status":"stored")"), std::string::npos);
-  EXPECT_NE(daemon_.post("/v1/events", ev, daemon_.admin()).body.find("duplicate"), std::string::npos);
+  EXPECT_NE(daemon_.post("/v1/events", ev, daemon_.admin()).body.find("duplicate"),
+            std::string::npos);
   EXPECT_EQ(daemon_.post("/v1/events", ev).status, 401);
   auto platform = daemon_.post(
       "/v1/events", R"({"channel":"tg","event_id":"1","contact":{"external_id":"c"},"text":"x"})",
@@ -202,8 +210,10 @@ queue = "support"
   auto ok = d.post("/webhooks/acme/bot", telegram_text_update(1, 2, "hi"),
                    {{"X-Telegram-Bot-Api-Secret-Token", "cfg-secret"}});
   EXPECT_EQ(ok.status, 200) << ok.body;
-  EXPECT_EQ(d.get("/v1/channels", {{"Authorization", "Bearer acme-admin-key-0123456789"}}).status, 200);
-  EXPECT_EQ(d.post("/webhooks/demo/bot", "{}").status, 404) << "no demo tenant when tenants are configured";
+  EXPECT_EQ(d.get("/v1/channels", {{"Authorization", "Bearer acme-admin-key-0123456789"}}).status,
+            200);
+  EXPECT_EQ(d.post("/webhooks/demo/bot", "{}").status, 404)
+      << "no demo tenant when tenants are configured";
   EXPECT_EQ(d.terminate(), 0);
 }
 

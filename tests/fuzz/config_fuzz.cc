@@ -42,7 +42,8 @@ void check(const sb::daemon::Config& c) {
   FUZZ_CHECK(c.io_threads >= 1 && c.shards >= 1);
   FUZZ_CHECK(c.read_timeout_s >= 1);
   FUZZ_CHECK(c.body_limit >= 1024);
-  FUZZ_CHECK(c.stream_send_buffer >= 4096 && c.stream_send_buffer <= static_cast<std::size_t>(INT_MAX));
+  FUZZ_CHECK(c.stream_send_buffer >= 4096 &&
+             c.stream_send_buffer <= static_cast<std::size_t>(INT_MAX));
   for (auto v : {c.dedup_window_s, c.reopen_window_s, c.sticky_window_s, c.offer_cooldown_s,
                  c.presence_grace_s}) {
     FUZZ_CHECK(v >= 0 && ms_fit(v));

@@ -66,7 +66,8 @@ void check_request(const BeastRequest& msg, const sb::http::HttpRequest& req,
   FUZZ_CHECK(!req.method.empty());
   const auto q = req.target.find('?');
   FUZZ_CHECK(q == std::string::npos ? req.query.empty() : req.query == req.target.substr(q + 1));
-  FUZZ_CHECK(req.path == sb::http::percent_decode(std::string_view(req.target).substr(0, q), false));
+  FUZZ_CHECK(req.path ==
+             sb::http::percent_decode(std::string_view(req.target).substr(0, q), false));
   if (req.websocket_upgrade) FUZZ_CHECK(req.method == "GET");
 }
 
@@ -78,10 +79,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const sb::http::ServerOptions defaults;
   const std::size_t body_limit = (mode & 1) ? 64 : defaults.body_limit;
   const std::size_t header_limit = (mode & 2) ? 256 : defaults.header_limit;
-  const std::size_t read_size = (mode >> 2) == 0 ? std::numeric_limits<std::size_t>::max() : (mode >> 2);
+  const std::size_t read_size =
+      (mode >> 2) == 0 ? std::numeric_limits<std::size_t>::max() : (mode >> 2);
 
   net::io_context ioc;
-  beast::test::stream conn(ioc, std::string_view(reinterpret_cast<const char*>(data + 1), size - 1));
+  beast::test::stream conn(ioc,
+                           std::string_view(reinterpret_cast<const char*>(data + 1), size - 1));
   conn.read_size(read_size);
   conn.close_remote();  // the client is done sending: EOF after its bytes
 

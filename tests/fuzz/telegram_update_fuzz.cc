@@ -26,11 +26,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(parsed->events.size() <= 1);
   FUZZ_CHECK(parsed->events.empty() == (parsed->ignored > 0));
   for (const auto& e : parsed->events) {
-    FUZZ_CHECK(!e.event_id.empty() && e.event_id.find_first_not_of("0123456789") == std::string_view::npos);
+    FUZZ_CHECK(!e.event_id.empty() &&
+               e.event_id.find_first_not_of("0123456789") == std::string_view::npos);
     FUZZ_CHECK(!e.contact_external_id.empty());
     FUZZ_CHECK(!e.reply_address.empty());
     FUZZ_CHECK(e.platform_ts >= 0 && e.platform_ts <= 253402300799000);
-    FUZZ_CHECK(!e.text.empty() || !e.attachments.empty() || e.kind == sb::proto::EventKind::kCallback);
+    FUZZ_CHECK(!e.text.empty() || !e.attachments.empty() ||
+               e.kind == sb::proto::EventKind::kCallback);
     auto back = sb::proto::decode_inbound_event(sb::proto::encode(e));
     FUZZ_CHECK(back.is_ok());
     FUZZ_CHECK(back.value() == e);

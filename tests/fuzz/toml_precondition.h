@@ -15,5 +15,6 @@ struct TomlPrecondition : std::logic_error {
 };
 }  // namespace sb::fuzz
 
-#define TOML_ASSERT(expr) \
-  ((expr) ? static_cast<void>(0) : throw ::sb::fuzz::TomlPrecondition("toml++ precondition: " #expr))
+#define TOML_ASSERT(expr)        \
+  ((expr) ? static_cast<void>(0) \
+          : throw ::sb::fuzz::TomlPrecondition("toml++ precondition: " #expr))

@@ -99,7 +99,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint8_t mode = data[0];
   sb::http::detail::StreamLimits limits;
   if (mode & 1) limits.max_client_message = 125;
-  const std::size_t read_size = (mode >> 1) == 0 ? std::numeric_limits<std::size_t>::max() : (mode >> 1);
+  const std::size_t read_size =
+      (mode >> 1) == 0 ? std::numeric_limits<std::size_t>::max() : (mode >> 1);
 
   net::io_context ioc;
   beast::test::stream client(ioc);

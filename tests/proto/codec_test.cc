@@ -67,7 +67,8 @@ TEST(Codec, ConversationRoundTrip) {
   back = decode_conversation(encode(c));
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   EXPECT_EQ(*back, c);
-  EXPECT_EQ(decode_conversation(R"({"id":"cv-2","sla_stage":"late"})").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(decode_conversation(R"({"id":"cv-2","sla_stage":"late"})").status().code(),
+            Code::kInvalidArgument);
 }
 
 // A queued conversation's record (rewritten on each of its messages) leaves
@@ -164,7 +165,8 @@ TEST(Codec, AFrameWithoutAMessageIsAnError) {
 }
 
 TEST(Codec, ChannelConfigRoundTrip) {
-  ChannelConfig c{"tg", "telegram", "sec", "vt", "support", "http://127.0.0.1:1", "tok", "Thanks, we got it!", "1045"};
+  ChannelConfig c{"tg",  "telegram",           "sec", "vt", "support", "http://127.0.0.1:1",
+                  "tok", "Thanks, we got it!", "1045"};
   auto back = decode_channel_config(encode(c));
   ASSERT_TRUE(back.is_ok());
   EXPECT_EQ(*back, c);
@@ -176,7 +178,7 @@ TEST(Codec, RejectsInvalidInput) {
   EXPECT_FALSE(decode_conversation(R"({"status":"sleeping"})").is_ok());
   EXPECT_FALSE(decode_conversation(R"({"message_count":-1})").is_ok());
   EXPECT_FALSE(decode_message(R"({"created_at":"yesterday"})").is_ok());
-  EXPECT_FALSE(decode_message("{\"text\":\"\xc3\x28\"}").is_ok());  // invalid UTF-8
+  EXPECT_FALSE(decode_message("{\"text\":\"\xc3\x28\"}").is_ok());   // invalid UTF-8
   EXPECT_FALSE(decode_contact(R"({"id":"a"} {"id":"b"})").is_ok());  // trailing document
   EXPECT_FALSE(decode_contact(std::string(100, '[') + std::string(100, ']')).is_ok());
 }

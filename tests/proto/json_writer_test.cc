@@ -37,15 +37,24 @@ std::string escape_one_by_one(std::string_view s) {
   std::string out = "\"";
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
-    if (c == '"') out += "\\\"";
-    else if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\t') out += "\\t";
-    else if (c == '\b') out += "\\b";
-    else if (c == '\f') out += "\\f";
-    else if (c < 0x20) out += std::string("\\u00") + kHex[c >> 4] + kHex[c & 0xF];
-    else out.push_back(ch);
+    if (c == '"')
+      out += "\\\"";
+    else if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c == '\b')
+      out += "\\b";
+    else if (c == '\f')
+      out += "\\f";
+    else if (c < 0x20)
+      out += std::string("\\u00") + kHex[c >> 4] + kHex[c & 0xF];
+    else
+      out.push_back(ch);
   }
   return out + "\"";
 }
@@ -58,7 +67,8 @@ TEST(JsonWriter, WordAtATimeScanMatchesByteByByte) {
         s[at] = static_cast<char>(byte);
         std::string out;
         append_json_string(out, s);
-        ASSERT_EQ(out, escape_one_by_one(s)) << "byte " << byte << " at " << at << " of " << s.size();
+        ASSERT_EQ(out, escape_one_by_one(s))
+            << "byte " << byte << " at " << at << " of " << s.size();
       }
     }
   }

@@ -43,7 +43,8 @@ std::vector<proto::LogEntry> day() {
     op.id = id;
     op.queues = {"support"};
     op.capacity.chat = 1;
-    EXPECT_TRUE(t.route(0, out, [&](auto& d, auto& o) { return d.put_operator(op, 0, o); }).is_ok());
+    EXPECT_TRUE(
+        t.route(0, out, [&](auto& d, auto& o) { return d.put_operator(op, 0, o); }).is_ok());
     EXPECT_TRUE(t.route(0, out, [&](auto& d, auto& o) {
                    return d.set_operator_status(id, routing::OperatorStatus::kOnline, 0, o);
                  }).is_ok());
@@ -54,7 +55,9 @@ std::vector<proto::LogEntry> day() {
                                       std::tuple{b.conversation_id, "taras", 6'000}}) {
     const auto offered = t.conversation(conv)->offered_to;
     const std::string op = offered.empty() ? who : offered;
-    EXPECT_TRUE(t.route(at, out, [&](auto& d, auto& o) { return d.accept(conv, op, at, o); }).is_ok()) << conv;
+    EXPECT_TRUE(
+        t.route(at, out, [&](auto& d, auto& o) { return d.accept(conv, op, at, o); }).is_ok())
+        << conv;
   }
   const auto owner_a = t.conversation(a.conversation_id)->operator_id;
   EXPECT_TRUE(t.reply(a.conversation_id, owner_a, "on it", 31'000, out).is_ok());
@@ -71,10 +74,12 @@ TEST(OperatorAnalytics, CountsAndDurationsFromRealFrames) {
   const auto& figs = an.figures();
   ASSERT_EQ(figs.size(), 2u);
   // Whoever got the first conversation.
-  const auto& [owner, f] = *std::find_if(figs.begin(), figs.end(), [](const auto& kv) { return kv.second.handled == 1; });
+  const auto& [owner, f] = *std::find_if(figs.begin(), figs.end(),
+                                         [](const auto& kv) { return kv.second.handled == 1; });
   EXPECT_EQ(f.assigned, 1u);
   EXPECT_EQ(f.messages_sent, 2u);
-  EXPECT_EQ(f.first_response, std::vector<proto::TimeMs>{30'000}) << owner << ": one first reply, not two";
+  EXPECT_EQ(f.first_response, std::vector<proto::TimeMs>{30'000})
+      << owner << ": one first reply, not two";
   EXPECT_EQ(f.handle_time, std::vector<proto::TimeMs>{56'000});
   EXPECT_EQ(f.resolution_time, std::vector<proto::TimeMs>{60'000});
   for (const auto& [id, g] : figs) {
@@ -97,7 +102,8 @@ TEST(OperatorAnalytics, TheRangeBoundsWhatCounts) {
     }
   }
   OperatorAnalytics early(0, 10'000);
-  for (const auto& e : log) early.add(e);  // later frames lie within the clock slack: read, not counted
+  for (const auto& e : log)
+    early.add(e);  // later frames lie within the clock slack: read, not counted
   for (const auto& [id, f] : early.figures()) {
     EXPECT_EQ(f.handled, 0u) << id;
     EXPECT_EQ(f.messages_sent, 0u) << id;

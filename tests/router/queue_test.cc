@@ -1,9 +1,9 @@
-#include "router/mpsc_queue.h"
-
 #include <gtest/gtest.h>
 
 #include <thread>
 #include <vector>
+
+#include "router/mpsc_queue.h"
 
 namespace sb::router {
 namespace {

@@ -29,7 +29,8 @@ std::vector<std::string> sla_frames(const std::vector<proto::Change>& changes) {
     const auto* e = std::get_if<proto::LogEntry>(&c);
     if (e == nullptr) continue;
     for (const char* type : {"sla.warning", "sla.breached"}) {
-      if (e->json.find(std::string(R"("type":")") + type + '"') != std::string::npos) out.push_back(type);
+      if (e->json.find(std::string(R"("type":")") + type + '"') != std::string::npos)
+        out.push_back(type);
     }
   }
   return out;
@@ -44,7 +45,8 @@ void put_queue(TenantState& t, proto::TimeMs sla_ms, proto::TimeMs offer_timeout
   ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) { return d.put_queue(q, 0, o); }).is_ok());
 }
 
-std::vector<std::string> advance(TenantState& t, proto::TimeMs now, std::vector<proto::Change>* keep = nullptr) {
+std::vector<std::string> advance(TenantState& t, proto::TimeMs now,
+                                 std::vector<proto::Change>* keep = nullptr) {
   std::vector<proto::Change> out;
   t.advance(now, out);
   if (keep != nullptr) keep->insert(keep->end(), out.begin(), out.end());
@@ -115,9 +117,12 @@ TEST(TenantSla, AReopenedUnansweredConversationResumesItsClock) {
   put_queue(t, kTarget);
   std::vector<proto::Change> out;
   const auto in = t.ingest(msg("1", "42"), "support", routing::ChannelKind::kChat, 1000, out);
-  ASSERT_TRUE(t.route(2000, out, [&](auto& d, auto& o) { return d.resolve(in.conversation_id, "", 2000, o); }).is_ok());
+  ASSERT_TRUE(t.route(2000, out, [&](auto& d, auto& o) {
+                 return d.resolve(in.conversation_id, "", 2000, o);
+               }).is_ok());
   EXPECT_TRUE(advance(t, 1000 + kTarget).empty()) << "resolved: nothing is late";
-  const auto back = t.ingest(msg("2", "42"), "support", routing::ChannelKind::kChat, 1000 + kTarget + 10, out);
+  const auto back =
+      t.ingest(msg("2", "42"), "support", routing::ChannelKind::kChat, 1000 + kTarget + 10, out);
   ASSERT_EQ(back.conversation_id, in.conversation_id) << "reopened within the window";
   EXPECT_EQ(advance(t, 1000 + kTarget + 10), std::vector<std::string>{"sla.breached"});
   EXPECT_TRUE(advance(t, 10 * kTarget).empty());

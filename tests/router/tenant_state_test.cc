@@ -31,9 +31,11 @@ void replay(const std::vector<proto::Change>& changes, TenantState& t) {
     std::visit(
         [&](const auto& x) {
           using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, proto::Contact> || std::is_same_v<T, proto::Conversation> ||
+          if constexpr (std::is_same_v<T, proto::Contact> ||
+                        std::is_same_v<T, proto::Conversation> ||
                         std::is_same_v<T, proto::ConversationActivity> ||
-                        std::is_same_v<T, proto::IdentityLink> || std::is_same_v<T, proto::DedupMark>) {
+                        std::is_same_v<T, proto::IdentityLink> ||
+                        std::is_same_v<T, proto::DedupMark>) {
             t.restore(x);
           } else if constexpr (std::is_same_v<T, proto::LogEntry>) {
             t.restore_last_seq(x.seq);
@@ -129,7 +131,8 @@ TEST(TenantState, AfterTheReopenWindowANewConversationPrefersTheLastOperator) {
     op.id = id;
     op.queues = {"default"};
     op.capacity.chat = 5;
-    ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) { return d.put_operator(op, 0, o); }).is_ok());
+    ASSERT_TRUE(
+        t.route(0, out, [&](auto& d, auto& o) { return d.put_operator(op, 0, o); }).is_ok());
     ASSERT_TRUE(t.route(0, out, [&](auto& d, auto& o) {
                    return d.set_operator_status(id, routing::OperatorStatus::kOnline, 0, o);
                  }).is_ok());
@@ -142,7 +145,8 @@ TEST(TenantState, AfterTheReopenWindowANewConversationPrefersTheLastOperator) {
   ASSERT_TRUE(t.route(20, out, [&](auto& d, auto& o) {
                  return d.resolve(first.conversation_id, "", 20, o);
                }).is_ok());
-  auto later = t.ingest(msg("tg", "3", "42", "back again"), "", routing::ChannelKind::kChat, 5000, out);
+  auto later =
+      t.ingest(msg("tg", "3", "42", "back again"), "", routing::ChannelKind::kChat, 5000, out);
   EXPECT_TRUE(later.new_conversation);
   EXPECT_NE(later.conversation_id, first.conversation_id);
   EXPECT_EQ(t.conversation(later.conversation_id)->operator_id, owner);
@@ -164,7 +168,8 @@ TEST(TenantState, FurtherMessagesThreadIntoTheOpenConversation) {
   std::vector<proto::Change> out;
   auto a = t.ingest(msg("tg", "1", "42", "one"), "q", routing::ChannelKind::kChat, 1000, out);
   auto b = t.ingest(msg("tg", "2", "42", "two"), "q", routing::ChannelKind::kChat, 1001, out);
-  auto c = t.ingest(msg("tg", "3", "43", "other customer"), "q", routing::ChannelKind::kChat, 1002, out);
+  auto c =
+      t.ingest(msg("tg", "3", "43", "other customer"), "q", routing::ChannelKind::kChat, 1002, out);
   EXPECT_EQ(a.conversation_id, b.conversation_id);
   EXPECT_FALSE(b.new_conversation);
   EXPECT_NE(a.conversation_id, c.conversation_id);
@@ -186,7 +191,8 @@ TEST(TenantState, SeqsAreDenseAndIdsUnique) {
   TenantState t("acme", {});
   std::vector<proto::Change> out;
   for (int i = 0; i < 20; ++i) {
-    t.ingest(msg("tg", std::to_string(i), std::to_string(i % 3), "m"), "q", routing::ChannelKind::kChat, i, out);
+    t.ingest(msg("tg", std::to_string(i), std::to_string(i % 3), "m"), "q",
+             routing::ChannelKind::kChat, i, out);
   }
   std::uint64_t expect = 1;
   std::set<std::string> ids;
@@ -318,8 +324,10 @@ TEST(TenantState, RestoredRecordsGiveTheSameViews) {
   TenantState a("acme", {});
   std::vector<proto::Change> out;
   add_auto_accepting_operator(a, "support", "olena", 1, out);
-  auto first = a.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat, 1000, out);
-  auto second = a.ingest(msg("tg", "2", "43", "me too"), "support", routing::ChannelKind::kChat, 1001, out);
+  auto first =
+      a.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat, 1000, out);
+  auto second =
+      a.ingest(msg("tg", "2", "43", "me too"), "support", routing::ChannelKind::kChat, 1001, out);
   ASSERT_TRUE(a.reply(first.conversation_id, "olena", "hello", 1500, out).is_ok());
   proto::Contact patch;
   patch.id = first.contact_id;
@@ -374,25 +382,36 @@ TEST(TenantState, MessagesThatOnlyCountStoreTheConversationsActivity) {
   };
   std::string conv;
   EXPECT_EQ(stored([&] {
-              conv = a.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat, 1000, out)
+              conv = a.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat,
+                              1000, out)
                          .conversation_id;
             }),
             "record")
       << "new";
-  EXPECT_EQ(stored([&] { a.ingest(msg("tg", "2", "42", "hello?"), "support", routing::ChannelKind::kChat, 1100, out); }),
+  EXPECT_EQ(stored([&] {
+              a.ingest(msg("tg", "2", "42", "hello?"), "support", routing::ChannelKind::kChat, 1100,
+                       out);
+            }),
             "activity")
       << "follow-up";
-  EXPECT_EQ(stored([&] { ASSERT_TRUE(a.reply(conv, "olena", "hi!", 1200, out).is_ok()); }), "record")
+  EXPECT_EQ(stored([&] { ASSERT_TRUE(a.reply(conv, "olena", "hi!", 1200, out).is_ok()); }),
+            "record")
       << "first response";
-  EXPECT_EQ(stored([&] { ASSERT_TRUE(a.reply(conv, "olena", "more", 1300, out).is_ok()); }), "activity")
+  EXPECT_EQ(stored([&] { ASSERT_TRUE(a.reply(conv, "olena", "more", 1300, out).is_ok()); }),
+            "activity")
       << "second reply";
-  EXPECT_EQ(stored([&] { ASSERT_TRUE(a.note(conv, "olena", "vip", 1350, out).is_ok()); }), "activity")
+  EXPECT_EQ(stored([&] { ASSERT_TRUE(a.note(conv, "olena", "vip", 1350, out).is_ok()); }),
+            "activity")
       << "note";
   auto moved = msg("tg", "3", "42", "from my other chat");
   moved.reply_address = "42-work";
-  EXPECT_EQ(stored([&] { a.ingest(moved, "support", routing::ChannelKind::kChat, 1400, out); }), "record")
+  EXPECT_EQ(stored([&] { a.ingest(moved, "support", routing::ChannelKind::kChat, 1400, out); }),
+            "record")
       << "new reply address";
-  EXPECT_EQ(stored([&] { a.ingest(msg("tg", "4", "42", "same"), "support", routing::ChannelKind::kChat, 1500, out); }),
+  EXPECT_EQ(stored([&] {
+              a.ingest(msg("tg", "4", "42", "same"), "support", routing::ChannelKind::kChat, 1500,
+                       out);
+            }),
             "record")
       << "the old address again";
 
@@ -430,7 +449,8 @@ TEST(TenantState, ListsConversationsByFilterNewestFirst) {
   EXPECT_EQ(t.list_conversations(page, next).size(), 3u);
   ASSERT_NE(next, 0u);
   page.before_seq = next;
-  EXPECT_EQ(ids(t.list_conversations(page, next)), (std::vector<std::string>{in[0].conversation_id}));
+  EXPECT_EQ(ids(t.list_conversations(page, next)),
+            (std::vector<std::string>{in[0].conversation_id}));
   EXPECT_EQ(next, 0u);
 
   TenantState::ConversationFilter mine;
@@ -464,10 +484,12 @@ TEST(TenantState, ListsConversationsByFilterNewestFirst) {
 TEST(TenantState, LinkedIdentitiesThreadIntoTheContactsConversation) {
   TenantState t("acme", {});
   std::vector<proto::Change> out;
-  auto tg = t.ingest(msg("tg", "1", "42", "hi from telegram"), "q", routing::ChannelKind::kChat, 1000, out);
+  auto tg = t.ingest(msg("tg", "1", "42", "hi from telegram"), "q", routing::ChannelKind::kChat,
+                     1000, out);
 
   out.clear();
-  auto linked = t.link_identities(tg.contact_id, {{"api-1", "crm-42"}, {"api-1", "crm-42"}}, 1100, out);
+  auto linked =
+      t.link_identities(tg.contact_id, {{"api-1", "crm-42"}, {"api-1", "crm-42"}}, 1100, out);
   ASSERT_TRUE(linked.is_ok()) << linked.status().message();
   ASSERT_EQ(linked->identities.size(), 2u);
   EXPECT_EQ(linked->identities[0], (proto::Identity{"tg", "42"}));
@@ -478,8 +500,8 @@ TEST(TenantState, LinkedIdentitiesThreadIntoTheContactsConversation) {
 
   // The customer now writes through the other channel: same contact, same conversation.
   out.clear();
-  auto api = t.ingest(msg("api-1", "e-1", "crm-42", "hi from the CRM"), "q", routing::ChannelKind::kChat,
-                      1200, out);
+  auto api = t.ingest(msg("api-1", "e-1", "crm-42", "hi from the CRM"), "q",
+                      routing::ChannelKind::kChat, 1200, out);
   EXPECT_EQ(api.contact_id, tg.contact_id);
   EXPECT_EQ(api.conversation_id, tg.conversation_id);
   EXPECT_FALSE(api.new_conversation);
@@ -489,14 +511,17 @@ TEST(TenantState, LinkedIdentitiesThreadIntoTheContactsConversation) {
   out.clear();
   EXPECT_TRUE(t.link_identities(tg.contact_id, {{"api-1", "crm-42"}}, 1300, out).is_ok());
   EXPECT_TRUE(out.empty());
-  auto other = t.ingest(msg("tg", "2", "77", "someone else"), "q", routing::ChannelKind::kChat, 1400, out);
+  auto other =
+      t.ingest(msg("tg", "2", "77", "someone else"), "q", routing::ChannelKind::kChat, 1400, out);
   out.clear();
   auto taken = t.link_identities(tg.contact_id, {{"api-1", "crm-43"}, {"tg", "77"}}, 1500, out);
   EXPECT_EQ(taken.status().code(), Code::kConflict);
-  EXPECT_NE(taken.status().message().find(other.contact_id), std::string::npos) << taken.status().message();
+  EXPECT_NE(taken.status().message().find(other.contact_id), std::string::npos)
+      << taken.status().message();
   EXPECT_TRUE(out.empty()) << "nothing of a refused request is stored";
   EXPECT_EQ(t.contact(tg.contact_id)->identities.size(), 2u);
-  EXPECT_EQ(t.link_identities("ct-999", {{"api-1", "x"}}, 1600, out).status().code(), Code::kNotFound);
+  EXPECT_EQ(t.link_identities("ct-999", {{"api-1", "x"}}, 1600, out).status().code(),
+            Code::kNotFound);
   std::vector<proto::Identity> many;  // the contact has 2: 30 more fit, 31 do not
   for (int i = 0; i < 31; ++i) many.push_back({"api-1", "bulk-" + std::to_string(i)});
   EXPECT_EQ(t.link_identities(tg.contact_id, many, 1700, out).status().code(), Code::kConflict);
@@ -508,7 +533,8 @@ TEST(TenantState, LinkedIdentitiesThreadIntoTheContactsConversation) {
   // After a restart the link holds: the stored records give the same threading.
   TenantState again("acme", {});
   std::vector<proto::Change> first;
-  auto tg2 = again.ingest(msg("tg", "1", "42", "hi"), "q", routing::ChannelKind::kChat, 1000, first);
+  auto tg2 =
+      again.ingest(msg("tg", "1", "42", "hi"), "q", routing::ChannelKind::kChat, 1000, first);
   ASSERT_TRUE(again.link_identities(tg2.contact_id, {{"api-1", "crm-42"}}, 1100, first).is_ok());
   TenantState restored("acme", {});
   replay(first, restored);
@@ -536,16 +562,18 @@ TEST(TenantState, AContactThatAlreadyWroteIsMergedOnceItsConversationIsResolved)
   std::vector<proto::Change> all;
   add_auto_accepting_operator(t, "support", "olena", 5, all);
   std::vector<proto::Change> out;
-  auto tg = t.ingest(msg("tg", "1", "42", "hi from telegram"), "support", routing::ChannelKind::kChat, 1000, out);
-  auto crm = t.ingest(msg("api-1", "e-1", "crm-7", "hi from the CRM"), "support", routing::ChannelKind::kChat,
-                      1100, out);
+  auto tg = t.ingest(msg("tg", "1", "42", "hi from telegram"), "support",
+                     routing::ChannelKind::kChat, 1000, out);
+  auto crm = t.ingest(msg("api-1", "e-1", "crm-7", "hi from the CRM"), "support",
+                      routing::ChannelKind::kChat, 1100, out);
   ASSERT_NE(tg.contact_id, crm.contact_id);
   all.insert(all.end(), out.begin(), out.end());
 
   out.clear();
   auto open = t.link_identities(tg.contact_id, {{"api-1", "crm-7"}}, 1200, out, /*merge=*/true);
   EXPECT_EQ(open.status().code(), Code::kConflict);
-  EXPECT_NE(open.status().message().find(crm.conversation_id), std::string::npos) << open.status().message();
+  EXPECT_NE(open.status().message().find(crm.conversation_id), std::string::npos)
+      << open.status().message();
   EXPECT_TRUE(out.empty());
 
   ASSERT_TRUE(t.route(1300, out, [&](auto& d, auto& o) {
@@ -553,8 +581,7 @@ TEST(TenantState, AContactThatAlreadyWroteIsMergedOnceItsConversationIsResolved)
                }).is_ok());
   auto merged = t.link_identities(tg.contact_id, {{"api-1", "crm-7"}}, 1400, out, /*merge=*/true);
   ASSERT_TRUE(merged.is_ok()) << merged.status().message();
-  EXPECT_EQ(merged->identities,
-            (std::vector<proto::Identity>{{"tg", "42"}, {"api-1", "crm-7"}}));
+  EXPECT_EQ(merged->identities, (std::vector<proto::Identity>{{"tg", "42"}, {"api-1", "crm-7"}}));
   EXPECT_EQ(merged->merged_from, std::vector<std::string>{crm.contact_id});
   const auto gone = t.contact(crm.contact_id);
   ASSERT_TRUE(gone.has_value());
@@ -564,7 +591,8 @@ TEST(TenantState, AContactThatAlreadyWroteIsMergedOnceItsConversationIsResolved)
   all.insert(all.end(), out.begin(), out.end());
 
   out.clear();
-  auto next = t.ingest(msg("api-1", "e-2", "crm-7", "me again"), "support", routing::ChannelKind::kChat, 1500, out);
+  auto next = t.ingest(msg("api-1", "e-2", "crm-7", "me again"), "support",
+                       routing::ChannelKind::kChat, 1500, out);
   EXPECT_EQ(next.contact_id, tg.contact_id);
   EXPECT_EQ(next.conversation_id, tg.conversation_id);
   all.insert(all.end(), out.begin(), out.end());
@@ -572,7 +600,8 @@ TEST(TenantState, AContactThatAlreadyWroteIsMergedOnceItsConversationIsResolved)
   // A contact merged away takes no merge and no new identity; nothing of a
   // refused request is stored.
   out.clear();
-  auto third = t.ingest(msg("tg", "3", "77", "someone else"), "support", routing::ChannelKind::kChat, 1600, out);
+  auto third = t.ingest(msg("tg", "3", "77", "someone else"), "support",
+                        routing::ChannelKind::kChat, 1600, out);
   out.clear();
   ASSERT_TRUE(t.route(1650, out, [&](auto& d, auto& o) {
                  return d.resolve(third.conversation_id, "olena", 1650, o);
@@ -581,7 +610,8 @@ TEST(TenantState, AContactThatAlreadyWroteIsMergedOnceItsConversationIsResolved)
   for (const auto& refused : {t.link_identities(crm.contact_id, {{"tg", "77"}}, 1700, out, true),
                               t.link_identities(crm.contact_id, {{"api-1", "crm-8"}}, 1700, out)}) {
     EXPECT_EQ(refused.status().code(), Code::kConflict);
-    EXPECT_NE(refused.status().message().find("was merged into " + tg.contact_id), std::string::npos)
+    EXPECT_NE(refused.status().message().find("was merged into " + tg.contact_id),
+              std::string::npos)
         << refused.status().message();
   }
   EXPECT_TRUE(out.empty());
@@ -597,7 +627,8 @@ TEST(TenantState, ANewConversationIsAcknowledgedOnceWhenTheChannelSaysSo) {
   TenantState t("acme", {});
   std::vector<proto::Change> out;
   const std::string ack = "Thanks! An operator will answer shortly.";
-  const auto first = t.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat, 1000, out, ack);
+  const auto first =
+      t.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat, 1000, out, ack);
   ASSERT_EQ(count<proto::OutboxItem>(out), 1u);
   const auto& item = *std::find_if(out.begin(), out.end(), [](const auto& c) {
     return std::holds_alternative<proto::OutboxItem>(c);
@@ -611,7 +642,8 @@ TEST(TenantState, ANewConversationIsAcknowledgedOnceWhenTheChannelSaysSo) {
   bool authorless_out = false;
   for (const auto& c : out) {
     if (const auto* m = std::get_if<proto::Message>(&c)) {
-      authorless_out = authorless_out || (m->direction == proto::Direction::kOut && m->author.empty());
+      authorless_out =
+          authorless_out || (m->direction == proto::Direction::kOut && m->author.empty());
     }
   }
   EXPECT_TRUE(authorless_out);
@@ -630,8 +662,8 @@ TEST(TenantState, AcknowledgementsLeaveHalfTheReplyBudgetToOperators) {
   TenantState t("acme", o);
   std::vector<proto::Change> out;
   for (int i = 0; i < 5; ++i) {
-    t.ingest(msg("tg", std::to_string(i), std::to_string(40 + i), "hi"), "support", routing::ChannelKind::kChat,
-             1000, out, "ack");
+    t.ingest(msg("tg", std::to_string(i), std::to_string(40 + i), "hi"), "support",
+             routing::ChannelKind::kChat, 1000, out, "ack");
   }
   EXPECT_EQ(count<proto::OutboxItem>(out), 2u);
   EXPECT_EQ(t.outbound_pending("tg"), 2u) << "two acknowledgements, two slots left for replies";
@@ -644,7 +676,8 @@ TEST(TenantState, AcknowledgementsAreSkippedWhenTheChannelsRepliesPileUp) {
   std::vector<proto::Change> out;
   t.ingest(msg("tg", "1", "42", "hi"), "support", routing::ChannelKind::kChat, 1000, out, "ack");
   std::vector<proto::Change> second;
-  const auto r = t.ingest(msg("tg", "2", "43", "hi"), "support", routing::ChannelKind::kChat, 1000, second, "ack");
+  const auto r = t.ingest(msg("tg", "2", "43", "hi"), "support", routing::ChannelKind::kChat, 1000,
+                          second, "ack");
   EXPECT_EQ(r.kind, IngestOutcome::Kind::kStored) << "the customer's message is still taken";
   EXPECT_EQ(count<proto::OutboxItem>(second), 0u);
   EXPECT_EQ(t.outbound_pending("tg"), 1u);

@@ -8,8 +8,9 @@ namespace sb::router {
 namespace {
 
 TEST(SeqOfId, ReadsExactlyWhatMakeIdWrites) {
-  for (std::uint64_t seq : {std::uint64_t{1}, std::uint64_t{9}, std::uint64_t{10}, std::uint64_t{42},
-                            std::uint64_t{1234567890123}, std::uint64_t{UINT64_MAX}}) {
+  for (std::uint64_t seq :
+       {std::uint64_t{1}, std::uint64_t{9}, std::uint64_t{10}, std::uint64_t{42},
+        std::uint64_t{1234567890123}, std::uint64_t{UINT64_MAX}}) {
     EXPECT_EQ(seq_of_id(proto::make_id("cv", seq), "cv"), seq);
     EXPECT_EQ(seq_of_id(proto::make_id("cv", seq), "ct"), 0u);
   }

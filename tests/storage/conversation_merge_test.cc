@@ -44,7 +44,8 @@ TEST(ConversationMerge, TheLastOperandSetsTheCounters) {
   c.updated_at = 10;
   c.message_count = 1;
   const auto record = proto::encode(c);
-  const auto merged = full_merge(&record, {encode_activity({"", 20, 2}), encode_activity({"", 30, 3})});
+  const auto merged =
+      full_merge(&record, {encode_activity({"", 20, 2}), encode_activity({"", 30, 3})});
   auto back = proto::decode_conversation(merged);
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   c.updated_at = 30;

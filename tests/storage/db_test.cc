@@ -20,16 +20,22 @@ struct Collected final : RecoveryVisitor {
   std::vector<std::pair<std::string, proto::Conversation>> conversations;
   std::vector<std::pair<std::string, proto::DedupMark>> dedup;
   std::map<std::string, std::uint64_t> last_seq;
-  void on_channel(const std::string& t, proto::ChannelConfig c) override { channels.emplace_back(t, c); }
+  void on_channel(const std::string& t, proto::ChannelConfig c) override {
+    channels.emplace_back(t, c);
+  }
   void on_contact(const std::string& t, proto::Contact c) override { contacts.emplace_back(t, c); }
-  void on_identity(const std::string& t, proto::IdentityLink l) override { identities.emplace_back(t, l); }
+  void on_identity(const std::string& t, proto::IdentityLink l) override {
+    identities.emplace_back(t, l);
+  }
   void on_conversation(const std::string& t, proto::Conversation c) override {
     conversations.emplace_back(t, c);
   }
   void on_dedup(const std::string& t, proto::DedupMark m) override { dedup.emplace_back(t, m); }
   void on_last_seq(const std::string& t, std::uint64_t s) override { last_seq[t] = s; }
   std::vector<std::pair<std::string, proto::RoutingRecord>> routing;
-  void on_routing(const std::string& t, proto::RoutingRecord r) override { routing.emplace_back(t, r); }
+  void on_routing(const std::string& t, proto::RoutingRecord r) override {
+    routing.emplace_back(t, r);
+  }
 };
 
 // A message.created frame as the router writes it (TenantState::append_log).
@@ -225,7 +231,8 @@ TEST(Db, ConversationActivityWithoutItsRecordIsCorruption) {
   sb::test::TempDir dir;
   auto db = Db::open(dir.path());
   ASSERT_TRUE(db.is_ok());
-  ASSERT_TRUE((*db)->commit(proto::ChangeSet{"acme", {proto::ConversationActivity{"cv-9", 5, 2}}}).is_ok());
+  ASSERT_TRUE(
+      (*db)->commit(proto::ChangeSet{"acme", {proto::ConversationActivity{"cv-9", 5, 2}}}).is_ok());
   Collected v;
   const auto st = (*db)->recover(v, 0);
   EXPECT_EQ(st.code(), Code::kCorruption) << st.to_string();
@@ -241,7 +248,8 @@ TEST(Db, TimelinesOfSeveralContactsPageAsOne) {
   proto::ChangeSet set{"acme", {}};
   for (std::uint64_t seq = 1; seq <= 9; ++seq) {
     set.changes.emplace_back(proto::LogEntry{seq, "{\"seq\":" + std::to_string(seq) + "}"});
-    set.changes.emplace_back(proto::TimelineMark{seq % 3 == 0 ? "ct-2" : "ct-1", seq});  // 3, 6, 9 are ct-2's
+    set.changes.emplace_back(
+        proto::TimelineMark{seq % 3 == 0 ? "ct-2" : "ct-1", seq});  // 3, 6, 9 are ct-2's
   }
   ASSERT_TRUE((*db)->commit(set).is_ok());
   std::vector<std::uint64_t> seen;
@@ -348,8 +356,8 @@ TEST(Db, CompactionsDropDedupMarksOlderThanTheWindow) {
     options.dedup_window_ms = window;
     auto db = Db::open(dir.path(), options);
     ASSERT_TRUE(db.is_ok());
-    proto::ChangeSet set{"t", {proto::DedupMark{"tg", "old", now - 2 * hour},
-                               proto::DedupMark{"tg", "new", now}}};
+    proto::ChangeSet set{
+        "t", {proto::DedupMark{"tg", "old", now - 2 * hour}, proto::DedupMark{"tg", "new", now}}};
     ASSERT_TRUE((*db)->commit(set).is_ok());
     ASSERT_TRUE((*db)->compact_dedup().is_ok());
     EXPECT_EQ((*db)->count_dedup("t").value(), window == 0 ? 2u : 1u) << "window " << window;

@@ -33,7 +33,7 @@ struct RecordedRequest {
   std::string target;                                        // path and query, as sent
   std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
   std::string body;
-  std::string tls_server_name;  // the SNI the client sent (tls only), "" if none
+  std::string tls_server_name;   // the SNI the client sent (tls only), "" if none
   std::uint64_t connection = 0;  // which accepted connection carried it: 1, 2, ...
   std::string header(std::string_view lower_name) const;  // "" if absent
 };

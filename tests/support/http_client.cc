@@ -80,7 +80,8 @@ std::string tls_exchange(int fd, const TlsTarget& tls, const std::string& data, 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()),
                                                         SSL_CTX_free);
-  if (!ctx || SSL_CTX_load_verify_locations(ctx.get(), tls.ca_file.c_str(), nullptr) != 1) return {};
+  if (!ctx || SSL_CTX_load_verify_locations(ctx.get(), tls.ca_file.c_str(), nullptr) != 1)
+    return {};
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
   std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx.get()), SSL_free);
   if (!ssl) return {};
@@ -110,7 +111,8 @@ std::string tls_exchange(int fd, const TlsTarget& tls, const std::string& data, 
 std::string format_request(const std::string& method, const std::string& target,
                            const std::string& body, const Headers& headers,
                            const std::string& host) {
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n";
+  std::string req =
+      method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n";
   bool has_type = false;
   for (const auto& [k, v] : headers) {
     req += k + ": " + v + "\r\n";
@@ -184,8 +186,8 @@ HttpResult https_raw(std::uint16_t port, const TlsTarget& tls, const std::string
 }
 
 HttpResult https_request(std::uint16_t port, const TlsTarget& tls, const std::string& method,
-                         const std::string& target, const std::string& body,
-                         const Headers& headers, int timeout_ms) {
+                         const std::string& target, const std::string& body, const Headers& headers,
+                         int timeout_ms) {
   return https_raw(port, tls, format_request(method, target, body, headers, tls.server_name),
                    timeout_ms);
 }

@@ -53,7 +53,8 @@ bool open_small_buffered(tcp::socket& s, std::uint16_t port) {
 
 // The WebSocket handshake; 101, the HTTP status of a refusal, or -1.
 template <class Ws>
-int ws_handshake(Ws& ws, const std::string& host, const std::string& target, const Headers& headers) {
+int ws_handshake(Ws& ws, const std::string& host, const std::string& target,
+                 const Headers& headers) {
   beast::error_code ec;
   websocket::response_type res;
   ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
@@ -159,10 +160,12 @@ int SseClient::connect(std::uint16_t port, const std::string& target, const Head
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 0;
-  std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
+  std::string req =
+      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
   req += "\r\n";
-  if (::send(fd_, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) return 0;
+  if (::send(fd_, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size()))
+    return 0;
   // Read the head.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (buffer_.find("\r\n\r\n") == std::string::npos) {
@@ -203,7 +206,8 @@ std::optional<SseEvent> SseClient::read(int timeout_ms) {
       end = buffer_.find("\n\n");
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          deadline - std::chrono::steady_clock::now()).count();
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
     if (left <= 0 || fd_ < 0) return std::nullopt;
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
