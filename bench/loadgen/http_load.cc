@@ -1,5 +1,6 @@
 #include "bench/loadgen/http_load.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "bench/loadgen/json_peek.h"
@@ -174,6 +175,15 @@ void WebhookLoad::record_answer(const InFlight& sent, const HttpResult& r, Clock
     return;
   }
   recorder_.ack(std::chrono::duration_cast<std::chrono::microseconds>(r.completed - base).count());
+  if (shape_.open_loop) {
+    auto us = [](Clock::duration d) {
+      return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    };
+    recorder_.update([&](Counters&, Latencies& l) {
+      l.send_lag.record(std::max<std::int64_t>(0, us(r.write_started - sent.due)));
+      l.ack_rtt.record(us(r.completed - r.write_started));
+    });
+  }
   const auto answer = parse_webhook_answer(r.body);
   recorder_.update([&](Counters& c, Latencies&) {
     c.webhooks_acked += 1;

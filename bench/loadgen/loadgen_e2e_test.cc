@@ -60,6 +60,9 @@ TEST_P(LoadgenE2E, ASupportDayRunsAndIsReported) {
   EXPECT_GT(at(root, "/operators/accepted"), 0u);
   EXPECT_GT(at(root, "/operators/replies_delivered"), 0u);
   EXPECT_GT(at(root, "/operators/resolved"), 0u);
+  // Open loop: every ack is also split into the tool's lateness and the round trip.
+  EXPECT_EQ(at(root, "/latency_us/send_lag/count"), at(root, "/latency_us/ack/count"));
+  EXPECT_EQ(at(root, "/latency_us/ack_rtt/count"), at(root, "/latency_us/ack/count"));
   for (const char* h : {"/latency_us/ack/count", "/latency_us/webhook_to_offer/count",
                         "/latency_us/offer_delivery/count", "/latency_us/accept_rtt/count"}) {
     EXPECT_GT(at(root, h), 0u) << h;

@@ -20,6 +20,8 @@ struct NamedHistogram {
 std::vector<NamedHistogram> histograms(const RunReport& r) {
   const auto& l = r.latencies;
   return {{"ack", &l.ack},
+          {"send_lag", &l.send_lag},
+          {"ack_rtt", &l.ack_rtt},
           {"webhook_to_offer", &l.webhook_to_offer},
           {"offer_after_ack", &l.offer_after_ack},
           {"offer_delivery", &l.offer_delivery},
@@ -106,6 +108,11 @@ void print_table(const RunReport& r, std::FILE* out) {
              "  (ack and webhook_to_offer count from the {}; offer_after_ack is 0 when the frame "
              "came first)\n",
              r.mode == "open" ? "scheduled send time" : "write of the request");
+  if (r.mode == "open") {
+    fmt::print(out,
+               "  (send_lag: scheduled time to the request's write, this tool's own lateness;\n"
+               "   ack_rtt: the write to the 2xx. Per webhook ack = send_lag + ack_rtt)\n");
+  }
   fmt::print(
       out,
       "  (offer_delivery: the offer's arrival minus its \"at\", the daemon's clock when it routed\n"

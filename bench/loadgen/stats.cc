@@ -27,6 +27,8 @@ std::uint64_t Counters::error_total() const {
 
 void Latencies::merge(const Latencies& o) {
   ack.merge(o.ack);
+  send_lag.merge(o.send_lag);
+  ack_rtt.merge(o.ack_rtt);
   webhook_to_offer.merge(o.webhook_to_offer);
   offer_after_ack.merge(o.offer_after_ack);
   offer_delivery.merge(o.offer_delivery);

@@ -34,7 +34,12 @@ struct Counters {
 };
 
 struct Latencies {
-  LatencyHistogram ack;               // webhook: from scheduled (open) / sent (closed) to the 2xx
+  LatencyHistogram ack;  // webhook: from scheduled (open) / sent (closed) to the 2xx
+  // Open loop only, the ack in two: from the schedule to the request's write
+  // (this tool late: no idle connection, or its thread not running) and from
+  // the write to the 2xx (the daemon, the sockets, and this tool's reading).
+  LatencyHistogram send_lag;
+  LatencyHistogram ack_rtt;
   LatencyHistogram webhook_to_offer;  // same start, to the offered frame on the operator's stream
   LatencyHistogram offer_after_ack;   // offered frame minus the 2xx (0 when the frame came first)
   // The offered frame's arrival minus its "at" (the daemon's wall clock when
