@@ -139,6 +139,11 @@ def report(res):
         print("| latency | p50 | p99 | p99.9 | target (p99) | holds |\n|---|---:|---:|---:|---:|---|")
         print(f"| ack | {o['ack_p50_ms']:.2f} ms | {o['ack_p99_ms']:.2f} ms | {o['ack_p999_ms']:.2f} ms | ≤ 5 ms "
               f"| {'yes' if o['ack_p99_ms'] <= 5 else 'no'} |")
+        if "send_lag_p99_ms" in o:
+            print(f"| of which sb_loadgen late (send_lag) | {o['send_lag_p50_ms']:.2f} ms | {o['send_lag_p99_ms']:.2f} ms "
+                  f"| {o['send_lag_p999_ms']:.2f} ms | | |")
+            print(f"| of which write to 2xx (ack_rtt) | {o['ack_rtt_p50_ms']:.2f} ms | {o['ack_rtt_p99_ms']:.2f} ms "
+                  f"| {o['ack_rtt_p999_ms']:.2f} ms | | |")
         print(f"| offer after ack | | {o['offer_after_ack_p99_ms']:.2f} ms | | ≤ 2 ms | "
               f"{'yes' if o['offer_after_ack_p99_ms'] <= 2 else 'no'} |")
         print(f"| webhook to offer | | {o['webhook_to_offer_p99_ms']:.2f} ms | | | |")

@@ -329,6 +329,10 @@ def measure_switchboard(tmp, bins, seconds, conns, mode="closed", rate=None):
            "per_second_daemon_cpu_pct": [t["daemon_cpu_pct"] for t in j["timeline"]],
            "operator_slots": j.get("operators", {}).get("slots"),
            "operator_peak_busy": j.get("operators", {}).get("peak_busy"), **cpu}
+    for name in ("send_lag", "ack_rtt"):  # open loop: the ack split at the request's write
+        if lat.get(name, {}).get("count"):
+            res.update({f"{name}_p50_ms": lat[name]["p50"] / 1000, f"{name}_p99_ms": lat[name]["p99"] / 1000,
+                        f"{name}_p999_ms": lat[name]["p99_9"] / 1000})
     res.update(sampler.commit_figures())
     gc = j["daemon"].get("group_commits")  # the daemon's /metrics over the window
     if gc:
