@@ -60,9 +60,21 @@ TEST_P(LoadgenE2E, ASupportDayRunsAndIsReported) {
   EXPECT_GT(at(root, "/operators/accepted"), 0u);
   EXPECT_GT(at(root, "/operators/replies_delivered"), 0u);
   EXPECT_GT(at(root, "/operators/resolved"), 0u);
-  // Open loop: every ack is also split into the tool's lateness and the round trip.
+  // Open loop: every ack is also split into the tool's lateness and the round
+  // trip, ack = send_lag + ack_rtt per webhook (each truncated to whole us),
+  // so the means add up and neither part exceeds the whole.
   EXPECT_EQ(at(root, "/latency_us/send_lag/count"), at(root, "/latency_us/ack/count"));
   EXPECT_EQ(at(root, "/latency_us/ack_rtt/count"), at(root, "/latency_us/ack/count"));
+  auto real = [&](const char* pointer) {
+    double v = -1;
+    if (root.at_pointer(pointer).get(v)) ADD_FAILURE() << "no number at " << pointer;
+    return v;
+  };
+  EXPECT_NEAR(real("/latency_us/send_lag/mean") + real("/latency_us/ack_rtt/mean"),
+              real("/latency_us/ack/mean"), 1.5);
+  EXPECT_LE(at(root, "/latency_us/ack_rtt/max"), at(root, "/latency_us/ack/max"));
+  EXPECT_LE(at(root, "/latency_us/send_lag/max"), at(root, "/latency_us/ack/max"));
+  EXPECT_GT(at(root, "/latency_us/ack_rtt/min"), 0u) << "a round trip takes time";
   for (const char* h : {"/latency_us/ack/count", "/latency_us/webhook_to_offer/count",
                         "/latency_us/offer_delivery/count", "/latency_us/accept_rtt/count"}) {
     EXPECT_GT(at(root, h), 0u) << h;

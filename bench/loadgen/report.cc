@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <string_view>
 
 #include "proto/json_writer.h"
 
@@ -100,6 +101,10 @@ void print_table(const RunReport& r, std::FILE* out) {
   fmt::print(out, "\nLatency (ms){:>16}{:>9}{:>9}{:>9}{:>9}{:>9}\n", "count", "p50", "p90", "p99",
              "p99.9", "max");
   for (const auto& [name, h] : histograms(r)) {
+    if (h->count() == 0 && r.mode != "open" &&
+        (std::string_view(name) == "send_lag" || std::string_view(name) == "ack_rtt")) {
+      continue;  // open loop only
+    }
     fmt::print(out, "  {:<18}{:>10}{:>9}{:>9}{:>9}{:>9}{:>9}\n", name, h->count(),
                ms(h->percentile(50)), ms(h->percentile(90)), ms(h->percentile(99)),
                ms(h->percentile(99.9)), ms(h->max()));
@@ -109,9 +114,10 @@ void print_table(const RunReport& r, std::FILE* out) {
              "came first)\n",
              r.mode == "open" ? "scheduled send time" : "write of the request");
   if (r.mode == "open") {
-    fmt::print(out,
-               "  (send_lag: scheduled time to the request's write, this tool's own lateness;\n"
-               "   ack_rtt: the write to the 2xx. Per webhook ack = send_lag + ack_rtt)\n");
+    fmt::print(
+        out,
+        "  (send_lag: scheduled time to the request's start on its connection, this tool's\n"
+        "   own lateness; ack_rtt: from there to the 2xx. Per webhook ack = send_lag + ack_rtt)\n");
   }
   fmt::print(
       out,
