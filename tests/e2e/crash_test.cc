@@ -142,16 +142,19 @@ void kill_under_load_and_check(DaemonProcess& daemon, const std::string& dir,
   }
 }
 
+// The embedded tenant's Telegram channel "tg" with kSecret; the status.
+int put_demo_channel(const DaemonProcess& daemon) {
+  return daemon
+      .put("/v1/channels/tg", R"({"type":"telegram","secret":")" + std::string(kSecret) + R"("})",
+           daemon.admin())
+      .status;
+}
+
 TEST(CrashE2E, NothingAcknowledgedIsLostNothingIsStoredTwice) {
   TempDir dir;
   DaemonProcess daemon(dir.path());
   daemon.start();
-  ASSERT_EQ(
-      daemon
-          .put("/v1/channels/tg",
-               R"({"type":"telegram","secret":")" + std::string(kSecret) + R"("})", daemon.admin())
-          .status,
-      200);
+  ASSERT_EQ(put_demo_channel(daemon), 200);
   kill_under_load_and_check(daemon, dir.path(), {{"demo", kSecret}});
 }
 
@@ -237,12 +240,7 @@ TEST(CrashE2E, KilledWhileTheLogIsAPrezeroedSpareLosesNothing) {
   }
   DaemonProcess daemon(dir.path(), {"--config", config});
   daemon.start();
-  ASSERT_EQ(
-      daemon
-          .put("/v1/channels/tg",
-               R"({"type":"telegram","secret":")" + std::string(kSecret) + R"("})", daemon.admin())
-          .status,
-      200);
+  ASSERT_EQ(put_demo_channel(daemon), 200);
   int killed_in_spare = 0;
   bool gave_up = false;  // sanitizer builds may be too slow: do not wait 120 s per cycle
   Load load;
