@@ -134,26 +134,25 @@ int run_daemon(const Config& config) {
   // Frames are built on the shard thread (moving the JSON out of the encoded
   // set); they are published only once they are durable, after the write.
   shard_options.after_commit = [&hub, &outbox_ptr](proto::ChangeSet& set) -> std::function<void()> {
-    std::vector<std::shared_ptr<adapters::Frame>> built;
+    std::vector<std::shared_ptr<adapters::Frame>> frames;
     std::vector<proto::OutboxItem> outbound;
     for (auto& c : set.changes) {
       if (auto* e = std::get_if<proto::LogEntry>(&c)) {
-        auto audience = adapters::audience_of(e->json);
-        built.push_back(std::make_shared<adapters::Frame>(
-            adapters::Frame{e->seq, std::move(e->json), std::move(audience), {}}));
+        // The audience is worked out at publish, and only if a stream is connected.
+        frames.push_back(
+            std::make_shared<adapters::Frame>(adapters::Frame{e->seq, std::move(e->json), {}, {}}));
       } else if (auto* m = std::get_if<proto::TimelineMark>(&c)) {
         // Written right after its entry: the frame's contact, for visitor streams.
-        if (!built.empty() && built.back()->seq == m->seq) built.back()->contact = m->contact_id;
+        if (!frames.empty() && frames.back()->seq == m->seq) frames.back()->contact = m->contact_id;
       } else if (auto* o = std::get_if<proto::OutboxItem>(&c)) {
         outbound.push_back(std::move(*o));
       }
     }
-    std::vector<std::shared_ptr<const adapters::Frame>> frames(built.begin(), built.end());
     if (frames.empty() && outbound.empty()) return {};
     return [&hub, &outbox_ptr, tenant = std::move(set.tenant), frames = std::move(frames),
-            outbound = std::move(outbound)] {
+            outbound = std::move(outbound)]() mutable {
       for (const auto& o : outbound) outbox_ptr->on_committed(tenant, o);
-      hub.publish(tenant, frames);
+      hub.publish_fresh(tenant, std::move(frames));
     };
   };
   shard_options.tenant.dedup_window_ms = config.dedup_window_s * 1000;

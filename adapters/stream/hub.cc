@@ -75,6 +75,19 @@ void StreamHub::publish(const std::string& tenant,
   }
 }
 
+void StreamHub::publish_fresh(const std::string& tenant,
+                              std::vector<std::shared_ptr<Frame>> frames) {
+  if (frames.empty()) return;
+  auto t = topic(tenant);
+  t->last_seq.store(frames.back()->seq, std::memory_order_release);
+  auto subs = t->subscribers.load(std::memory_order_acquire);
+  if (subs->empty()) return;
+  for (auto& f : frames) f->audience = audience_of(f->json);
+  for (const auto& s : *subs) {
+    for (const auto& f : frames) s->deliver(f);
+  }
+}
+
 void StreamHub::subscribe(const std::string& tenant, const std::shared_ptr<StreamSubscriber>& s) {
   auto t = topic(tenant);
   auto cur = t->subscribers.load(std::memory_order_acquire);

@@ -48,6 +48,12 @@ class StreamHub {
  public:
   StreamHub();
   void publish(const std::string& tenant, const std::vector<std::shared_ptr<const Frame>>& frames);
+  // The same for frames fresh from a group commit, whose audience is not
+  // worked out yet: it is filled in (audience_of parses each frame) only if
+  // the tenant has a stream connected at this moment. One that connects
+  // later replays these frames from storage, where the audience is worked
+  // out again.
+  void publish_fresh(const std::string& tenant, std::vector<std::shared_ptr<Frame>> frames);
   void subscribe(const std::string& tenant, const std::shared_ptr<StreamSubscriber>& s);
   void unsubscribe(const std::string& tenant, const StreamSubscriber* s);
   // The last seq published (or seeded at start-up) for the tenant.
