@@ -34,6 +34,10 @@ struct DeliveryResult {
 struct ParsedWebhook {
   std::vector<proto::InboundEvent> events;  // customer events, in payload order
   std::size_t ignored = 0;                  // updates that are not customer messages
+  // A single-use nonce the platform signed instead of the body (Mailgun's
+  // token), "" if none: the shard refuses it with any other events than the
+  // ones it first came with (router::TenantState::claim_nonce).
+  std::string nonce;
 };
 
 class ChannelAdapter {

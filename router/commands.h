@@ -28,6 +28,12 @@ struct IngestCommand {
   std::vector<proto::InboundEvent> events;
   std::function<void(IngestReply)> done;
   std::string auto_reply;  // the channel's acknowledgement of new conversations, "" = none
+  std::string channel;     // the channel the events came through (each event also names it)
+  // The delivery's single-use signature nonce (Mailgun's token), "" if the
+  // platform has none: see TenantState::claim_nonce. Refused, the command
+  // stores nothing and its reply carries kUnauthenticated. Set, the command
+  // goes to the shard even with no events (an ignored mail's token is used up too).
+  std::string nonce;
 };
 
 struct PutChannelCommand {

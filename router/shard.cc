@@ -242,6 +242,12 @@ void Shard::process_batch(std::vector<Queued*>& batch) {
           sets[i].tenant = c.tenant;
           if constexpr (std::is_same_v<T, IngestCommand>) {
             auto& t = tenant(c.tenant);
+            if (!c.nonce.empty()) {
+              std::vector<std::string> ids;
+              for (const auto& e : c.events) ids.push_back(e.event_id);
+              p.reply.status = t.claim_nonce(c.channel, c.nonce, ids, now, sets[i].changes);
+              if (!p.reply.status.is_ok()) return;
+            }
             for (const auto& e : c.events) {
               p.reply.outcomes.push_back(
                   t.ingest(e, c.queue, c.kind, now, sets[i].changes, c.auto_reply));

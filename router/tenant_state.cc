@@ -78,6 +78,32 @@ void TenantState::append_log(std::string_view type, TimeMs now, const proto::Con
   out.emplace_back(proto::TimelineMark{conv.contact_id, seq});
 }
 
+Status TenantState::claim_nonce(const std::string& channel, std::string_view nonce,
+                                const std::vector<std::string>& event_ids, TimeMs now,
+                                std::vector<Change>& out) {
+  dedup_.expire(now);
+  // The marks share the channel's dedup keys. '\n' cannot occur in the event
+  // ids of a channel that signs nonces (Mailgun's: a single-line Message-Id
+  // or a digest), so they never collide with a delivery's.
+  std::string any = "\nnonce\n";
+  any.append(nonce);
+  std::string bound = any + "\n=";  // never equal to `any`, also with no events
+  for (std::size_t i = 0; i < event_ids.size(); ++i) {
+    if (i > 0) bound += '\n';
+    bound += event_ids[i];
+  }
+  if (dedup_.contains(channel, bound)) return Status::ok();  // a retry of the same delivery
+  if (dedup_.contains(channel, any)) {
+    return {Code::kUnauthenticated,
+            "this signature's token was already used for another message: a replayed signature?"};
+  }
+  for (auto* key : {&any, &bound}) {
+    dedup_.insert(channel, *key, now);
+    out.emplace_back(proto::DedupMark{channel, std::move(*key), now});
+  }
+  return Status::ok();
+}
+
 IngestOutcome TenantState::ingest(const proto::InboundEvent& e, const std::string& queue,
                                   routing::ChannelKind kind, TimeMs now, std::vector<Change>& out,
                                   const std::string& auto_reply) {

@@ -66,6 +66,17 @@ class TenantState {
                        routing::ChannelKind kind, proto::TimeMs now,
                        std::vector<proto::Change>& out, const std::string& auto_reply = {});
 
+  // Some platforms sign a single-use nonce instead of the body (Mailgun signs
+  // timestamp + token): a captured signature could otherwise carry any other
+  // body while its timestamp is fresh. The first delivery with `nonce` binds
+  // it to `event_ids` (the delivery's events, in order); the same nonce with
+  // the same ids is a retry and passes, with any other ids it is refused
+  // (kUnauthenticated). Kept as dedup marks, so for the dedup window and
+  // across restarts; appends them to `out` on first use only.
+  Status claim_nonce(const std::string& channel, std::string_view nonce,
+                     const std::vector<std::string>& event_ids, proto::TimeMs now,
+                     std::vector<proto::Change>& out);
+
   // An operator's reply to the customer (direction "out"), queued in the
   // outbox for delivery on the conversation's channel. NotFound for an
   // unknown conversation, Conflict unless `op` is its current owner,

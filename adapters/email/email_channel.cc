@@ -273,6 +273,7 @@ Status verify_mailgun_signature(const FormData& form, std::string_view signing_k
 
 Result<ParsedWebhook> parse_mailgun_inbound(const FormData& form, std::string_view account_id) {
   ParsedWebhook out;
+  out.nonce = std::string(form.get("token"));  // signed, not the body: bound to this mail
   std::string from_header(form.get("from"));
   if (from_header.empty()) from_header = form.get("sender");
   if (auto st = utf8(from_header, "from"); !st.is_ok()) return st;

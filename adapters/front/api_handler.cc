@@ -199,7 +199,8 @@ void ApiHandler::webhook(HttpRequest&& req, const std::string& tenant, const std
   if (auto limited = rate_limited(ingest_limit_, tenant, "tenant webhook rate limit")) {
     return respond(std::move(*limited));
   }
-  submit_ingest(tenant, *cfg, std::move(parsed->events), parsed->ignored, std::move(respond));
+  submit_ingest(tenant, *cfg, std::move(parsed->events), parsed->ignored, std::move(respond),
+                std::move(parsed->nonce));
 }
 
 void ApiHandler::webhook_handshake(const HttpRequest& req, const std::string& tenant,
@@ -216,8 +217,8 @@ void ApiHandler::webhook_handshake(const HttpRequest& req, const std::string& te
 
 void ApiHandler::submit_ingest(const std::string& tenant, const proto::ChannelConfig& channel,
                                std::vector<proto::InboundEvent> events, std::size_t ignored,
-                               Responder respond) {
-  if (events.empty()) {
+                               Responder respond, std::string nonce) {
+  if (events.empty() && nonce.empty()) {
     std::string body;
     proto::JsonWriter w(body);
     w.begin_object().field("ok", true).field("accepted", 0).field("duplicates", 0);
@@ -232,6 +233,8 @@ void ApiHandler::submit_ingest(const std::string& tenant, const proto::ChannelCo
   }
   router::IngestCommand cmd;
   cmd.tenant = tenant;
+  cmd.channel = channel.name;
+  cmd.nonce = std::move(nonce);
   cmd.queue = channel.queue.empty() ? "default" : channel.queue;
   cmd.kind = router::routing::channel_kind_of_type(channel.type);
   cmd.auto_reply = channel.auto_reply;
@@ -241,6 +244,9 @@ void ApiHandler::submit_ingest(const std::string& tenant, const proto::ChannelCo
   std::vector<std::string> ids;
   for (const auto& e : cmd.events) ids.push_back(e.event_id);
   cmd.done = [shared_respond, ids = std::move(ids), ignored](router::IngestReply reply) {
+    if (reply.status.code() == Code::kUnauthenticated) {  // a nonce used for another delivery
+      return (*shared_respond)(json_error(401, "bad_signature", reply.status.message()));
+    }
     if (!reply.status.is_ok()) {
       return (*shared_respond)(unavailable("storage_unavailable", reply.status.message()));
     }

@@ -54,10 +54,10 @@ class ApiHandler final : public http::HttpHandler {
   void list_channels(const std::string& tenant, http::Responder respond);
   void post_event(http::HttpRequest&& req, const std::string& tenant, http::Responder respond);
   // Rate limits are charged by the callers: webhooks and POST /v1/events the
-  // tenant's webhook budget, WebchatApi its own.
+  // tenant's webhook budget, WebchatApi its own. `nonce`: ParsedWebhook's.
   void submit_ingest(const std::string& tenant, const proto::ChannelConfig& channel,
                      std::vector<proto::InboundEvent> events, std::size_t ignored,
-                     http::Responder respond);
+                     http::Responder respond, std::string nonce = {});
   // Who the bearer credential belongs to, or nullopt (and a 401 sent).
   std::optional<Caller> authenticate(const http::HttpRequest& req, const http::Responder& respond);
 

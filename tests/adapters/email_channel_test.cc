@@ -139,6 +139,8 @@ TEST(EmailParse, FirstMailOpensWithItsSubject) {
   EXPECT_EQ(to.to, "olena.kovalenko@example.com");
   EXPECT_EQ(to.message_id, "<CAJ8x4=Yk3vQ2@mail.gmail.com>");
   EXPECT_EQ(to.subject, "Order 58213 has not arrived");
+  EXPECT_EQ(r->nonce, "0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728")
+      << "the signed token, bound to this mail by the shard";
 }
 
 TEST(EmailParse, ReplyWithPhotoIsMultipartWithoutQuotedHistory) {
@@ -164,6 +166,7 @@ TEST(EmailParse, AutoRepliesOtherMailboxesAndOurOwnMailAreIgnored) {
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_TRUE(r->events.empty());
   EXPECT_EQ(r->ignored, 1u);
+  EXPECT_FALSE(r->nonce.empty()) << "an ignored mail's token is used up too";
 
   auto other = channel();
   other.account_id = "sales@mg.example.com";

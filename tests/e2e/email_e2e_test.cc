@@ -3,8 +3,8 @@
 // mail is stored once (its retry absorbed), an unsigned one is refused with
 // nothing stored, an auto-reply opens nothing, an operator's reply leaves as
 // a threaded mail, and the customer's answer (multipart, with a photo) lands
-// in the same conversation. A channel without its support address is refused
-// by the API and stops start-up from the config file.
+// in the same conversation. A captured signature cannot carry another mail. A channel without its
+// support address is refused by the API and stops start-up from the config file.
 #include <gtest/gtest.h>
 
 #include <ctime>
@@ -111,6 +111,44 @@ TEST_F(EmailE2E, SignedMailIsStoredOnceUnsignedRefusedAutoRepliesIgnored) {
   EXPECT_NE(ooo.body.find(R"("ignored":1)"), std::string::npos) << ooo.body;
   auto list = conversations();
   EXPECT_EQ(list.body.find("cv-"), list.body.rfind("cv-")) << "one conversation: " << list.body;
+}
+
+// Mailgun signs timestamp + token, not the mail: a captured POST's signature
+// fields with another mail in the form pass the HMAC. The token is bound to
+// the mail it first came with, also across a restart (and a kill -9); the
+// genuine retry still passes as a duplicate.
+TEST_F(EmailE2E, ACapturedSignatureCannotCarryAnotherMail) {
+  const auto mail = posted_now(fixture("email/first_mail.form"));
+  auto forged = mail;
+  const std::string id = "Message-Id=%3CCAJ8x4%3DYk3vQ2%40mail.gmail.com%3E";
+  forged.replace(forged.find(id), id.size(), "Message-Id=%3Cforged-1%40evil.example%3E");
+  const std::string text = "stripped-text=Hello";
+  forged.replace(forged.find(text), text.size(), "stripped-text=Refund+to+IBAN+UA00+1234");
+
+  auto first = daemon_.post("/webhooks/demo/mail", mail, kForm);
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto replayed = daemon_.post("/webhooks/demo/mail", forged, kForm);
+  EXPECT_EQ(replayed.status, 401) << replayed.body;
+  EXPECT_EQ(json_peek(replayed.body, "code"), "bad_signature") << replayed.body;
+  auto retry = daemon_.post("/webhooks/demo/mail", mail, kForm);
+  ASSERT_EQ(retry.status, 200) << retry.body;
+  EXPECT_EQ(json_peek(retry.body, "status"), "duplicate");
+
+  const auto ooo = posted_now(fixture("email/auto_reply.form"));
+  ASSERT_EQ(daemon_.post("/webhooks/demo/mail", ooo, kForm).status, 200);
+  auto ooo_retry = daemon_.post("/webhooks/demo/mail", ooo, kForm);
+  EXPECT_EQ(ooo_retry.status, 200) << "an ignored mail's retry: " << ooo_retry.body;
+
+  daemon_.kill9();
+  daemon_.start();
+  EXPECT_EQ(daemon_.post("/webhooks/demo/mail", forged, kForm).status, 401) << "after a restart";
+  EXPECT_EQ(json_peek(daemon_.post("/webhooks/demo/mail", mail, kForm).body, "status"),
+            "duplicate");
+  auto list = conversations();
+  EXPECT_EQ(list.body.find("cv-"), list.body.rfind("cv-")) << "one conversation: " << list.body;
+  auto view =
+      daemon_.get("/v1/conversations/" + json_peek(first.body, "conversation"), daemon_.admin());
+  EXPECT_EQ(view.body.find("IBAN"), std::string::npos) << view.body;
 }
 
 TEST_F(EmailE2E, ReplyLeavesThreadedAndTheAnswerJoinsTheConversation) {

@@ -35,6 +35,8 @@ std::future<IngestReply> ingest(ShardSet& set, const std::string& tenant,
                     routing::ChannelKind::kChat,
                     std::move(events),
                     [promise](IngestReply r) { promise->set_value(std::move(r)); },
+                    "",
+                    "tg",
                     ""};
   EXPECT_TRUE(set.submit(tenant, std::move(cmd)));
   return fut;
