@@ -6,7 +6,7 @@
 // sleeps in epoll, interrupts it (an epoll_ctl, then a context switch). Under
 // sb_loadgen that was ~0.6 epoll_ctl and ~0.6 futex calls per webhook on the
 // shard thread. Gathered, it is one post per executor per group commit
-// (docs/performance.md, session 10).
+// (docs/performance-history.md, session 10).
 //
 // Thread-safety: the gathering is per thread (thread_local state). post() on
 // a thread outside a begin()/end() window posts at once, as boost::asio::post

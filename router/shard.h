@@ -40,7 +40,7 @@ struct ShardOptions {
   // N > 0: a committer thread of the shard's own writes while the shard
   // applies the next batches, at most N of them ahead of the disk
   // (router/committer.h). On two cores the first made 14-18 % more webhooks/s
-  // for less CPU each (docs/performance.md, session 9).
+  // for less CPU each (docs/performance-history.md, session 9).
   std::size_t max_batches_in_flight = 0;
   // Called on the shard thread for every change set once it is encoded for
   // its write; the set may be moved from (the write holds its bytes). Returns
@@ -67,7 +67,7 @@ struct ShardStats {
   // Per group commit that wrote: its RocksDB write in microseconds (fsync
   // included) and how many commands it carried. An acknowledgement waits for
   // the write in progress and then its own, so the first bounds the ack tail
-  // (docs/performance.md, session 11). Finer below 5 ms, where a disk's fsync
+  // (docs/performance-history.md, session 11). Finer below 5 ms, where a disk's fsync
   // usually falls.
   StatsHistogram commit_micros{100,   200,   300,    400,    500,    750,     1000,   1500,
                                2000,  3000,  4000,   5000,   7500,   10000,   15000,  20000,

@@ -2,7 +2,7 @@
 // merge operand on the conversation's key instead of a rewritten record.
 // A customer's follow-up changes only updated_at and message_count of its
 // conversation; the record (several hundred bytes of JSON) was rewritten on
-// every such message, ~10 % of ingest throughput (docs/performance.md,
+// every such message, ~10 % of ingest throughput (docs/performance-history.md,
 // session 7). The operand is 17 bytes: kActivityMark, updated_at and
 // message_count as be64. Its values are absolute, so the last operand wins
 // and merging is cheap: RocksDB folds operands into the record on flush,

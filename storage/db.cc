@@ -68,7 +68,7 @@ std::string be64(std::uint64_t v) {
 // index entry: this marker and the message's event_id, its content being the
 // "message" of the log entry with the same seq. Storing it once, in the
 // frame, took over a quarter of an inbound event's bytes off the write path
-// (2,007 to 1,448 bytes of WAL per webhook; docs/performance.md, session 7).
+// (2,007 to 1,448 bytes of WAL per webhook; docs/performance-history.md, session 7).
 constexpr char kMessageIndexMark = '\x01';
 
 std::string message_index_value(const proto::Message& m) {
@@ -164,7 +164,7 @@ struct Db::Impl {
     opts.IncreaseParallelism(2);
     // Many small batches from several shards: let RocksDB pipeline their
     // write groups. With one writer it costs more than it overlaps
-    // (docs/performance.md, session 7: 7 % more webhooks/s without it).
+    // (docs/performance-history.md, session 7: 7 % more webhooks/s without it).
     opts.enable_pipelined_write = options.concurrent_writers > 1;
     // Vector memtables and insert hints (below) need writers to fill the
     // memtables one at a time. With one shard (the default) there is only one
@@ -177,13 +177,13 @@ struct Db::Impl {
     // A memtable flush writes tens of MiB of SST; left to the end of the
     // file, its writeback lands at once and the WAL's next fdatasync waits
     // behind it on the disk. Syncing flush and compaction output every MiB
-    // spreads it out (RocksDB's tuning guide; ack p99 in docs/performance.md,
+    // spreads it out (RocksDB's tuning guide; ack p99 in docs/performance-history.md,
     // session 9).
     opts.bytes_per_sync = 1 << 20;
     // 16 MiB memtables instead of 64: on a virtual disk every flush slows the
     // write path for as long as it lasts (the ack p99 of a run is set by the
     // seconds with a flush), and a quarter of the flush is a quarter of the
-    // stall. Throughput was the same (docs/performance.md, session 9); it
+    // stall. Throughput was the same (docs/performance-history.md, session 9); it
     // also bounds memtable memory and the log replayed after a crash.
     opts.write_buffer_size = 16 << 20;
     if (faults) opts.env = faults->env();

@@ -43,7 +43,7 @@ struct DbOptions {
   // (storage/wal_files.h). Spares are made only once the first memtable has
   // been switched. Off by default: it writes every WAL byte twice, and on the
   // reference machine it traded a lower median for a slightly higher ack p99
-  // at half the peak (docs/performance.md, session 11).
+  // at half the peak (docs/performance-history.md, session 11).
   bool prezeroed_wal = false;
 };
 

@@ -6,7 +6,7 @@
 // changes its size, so on ext4 that fdatasync also writes the inode: two
 // device round trips before the cache flush instead of one. Writing over
 // blocks that already hold data leaves the size alone (measured here: 136
-// against 200 us per fdatasync, p99 205 against 250-850 us; docs/performance.md,
+// against 200 us per fdatasync, p99 205 against 250-850 us; docs/performance-history.md,
 // session 11). RocksDB's own WAL recycling does this, but 7.8 allows it only
 // with a recovery mode that skips corrupted records anywhere in the log, and
 // crashed its flush thread when tried.

@@ -4,7 +4,7 @@
 //
 // Why: replies go to a handful of platform APIs. A new TCP connection per
 // reply cost the sb-http-out thread ~180 us of CPU per delivery on loopback
-// (socket, connect, close and their wake-ups; docs/performance.md, session 8);
+// (socket, connect, close and their wake-ups; docs/performance-history.md, session 8);
 // over HTTPS each also costs a TLS handshake (a round trip or two and around
 // a millisecond of CPU for the key exchange and the chain's verification).
 //

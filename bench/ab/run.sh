@@ -3,7 +3,7 @@
 # round so both see the same machine: `sb_loadgen --mode closed` against each
 # in turn, on a fresh data dir each time, printing webhooks/s, ack p50/p99 and
 # the daemon's CPU per run. Used for the before/after figures in
-# docs/performance.md ("Profile of the ingest path").
+# docs/performance-history.md ("Profile of the ingest path").
 #
 #   bench/ab/run.sh OLD_BINARY NEW_BINARY [ROUNDS] [-- extra sb_loadgen flags]
 #   e.g. build a commit in a worktree, then:

@@ -12,7 +12,7 @@ compactions: /proc/PID/io write_bytes), and the CPU of each daemon thread
                      [--config FILE]     # e.g. [storage] sync = false
 
 Needs wrk (bench/peers/install-deps.sh). Used for the figures of
-docs/performance.md, "Session 6".
+docs/performance-history.md, "Session 6".
 """
 import argparse
 import os
