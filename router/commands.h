@@ -28,12 +28,15 @@ struct IngestCommand {
   std::vector<proto::InboundEvent> events;
   std::function<void(IngestReply)> done;
   std::string auto_reply;  // the channel's acknowledgement of new conversations, "" = none
-  std::string channel;     // the channel the events came through (each event also names it)
   // The delivery's single-use signature nonce (Mailgun's token), "" if the
   // platform has none: see TenantState::claim_nonce. Refused, the command
   // stores nothing and its reply carries kUnauthenticated. Set, the command
   // goes to the shard even with no events (an ignored mail's token is used up too).
   std::string nonce;
+  // Where the nonce must be unique: "type:" + the channel type, since one
+  // platform account (one signing key) may serve several of the tenant's
+  // channels. Not a channel name, so its marks are apart from every channel's.
+  std::string nonce_scope;
 };
 
 struct PutChannelCommand {

@@ -245,7 +245,7 @@ void Shard::process_batch(std::vector<Queued*>& batch) {
             if (!c.nonce.empty()) {
               std::vector<std::string> ids;
               for (const auto& e : c.events) ids.push_back(e.event_id);
-              p.reply.status = t.claim_nonce(c.channel, c.nonce, ids, now, sets[i].changes);
+              p.reply.status = t.claim_nonce(c.nonce_scope, c.nonce, ids, now, sets[i].changes);
               if (!p.reply.status.is_ok()) return;
             }
             for (const auto& e : c.events) {

@@ -78,13 +78,11 @@ void TenantState::append_log(std::string_view type, TimeMs now, const proto::Con
   out.emplace_back(proto::TimelineMark{conv.contact_id, seq});
 }
 
-Status TenantState::claim_nonce(const std::string& channel, std::string_view nonce,
+Status TenantState::claim_nonce(const std::string& scope, std::string_view nonce,
                                 const std::vector<std::string>& event_ids, TimeMs now,
                                 std::vector<Change>& out) {
   dedup_.expire(now);
-  // The marks share the channel's dedup keys. '\n' cannot occur in the event
-  // ids of a channel that signs nonces (Mailgun's: a single-line Message-Id
-  // or a digest), so they never collide with a delivery's.
+  // `scope` is no channel's name, so these marks never meet a delivery's.
   std::string any = "\nnonce\n";
   any.append(nonce);
   std::string bound = any + "\n=";  // never equal to `any`, also with no events
@@ -92,14 +90,14 @@ Status TenantState::claim_nonce(const std::string& channel, std::string_view non
     if (i > 0) bound += '\n';
     bound += event_ids[i];
   }
-  if (dedup_.contains(channel, bound)) return Status::ok();  // a retry of the same delivery
-  if (dedup_.contains(channel, any)) {
+  if (dedup_.contains(scope, bound)) return Status::ok();  // a retry of the same delivery
+  if (dedup_.contains(scope, any)) {
     return {Code::kUnauthenticated,
             "this signature's token was already used for another message: a replayed signature?"};
   }
   for (auto* key : {&any, &bound}) {
-    dedup_.insert(channel, *key, now);
-    out.emplace_back(proto::DedupMark{channel, std::move(*key), now});
+    dedup_.insert(scope, *key, now);
+    out.emplace_back(proto::DedupMark{scope, std::move(*key), now});
   }
   return Status::ok();
 }

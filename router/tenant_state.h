@@ -71,9 +71,13 @@ class TenantState {
   // body while its timestamp is fresh. The first delivery with `nonce` binds
   // it to `event_ids` (the delivery's events, in order); the same nonce with
   // the same ids is a retry and passes, with any other ids it is refused
-  // (kUnauthenticated). Kept as dedup marks, so for the dedup window and
-  // across restarts; appends them to `out` on first use only.
-  Status claim_nonce(const std::string& channel, std::string_view nonce,
+  // (kUnauthenticated). Nonces are unique within `scope` (a name no channel
+  // has, used as the marks' channel). Kept as dedup marks, so for the dedup
+  // window (which the config keeps longer than a signature lives) and across
+  // restarts; appends them to `out` on first use only. The first delivery to
+  // reach the shard owns the nonce: this protects what was stored, not a
+  // request still in flight.
+  Status claim_nonce(const std::string& scope, std::string_view nonce,
                      const std::vector<std::string>& event_ids, proto::TimeMs now,
                      std::vector<proto::Change>& out);
 

@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "adapters/daemon/toml_guard.h"
+#include "adapters/email/email_channel.h"
 #include "proto/ids.h"
 
 namespace sb::daemon {
@@ -172,6 +173,17 @@ Config load_config_file(const std::string& path) {
         throw std::runtime_error(
             "[router] windows must be 0..3153600000 s (offline_grace_s: -1 = never)");
       }
+    }
+    // A signed Mailgun token is remembered as a dedup mark (TenantState::
+    // claim_nonce) and must outlive the signature, or a captured one could
+    // carry another mail once its mark expired; platform retries need the
+    // window too (Mailgun retries for 8 h).
+    constexpr std::int64_t kMinDedupWindow =
+        adapters::kMailgunMaxAgeSeconds + adapters::kMailgunMaxSkewSeconds;
+    if (c.dedup_window_s < kMinDedupWindow) {
+      throw std::runtime_error(
+          "[router] dedup_window_s must be at least 33300 (9 h 15 min): Mailgun signatures are "
+          "accepted that long, and their tokens are remembered as dedup marks");
     }
     if (c.offline_grace_s < -1)
       throw std::runtime_error("[router] offline_grace_s: -1 = never, else >= 0");

@@ -48,8 +48,10 @@ Result<ParsedWebhook> parse_mailgun_inbound(const FormData& form, std::string_vi
 // kMailgunMaxAgeSeconds or more than 15 minutes ahead of it is refused.
 Status verify_mailgun_signature(const FormData& form, std::string_view signing_key,
                                 std::int64_t now_s);
-// Mailgun retries a route's POST for 8 hours: a signature stays good 9.
+// Mailgun retries a route's POST for 8 hours: a signature stays good 9,
+// and up to kMailgunMaxSkewSeconds ahead of our clock.
 inline constexpr std::int64_t kMailgunMaxAgeSeconds = 9 * 3600;
+inline constexpr std::int64_t kMailgunMaxSkewSeconds = 15 * 60;
 // Longer mail text is cut there, with a note: frames stay far below a
 // stream's send buffer.
 inline constexpr std::size_t kMaxMailText = 64 << 10;

@@ -82,9 +82,14 @@ void StreamHub::publish_fresh(const std::string& tenant,
   t->last_seq.store(frames.back()->seq, std::memory_order_release);
   auto subs = t->subscribers.load(std::memory_order_acquire);
   if (subs->empty()) return;
-  for (auto& f : frames) f->audience = audience_of(f->json);
+  std::vector<std::shared_ptr<const Frame>> ready;
+  ready.reserve(frames.size());
+  for (auto& f : frames) {
+    f->audience = audience_of(f->json);
+    ready.push_back(std::move(f));
+  }
   for (const auto& s : *subs) {
-    for (const auto& f : frames) s->deliver(f);
+    for (const auto& f : ready) s->deliver(f);
   }
 }
 

@@ -194,5 +194,18 @@ TEST(Config, FuzzFindingsAreRefusedClearly) {
   EXPECT_EQ(c.io_threads, 3);
 }
 
+// A Mailgun token is remembered as a dedup mark: a window shorter than the
+// signature's life (9 h + 15 min of clock skew) would let a captured one
+// carry another mail once its mark expired.
+TEST(Config, TheDedupWindowOutlivesAMailgunSignature) {
+  sb::test::TempDir dir;
+  for (const char* text :
+       {"[router]\ndedup_window_s = 0\n", "[router]\ndedup_window_s = 33299\n"}) {
+    EXPECT_THROW(load_config_file(write(dir, text)), std::runtime_error) << text;
+  }
+  EXPECT_EQ(load_config_file(write(dir, "[router]\ndedup_window_s = 33300\n")).dedup_window_s,
+            33300);
+}
+
 }  // namespace
 }  // namespace sb::daemon

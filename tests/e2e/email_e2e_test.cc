@@ -114,9 +114,10 @@ TEST_F(EmailE2E, SignedMailIsStoredOnceUnsignedRefusedAutoRepliesIgnored) {
 }
 
 // Mailgun signs timestamp + token, not the mail: a captured POST's signature
-// fields with another mail in the form pass the HMAC. The token is bound to
-// the mail it first came with, also across a restart (and a kill -9); the
-// genuine retry still passes as a duplicate.
+// fields with another mail in the form pass the HMAC. Once the genuine mail
+// is stored, its token is bound to it, on every email channel of the tenant,
+// also across a restart (and a kill -9); the genuine retry still passes as a
+// duplicate.
 TEST_F(EmailE2E, ACapturedSignatureCannotCarryAnotherMail) {
   const auto mail = posted_now(fixture("email/first_mail.form"));
   auto forged = mail;
@@ -133,6 +134,15 @@ TEST_F(EmailE2E, ACapturedSignatureCannotCarryAnotherMail) {
   auto retry = daemon_.post("/webhooks/demo/mail", mail, kForm);
   ASSERT_EQ(retry.status, 200) << retry.body;
   EXPECT_EQ(json_peek(retry.body, "status"), "duplicate");
+  // Another channel signed by the same Mailgun account: the token is used up there too.
+  ASSERT_EQ(daemon_
+                .put("/v1/channels/mail2",
+                     std::string(R"({"type":"email","secret":")") + kSigningKey +
+                         R"(","account_id":"support@mg.example.com"})",
+                     daemon_.admin())
+                .status,
+            200);
+  EXPECT_EQ(daemon_.post("/webhooks/demo/mail2", forged, kForm).status, 401);
 
   const auto ooo = posted_now(fixture("email/auto_reply.form"));
   ASSERT_EQ(daemon_.post("/webhooks/demo/mail", ooo, kForm).status, 200);

@@ -48,6 +48,7 @@ void check(const sb::daemon::Config& c) {
                  c.presence_grace_s}) {
     FUZZ_CHECK(v >= 0 && ms_fit(v));
   }
+  FUZZ_CHECK(c.dedup_window_s >= 33300);  // outlives a Mailgun signature
   FUZZ_CHECK(c.offline_grace_s >= -1 && ms_fit(c.offline_grace_s));
   FUZZ_CHECK(c.max_missed_offers >= 0 && c.max_missed_offers <= UINT32_MAX);
   FUZZ_CHECK(c.max_connections >= 1 && c.max_streams_per_operator >= 1);

@@ -36,7 +36,7 @@ std::future<IngestReply> ingest(ShardSet& set, const std::string& tenant,
                     std::move(events),
                     [promise](IngestReply r) { promise->set_value(std::move(r)); },
                     "",
-                    "tg",
+                    "",
                     ""};
   EXPECT_TRUE(set.submit(tenant, std::move(cmd)));
   return fut;

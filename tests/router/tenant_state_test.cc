@@ -167,24 +167,24 @@ TEST(TenantState, ASignedNonceGoesOnlyWithTheDeliveryItFirstCameWith) {
   TenantState t("acme", {});
   std::vector<proto::Change> out;
   const std::vector<std::string> mail{"<a@mail.example>"};
-  ASSERT_TRUE(t.claim_nonce("mail", "tok-1", mail, 1000, out).is_ok());
+  ASSERT_TRUE(t.claim_nonce("type:email", "tok-1", mail, 1000, out).is_ok());
   EXPECT_EQ(count<proto::DedupMark>(out), 2u) << "the nonce, and the nonce with its delivery";
   std::vector<proto::Change> again;
-  EXPECT_TRUE(t.claim_nonce("mail", "tok-1", mail, 2000, again).is_ok()) << "a retry";
+  EXPECT_TRUE(t.claim_nonce("type:email", "tok-1", mail, 2000, again).is_ok()) << "a retry";
   EXPECT_TRUE(again.empty());
-  auto other = t.claim_nonce("mail", "tok-1", {"<b@mail.example>"}, 3000, again);
+  auto other = t.claim_nonce("type:email", "tok-1", {"<b@mail.example>"}, 3000, again);
   EXPECT_EQ(other.code(), Code::kUnauthenticated) << "another mail under a captured signature";
-  EXPECT_EQ(t.claim_nonce("mail", "tok-1", {}, 3000, again).code(), Code::kUnauthenticated);
+  EXPECT_EQ(t.claim_nonce("type:email", "tok-1", {}, 3000, again).code(), Code::kUnauthenticated);
   EXPECT_TRUE(again.empty());
-  EXPECT_TRUE(t.claim_nonce("other-mail", "tok-1", {"<b@mail.example>"}, 3000, again).is_ok())
-      << "per channel, like every dedup mark";
+  EXPECT_TRUE(t.claim_nonce("type:other", "tok-1", {"<b@mail.example>"}, 3000, again).is_ok())
+      << "per scope";
 
   TenantState restarted("acme", {});
   replay(out, restarted);
   std::vector<proto::Change> repairs, later;
   restarted.finish_restore(5000, repairs);
-  EXPECT_TRUE(restarted.claim_nonce("mail", "tok-1", mail, 5000, later).is_ok());
-  EXPECT_EQ(restarted.claim_nonce("mail", "tok-1", {"<b@mail.example>"}, 5000, later).code(),
+  EXPECT_TRUE(restarted.claim_nonce("type:email", "tok-1", mail, 5000, later).is_ok());
+  EXPECT_EQ(restarted.claim_nonce("type:email", "tok-1", {"<b@mail.example>"}, 5000, later).code(),
             Code::kUnauthenticated)
       << "remembered across a restart";
 }
