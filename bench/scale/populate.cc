@@ -50,6 +50,9 @@ class TenantLoader {
   Status setup(std::uint64_t operators, std::uint64_t conversations, TimeMs now);
   Status ingest(std::uint64_t events, std::uint64_t conversations, TimeMs start, TimeMs span,
                 std::uint64_t seed, const std::function<void()>& tick);
+  // The first `count` contacts write once at `at` (+1 ms each); each
+  // conversation is accepted by the operator offered it and resolved.
+  Status resolved_history(std::uint64_t count, TimeMs at);
   Status flush();
   std::uint64_t last_seq() const { return state_.last_seq(); }
   std::uint64_t commits() const { return commits_; }
@@ -62,6 +65,12 @@ class TenantLoader {
   Status route(TimeMs now, F&& fn) {
     return state_.route(now, pending_.changes, std::forward<F>(fn));
   }
+  // Customer `who`'s message number `n` (the update id), sent at `now`.
+  void make_event(std::uint64_t who, std::uint64_t n, TimeMs now, proto::InboundEvent& e) const;
+  // A message through TenantState::ingest, as the shard runs it; a new
+  // conversation is accepted at once by the operator holding its offer
+  // (POST /v1/conversations/{id}/accept). Returns the conversation.
+  Result<std::string> deliver(const proto::InboundEvent& e, std::uint64_t who, TimeMs now);
 
   storage::Db& db_;
   const PopulateSpec& spec_;
@@ -135,7 +144,6 @@ Status TenantLoader::setup(std::uint64_t operators, std::uint64_t conversations,
 Status TenantLoader::ingest(std::uint64_t events, std::uint64_t conversations, TimeMs start,
                             TimeMs span, std::uint64_t seed, const std::function<void()>& tick) {
   std::mt19937_64 rng(seed);
-  const auto queues = static_cast<std::uint64_t>(spec_.queues_per_tenant);
   std::uint64_t contacts = 0;
   proto::InboundEvent e;
   for (std::uint64_t i = 0; i < events; ++i) {
@@ -150,33 +158,64 @@ Status TenantLoader::ingest(std::uint64_t events, std::uint64_t conversations, T
     } else {
       who = rng() % contacts;
     }
-    e.channel = channel_name(static_cast<int>(who % queues));
-    e.event_id = std::to_string(kFirstUpdateId + i);
-    e.contact_external_id = std::to_string(kFirstCustomerId + who);
-    e.contact_name = kNames[who % kNames.size()];
-    e.reply_address = e.contact_external_id;
-    e.platform_message_id = std::to_string(i + 1);
-    e.text = kTexts[i % kTexts.size()];
-    e.platform_ts = now - 1000;
-    e.received_ts = now;
-
-    if (auto due = state_.next_deadline(); due && *due <= now)
-      state_.advance(now, pending_.changes);
-    const auto outcome = state_.ingest(e, queue_name(static_cast<int>(who % queues)),
-                                       routing::ChannelKind::kChat, now, pending_.changes);
-    if (auto st = done_one(); !st.is_ok()) return st;
-    if (outcome.new_conversation) {
-      // The operator holding the offer accepts it (POST /v1/conversations/{id}/accept).
-      const auto conv = state_.conversation(outcome.conversation_id);
-      if (conv && !conv->offered_to.empty()) {
-        const std::string op = conv->offered_to;
-        auto st = route(
-            now, [&](auto& d, auto& o) { return d.accept(outcome.conversation_id, op, now, o); });
-        if (!st.is_ok()) return st;
-        if (st = done_one(); !st.is_ok()) return st;
-      }
-    }
+    make_event(who, i, now, e);
+    if (auto r = deliver(e, who, now); !r) return r.status();
     if ((i & 1023) == 0) tick();
+  }
+  return Status::ok();
+}
+
+void TenantLoader::make_event(std::uint64_t who, std::uint64_t n, TimeMs now,
+                              proto::InboundEvent& e) const {
+  const auto queues = static_cast<std::uint64_t>(spec_.queues_per_tenant);
+  e.channel = channel_name(static_cast<int>(who % queues));
+  e.event_id = std::to_string(kFirstUpdateId + n);
+  e.contact_external_id = std::to_string(kFirstCustomerId + who);
+  e.contact_name = kNames[who % kNames.size()];
+  e.reply_address = e.contact_external_id;
+  e.platform_message_id = std::to_string(n + 1);
+  e.text = kTexts[n % kTexts.size()];
+  e.platform_ts = now - 1000;
+  e.received_ts = now;
+}
+
+Result<std::string> TenantLoader::deliver(const proto::InboundEvent& e, std::uint64_t who,
+                                          TimeMs now) {
+  const auto queues = static_cast<std::uint64_t>(spec_.queues_per_tenant);
+  if (auto due = state_.next_deadline(); due && *due <= now) state_.advance(now, pending_.changes);
+  const auto outcome = state_.ingest(e, queue_name(static_cast<int>(who % queues)),
+                                     routing::ChannelKind::kChat, now, pending_.changes);
+  if (auto st = done_one(); !st.is_ok()) return st;
+  if (outcome.new_conversation) {
+    const auto conv = state_.conversation(outcome.conversation_id);
+    if (conv && !conv->offered_to.empty()) {
+      const std::string op = conv->offered_to;
+      auto st = route(
+          now, [&](auto& d, auto& o) { return d.accept(outcome.conversation_id, op, now, o); });
+      if (!st.is_ok()) return st;
+      if (st = done_one(); !st.is_ok()) return st;
+    }
+  }
+  return outcome.conversation_id;
+}
+
+Status TenantLoader::resolved_history(std::uint64_t count, TimeMs at) {
+  proto::InboundEvent e;
+  // Update ids far above the later events' (their dedup marks expire anyway).
+  constexpr std::uint64_t kHistoryUpdates = 1ULL << 40;
+  for (std::uint64_t who = 0; who < count; ++who) {
+    const TimeMs now = at + static_cast<TimeMs>(who);
+    make_event(who, kHistoryUpdates + who, now, e);
+    auto conv = deliver(e, who, now);
+    if (!conv) return conv.status();
+    const auto c = state_.conversation(*conv);
+    if (!c || c->operator_id.empty()) return Status::invalid("history: no operator took " + *conv);
+    const std::string op = c->operator_id;  // POST /v1/conversations/{id}/resolve
+    if (auto st = route(now, [&](auto& d, auto& o) { return d.resolve(*conv, op, now, o); });
+        !st.is_ok()) {
+      return st;
+    }
+    if (auto st = done_one(); !st.is_ok()) return st;
   }
   return Status::ok();
 }
@@ -207,9 +246,15 @@ Result<PopulateResult> populate(const PopulateSpec& spec, const Progress& progre
     const auto events = share(spec.events, spec.tenants, t);
     const auto conversations = share(spec.conversations, spec.tenants, t);
     const auto operators = share(spec.operators, spec.tenants, t);
+    const auto resolved = std::min(share(spec.resolved, spec.tenants, t), conversations);
     TenantLoader loader(**db, spec, tenant_name(t));
     const TimeMs start = spec.end_ms - spec.span_ms;
-    if (auto st = loader.setup(operators, conversations, start - 1000); !st.is_ok()) return st;
+    const TimeMs history_at = start - kResolvedAgeMs;
+    if (auto st = loader.setup(operators, conversations, (resolved ? history_at : start) - 1000);
+        !st.is_ok()) {
+      return st;
+    }
+    if (auto st = loader.resolved_history(resolved, history_at); !st.is_ok()) return st;
     std::uint64_t done_here = 0;
     auto tick = [&] {
       done_here += 1024;
@@ -225,6 +270,7 @@ Result<PopulateResult> populate(const PopulateSpec& spec, const Progress& progre
     done_before += events;
     result.tenant_ids.push_back(tenant_name(t));
     result.conversations += loader.open_conversations();
+    result.resolved += resolved;
     result.operators += operators;
     result.events += events;
     result.log_entries += loader.last_seq();

@@ -33,11 +33,20 @@ struct PopulateSpec {
   proto::TimeMs span_ms = 0;        // events are spread evenly over [end - span, end]
   std::size_t batch = 4096;         // commands per group commit
   std::uint64_t seed = 42;          // which contact writes each follow-up
+  // The first `resolved` contacts (at most `conversations`) also have an
+  // older conversation: one message, accepted and resolved kResolvedAgeMs
+  // before the events begin, so that it lies beyond the dedup, reopen and
+  // sticky windows (its dedup mark expired, the next message opens a new
+  // conversation). What resolved history costs a daemon's memory and start.
+  std::uint64_t resolved = 0;
 };
+
+inline constexpr proto::TimeMs kResolvedAgeMs = 8LL * 24 * 3600 * 1000;
 
 struct PopulateResult {
   std::vector<std::string> tenant_ids;
   std::uint64_t conversations = 0;  // open at the end
+  std::uint64_t resolved = 0;       // resolved before the events began
   std::uint64_t operators = 0;
   std::uint64_t events = 0;       // inbound messages stored
   std::uint64_t log_entries = 0;  // event-log frames written (sum of last seqs)

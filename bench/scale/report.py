@@ -70,6 +70,8 @@ def main():
         out["bytes_per_operator"] = (rss["ops"] - rss["empty"]) / a.ops
     if "ops" in rss and "convs" in rss and a.convs:
         out["bytes_per_open_conversation"] = (rss["convs"] - rss["ops"]) / a.convs
+    if "convs" in rss and "resolved" in rss and a.convs:
+        out["bytes_per_resolved_conversation"] = (rss["resolved"] - rss["convs"]) / a.convs
     if "events" in sets:
         out["restart_to_ready_s_10m_events"] = sets["events"]["ready_ms_median"] / 1000
 
@@ -78,7 +80,10 @@ def main():
     print("|---|---|---:|---:|---:|---:|")
     for name, s in sets.items():
         pop = s.get("populated", {})
-        stored = (f"{pop.get('conversations_open', 0):,} open conversations, {pop.get('operators', 0):,} operators, "
+        resolved = pop.get("conversations_resolved", 0)
+        stored = (f"{pop.get('conversations_open', 0):,} open conversations, "
+                  + (f"{resolved:,} resolved, " if resolved else "")
+                  + f"{pop.get('operators', 0):,} operators, "
                   f"{pop.get('events', 0):,} messages ({pop.get('log_entries', 0):,} log entries), "
                   f"{s.get('db_mib', 0):,} MiB" if pop else "nothing")
         print(f"| {name} | {stored} | {s['first_ready_ms'] / 1000:.2f} s | "
@@ -89,6 +94,8 @@ def main():
         print(f"RSS per operator:          {out['bytes_per_operator']:.0f} B")
     if "bytes_per_open_conversation" in out:
         print(f"RSS per open conversation: {out['bytes_per_open_conversation']:.0f} B (target <= 1024)")
+    if "bytes_per_resolved_conversation" in out:
+        print(f"RSS per resolved conversation (kept in memory): {out['bytes_per_resolved_conversation']:.0f} B")
     if "restart_to_ready_s_10m_events" in out:
         print(f"restart to ready, {a.events:,} messages: {out['restart_to_ready_s_10m_events']:.2f} s "
               f"(first start after populating: {sets['events']['first_ready_ms'] / 1000:.2f} s; target <= 5 s)")

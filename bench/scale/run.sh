@@ -8,12 +8,16 @@
 #     ops        $OPS operators online in $QUEUES queues, no conversation
 #     convs      the same operators plus $CONVS contacts, each with one open,
 #                assigned conversation (one message each, within the last day)
+#     resolved   convs, and each contact also has an older conversation,
+#                resolved 8 days earlier (beyond every window): resolved
+#                conversations stay in memory, and this is what they cost
 #     events     $EVENTS messages from $EV_CONVS contacts (one open conversation
 #                each) to $EV_OPS operators, spread over the last $EV_DAYS days
 #   For each: start the daemon $STARTS times; time from exec to the first
 #   /readyz 200; VmRSS ($SETTLE s after ready) and VmHWM from /proc.
 #   bytes per operator     = (RSS(ops)   - RSS(empty)) / OPS
 #   bytes per conversation = (RSS(convs) - RSS(ops))   / CONVS
+#   bytes per resolved one = (RSS(resolved) - RSS(convs)) / CONVS
 #
 # Usage: bench/scale/run.sh [--cold] [--json FILE]
 #   --cold  drop the page cache before every start (needs root): a restart
@@ -133,6 +137,8 @@ for set in $SETS; do
     empty) dataset empty ;;
     ops) dataset ops --conversations 0 --operators "$OPS" ;;
     convs) dataset convs --conversations "$CONVS" --operators "$OPS" --span-days 1 ;;
+    resolved) dataset resolved --conversations "$CONVS" --operators "$OPS" --span-days 1 \
+                --resolved "$CONVS" ;;
     events) dataset events --conversations "$EV_CONVS" --operators "$EV_OPS" --events "$EVENTS" \
               --span-days "$EV_DAYS" ;;
     *) echo "unknown set $set" >&2; exit 2 ;;

@@ -1,7 +1,7 @@
 // sb_populate: writes a Switchboard data directory with T tenants, N open
 // conversations (one per contact), M online operators in queues and E stored
-// customer messages, for the scale measurements in bench/scale/run.sh. The
-// records are the daemon's own (see populate.h); start the daemon on the
+// customer messages, optionally R older resolved conversations, for the scale measurements in
+// bench/scale/run.sh. The records are the daemon's own (see populate.h); start the daemon on the
 // directory with --data-dir DIR --config DIR/scale.toml.
 //
 // Prints a JSON summary on stdout, progress on stderr.
@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   app.add_option("--span-days", span_days, "messages are spread evenly over the last N days")
       ->check(CLI::Range(0.0, 3650.0));
+  app.add_option("--resolved", spec.resolved,
+                 "of the contacts, this many also have a conversation resolved 8 days before "
+                 "the messages (beyond the dedup, reopen and sticky windows)");
   app.add_option("--batch", spec.batch, "commands per commit (sync=false)")
       ->check(CLI::Range(1, 1 << 20));
   CLI11_PARSE(app, argc, argv);
@@ -82,11 +85,12 @@ int main(int argc, char** argv) {
   }
   const auto& r = result.value();
   std::printf(
-      "{\"tenants\":%d,\"conversations_open\":%llu,\"operators\":%llu,\"events\":%llu,"
-      "\"log_entries\":%llu,\"commits\":%llu,\"span_days\":%g,\"seconds\":%.1f}\n",
+      "{\"tenants\":%d,\"conversations_open\":%llu,\"conversations_resolved\":%llu,"
+      "\"operators\":%llu,\"events\":%llu,\"log_entries\":%llu,\"commits\":%llu,"
+      "\"span_days\":%g,\"seconds\":%.1f}\n",
       spec.tenants, static_cast<unsigned long long>(r.conversations),
-      static_cast<unsigned long long>(r.operators), static_cast<unsigned long long>(r.events),
-      static_cast<unsigned long long>(r.log_entries), static_cast<unsigned long long>(r.commits),
-      span_days, r.seconds);
+      static_cast<unsigned long long>(r.resolved), static_cast<unsigned long long>(r.operators),
+      static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.log_entries),
+      static_cast<unsigned long long>(r.commits), span_days, r.seconds);
   return 0;
 }
