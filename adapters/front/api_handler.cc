@@ -233,8 +233,10 @@ void ApiHandler::submit_ingest(const std::string& tenant, const proto::ChannelCo
   }
   router::IngestCommand cmd;
   cmd.tenant = tenant;
-  cmd.nonce = std::move(nonce);
-  cmd.nonce_scope = "type:" + channel.type;  // ':' is in no channel name
+  if (!nonce.empty()) {
+    cmd.nonce = std::move(nonce);
+    cmd.nonce_scope = "type:" + channel.type;  // ':' is in no channel name
+  }
   cmd.queue = channel.queue.empty() ? "default" : channel.queue;
   cmd.kind = router::routing::channel_kind_of_type(channel.type);
   cmd.auto_reply = channel.auto_reply;

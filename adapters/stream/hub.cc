@@ -64,23 +64,30 @@ std::shared_ptr<StreamHub::Topic> StreamHub::topic(const std::string& tenant) {
   }
 }
 
+std::shared_ptr<const StreamHub::Subscribers> StreamHub::advance(const std::string& tenant,
+                                                                 std::uint64_t seq) {
+  auto t = topic(tenant);
+  t->last_seq.store(seq, std::memory_order_release);
+  return t->subscribers.load(std::memory_order_acquire);
+}
+
+void StreamHub::deliver_all(const Subscribers& subs,
+                            const std::vector<std::shared_ptr<const Frame>>& frames) {
+  for (const auto& s : subs) {
+    for (const auto& f : frames) s->deliver(f);
+  }
+}
+
 void StreamHub::publish(const std::string& tenant,
                         const std::vector<std::shared_ptr<const Frame>>& frames) {
   if (frames.empty()) return;
-  auto t = topic(tenant);
-  t->last_seq.store(frames.back()->seq, std::memory_order_release);
-  auto subs = t->subscribers.load(std::memory_order_acquire);
-  for (const auto& s : *subs) {
-    for (const auto& f : frames) s->deliver(f);
-  }
+  deliver_all(*advance(tenant, frames.back()->seq), frames);
 }
 
 void StreamHub::publish_fresh(const std::string& tenant,
                               std::vector<std::shared_ptr<Frame>> frames) {
   if (frames.empty()) return;
-  auto t = topic(tenant);
-  t->last_seq.store(frames.back()->seq, std::memory_order_release);
-  auto subs = t->subscribers.load(std::memory_order_acquire);
+  const auto subs = advance(tenant, frames.back()->seq);
   if (subs->empty()) return;
   std::vector<std::shared_ptr<const Frame>> ready;
   ready.reserve(frames.size());
@@ -88,9 +95,7 @@ void StreamHub::publish_fresh(const std::string& tenant,
     f->audience = audience_of(f->json);
     ready.push_back(std::move(f));
   }
-  for (const auto& s : *subs) {
-    for (const auto& f : ready) s->deliver(f);
-  }
+  deliver_all(*subs, ready);
 }
 
 void StreamHub::subscribe(const std::string& tenant, const std::shared_ptr<StreamSubscriber>& s) {

@@ -71,7 +71,13 @@ class StreamHub {
     std::atomic<std::shared_ptr<const std::vector<std::shared_ptr<StreamSubscriber>>>> subscribers;
   };
   using TopicMap = std::unordered_map<std::string, std::shared_ptr<Topic>>;
+  using Subscribers = std::vector<std::shared_ptr<StreamSubscriber>>;
   std::shared_ptr<Topic> topic(const std::string& tenant);  // created on first use
+  // Moves the tenant's last seq on, then takes its subscribers as they are
+  // now (in that order: one that subscribes later replays up to `seq`).
+  std::shared_ptr<const Subscribers> advance(const std::string& tenant, std::uint64_t seq);
+  static void deliver_all(const Subscribers& subs,
+                          const std::vector<std::shared_ptr<const Frame>>& frames);
   std::shared_ptr<Topic> find(const std::string& tenant) const;
 
   std::atomic<std::shared_ptr<const TopicMap>> topics_;

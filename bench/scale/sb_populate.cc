@@ -1,8 +1,9 @@
 // sb_populate: writes a Switchboard data directory with T tenants, N open
-// conversations (one per contact), M online operators in queues and E stored
-// customer messages, optionally R older resolved conversations, for the scale measurements in
-// bench/scale/run.sh. The records are the daemon's own (see populate.h); start the daemon on the
-// directory with --data-dir DIR --config DIR/scale.toml.
+// conversations (one per contact), M online operators in queues, E stored
+// customer messages and optionally R older resolved conversations, for the
+// scale measurements in bench/scale/run.sh. The records are the daemon's own
+// (see populate.h); start the daemon on the directory with --data-dir DIR
+// --config DIR/scale.toml.
 //
 // Prints a JSON summary on stdout, progress on stderr.
 #include <CLI/CLI.hpp>
