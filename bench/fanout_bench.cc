@@ -2,6 +2,9 @@
 // publish() of one committed frame to every subscriber of the tenant, each
 // applying its visibility filter as a stream connection does. Reports frames
 // delivered per second (items) and frames published per second (counter).
+// BM_HubPublishFresh is what the shard calls after a group commit: the frame
+// arrives without its audience, which is worked out only if a stream of the
+// tenant is connected (0 subscribers: the skip).
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -16,6 +19,9 @@ namespace {
 using sb::adapters::Frame;
 using sb::adapters::StreamHub;
 using sb::adapters::StreamSubscriber;
+
+constexpr const char* kMessageFrame =
+    R"({"seq":1,"type":"message.created","at":"2026-11-23T05:00:00.000Z","conversation":{"id":"cv-2","operator":"op7"},"message":{"id":"m-3","text":"hello"}})";
 
 class CountingSubscriber final : public StreamSubscriber {
  public:
@@ -41,8 +47,7 @@ void BM_HubFanOut(benchmark::State& state) {
         std::make_shared<CountingSubscriber>(supervisors ? "" : "op" + std::to_string(i)));
     hub.subscribe("acme", subs.back());
   }
-  const std::string json =
-      R"({"seq":1,"type":"message.created","at":"2026-11-23T05:00:00.000Z","conversation":{"id":"cv-2","operator":"op7"},"message":{"id":"m-3","text":"hello"}})";
+  const std::string json = kMessageFrame;
   std::vector<std::shared_ptr<const Frame>> batch{
       std::make_shared<const Frame>(Frame{1, json, sb::adapters::audience_of(json), {}})};
   std::uint64_t published = 0;
@@ -58,6 +63,30 @@ void BM_HubFanOut(benchmark::State& state) {
   state.counters["delivered"] = static_cast<double>(delivered);
 }
 BENCHMARK(BM_HubFanOut)->Args({1000, 0})->Args({1000, 1});
+
+void BM_HubPublishFresh(benchmark::State& state) {
+  const int operators = static_cast<int>(state.range(0));
+  StreamHub hub;
+  std::vector<std::shared_ptr<CountingSubscriber>> subs;
+  for (int i = 0; i < operators; ++i) {
+    // From "op7" on: the frame's operator is connected in every case but 0.
+    subs.push_back(std::make_shared<CountingSubscriber>("op" + std::to_string(i + 7)));
+    hub.subscribe("acme", subs.back());
+  }
+  const std::string json = kMessageFrame;
+  std::uint64_t seq = 0;
+  for (auto _ : state) {
+    // As the committer hands them over: one frame per log entry, no audience.
+    std::vector<std::shared_ptr<Frame>> fresh{std::make_shared<Frame>(Frame{++seq, json, {}, {}})};
+    hub.publish_fresh("acme", std::move(fresh));
+  }
+  std::uint64_t delivered = 0;
+  for (const auto& s : subs) delivered += s->delivered_.load();
+  state.SetItemsProcessed(static_cast<std::int64_t>(seq));  // frames published
+  state.counters["delivered"] = static_cast<double>(delivered);
+}
+// No stream connected, one operator, 1,000 operators.
+BENCHMARK(BM_HubPublishFresh)->Arg(0)->Arg(1)->Arg(1000);
 
 void BM_FrameAudience(benchmark::State& state) {
   const std::string json =
