@@ -2,27 +2,34 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 namespace sb::proto {
 
 namespace chr = std::chrono;
 
-std::string format_rfc3339(TimeMs ms) {
+std::string format_rfc3339(TimeMs ms) { return std::string(rfc3339_text(ms).view()); }
+
+Rfc3339Text rfc3339_text(TimeMs ms) {
   const chr::sys_time<chr::milliseconds> tp{chr::milliseconds(ms)};
   const auto day = chr::floor<chr::days>(tp);
   const chr::year_month_day ymd{day};
   const chr::hh_mm_ss hms{tp - day};
   // Written digit by digit: this runs for every frame, and snprintf showed
   // up in the ingest profile.
-  std::string out = "0000-00-00T00:00:00.000Z";
+  Rfc3339Text out;
+  std::memcpy(out.text, "0000-00-00T00:00:00.000Z", sizeof out.text);
   auto put = [&out](std::size_t pos, int width, unsigned v) {
     for (int i = width - 1; i >= 0; --i) {
-      out[pos + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+      out.text[pos + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
       v /= 10;
     }
   };
   const int year = static_cast<int>(ymd.year());
-  if (year < 0 || year > 9999) return "1970-01-01T00:00:00.000Z";
+  if (year < 0 || year > 9999) {
+    std::memcpy(out.text, "1970-01-01T00:00:00.000Z", sizeof out.text);
+    return out;
+  }
   put(0, 4, static_cast<unsigned>(year));
   put(5, 2, static_cast<unsigned>(ymd.month()));
   put(8, 2, static_cast<unsigned>(ymd.day()));

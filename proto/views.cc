@@ -11,7 +11,7 @@ void time_or_null(JsonWriter& w, std::string_view key, TimeMs t) {
   if (t == 0) {
     w.null();
   } else {
-    w.value(format_rfc3339(t));
+    w.value(rfc3339_text(t).view());
   }
 }
 void string_or_null(JsonWriter& w, std::string_view key, const std::string& s) {
@@ -38,7 +38,7 @@ void write_public(JsonWriter& w, std::string_view tenant, const Conversation& c,
   time_or_null(w, "updated_at", c.updated_at);
   time_or_null(w, "first_response_at", c.first_response_at);
   if (c.first_response_due_at != 0) {
-    w.field("first_response_due_at", format_rfc3339(c.first_response_due_at));
+    w.field("first_response_due_at", rfc3339_text(c.first_response_due_at).view());
   }
   time_or_null(w, "resolved_at", c.resolved_at);
   w.field("message_count", c.message_count);
@@ -60,7 +60,7 @@ void write_public(JsonWriter& w, const Message& m) {
     for (const auto& a : m.attachments) write(w, a);
     w.end_array();
   }
-  w.field("created_at", format_rfc3339(m.created_at)).end_object();
+  w.field("created_at", rfc3339_text(m.created_at).view()).end_object();
 }
 
 void write_public(JsonWriter& w, const Contact& c) {

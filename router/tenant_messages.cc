@@ -126,7 +126,7 @@ Result<proto::Message> TenantState::note(const std::string& conversation, const 
     entry.seq = seq;
     proto::JsonWriter w(entry.json);
     w.begin_object().field("seq", seq).field("type", "note.mention");
-    w.field("at", proto::format_rfc3339(now)).field("by", author);
+    w.field("at", proto::rfc3339_text(now).view()).field("by", author);
     w.key("mentions").begin_array().value(name).end_array();
     w.key("note");
     proto::write_public(w, m);
@@ -172,7 +172,7 @@ void TenantState::store_updated_contact(const proto::Contact& c, TimeMs now,
   entry.seq = seq;
   proto::JsonWriter w(entry.json);
   w.begin_object().field("seq", seq).field("type", "contact.updated");
-  w.field("at", proto::format_rfc3339(now)).key("contact");
+  w.field("at", proto::rfc3339_text(now).view()).key("contact");
   proto::write_public(w, c);
   w.end_object();
   out.emplace_back(std::move(entry));
@@ -294,7 +294,7 @@ void TenantState::record_delivery(const proto::OutboxItem& item, TimeMs now,
   proto::JsonWriter w(entry.json);
   w.begin_object().field("seq", seq);
   w.field("type", item.state == "delivered" ? "message.delivered" : "message.failed");
-  w.field("at", proto::format_rfc3339(now)).field("message", item.message_id);
+  w.field("at", proto::rfc3339_text(now).view()).field("message", item.message_id);
   w.field("attempts", static_cast<std::uint64_t>(item.attempts));
   if (!item.platform_message_id.empty()) w.field("platform_message_id", item.platform_message_id);
   if (!item.error.empty()) w.field("error", item.error);

@@ -24,12 +24,12 @@ void write_decision_fields(proto::JsonWriter& w, const routing::Decision& d) {
           w.field("queue", x.queue);
         } else if constexpr (std::is_same_v<T, routing::Offered>) {
           w.field("operator", x.operator_id).field("queue", x.queue);
-          w.field("expires_at", proto::format_rfc3339(x.expires_at));
+          w.field("expires_at", proto::rfc3339_text(x.expires_at).view());
           w.field("pick", routing::to_string(x.pick));
         } else if constexpr (std::is_same_v<T, routing::OfferExpired> ||
                              std::is_same_v<T, routing::OfferDeclined>) {
           w.field("operator", x.operator_id);
-          w.field("cooldown_until", proto::format_rfc3339(x.cooldown_until));
+          w.field("cooldown_until", proto::rfc3339_text(x.cooldown_until).view());
         } else if constexpr (std::is_same_v<T, routing::OfferRevoked>) {
           w.field("operator", x.operator_id).field("reason", routing::to_string(x.reason));
         } else if constexpr (std::is_same_v<T, routing::Assigned>) {
@@ -121,7 +121,7 @@ void TenantState::apply_routing(TimeMs now, std::vector<Change>& out) {
     entry.seq = seq;
     proto::JsonWriter w(entry.json);
     w.begin_object().field("seq", seq).field("type", routing::frame_type(d));
-    w.field("at", proto::format_rfc3339(now));
+    w.field("at", proto::rfc3339_text(now).view());
     write_decision_fields(w, d);
     if (conv) {
       w.key("conversation");

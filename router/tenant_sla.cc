@@ -89,11 +89,11 @@ void TenantState::fire_sla(TimeMs now, std::vector<Change>& out) {
     w.begin_object()
         .field("seq", entry.seq)
         .field("type", type)
-        .field("at", proto::format_rfc3339(now));
+        .field("at", proto::rfc3339_text(now).view());
     w.key("conversation");
     proto::write_public(w, tenant_, *conv, contact_name(conv->contact_id));
     w.key("sla").begin_object().field("metric", "first_response");
-    w.field("due_at", proto::format_rfc3339(due))
+    w.field("due_at", proto::rfc3339_text(due).view())
         .field("target_s", (due - conv->created_at) / 1000);
     w.end_object().end_object();
     out.emplace_back(std::move(entry));

@@ -42,7 +42,7 @@ std::uint64_t TenantState::resolve_contact(const proto::InboundEvent& e, TimeMs 
   entry.seq = seq;
   proto::JsonWriter w(entry.json);
   w.begin_object().field("seq", seq).field("type", "contact.created");
-  w.field("at", proto::format_rfc3339(now)).key("contact").begin_object();
+  w.field("at", proto::rfc3339_text(now).view()).key("contact").begin_object();
   w.field("id", c.id).field("name", c.name).key("identities").begin_array();
   w.begin_object().field("channel", e.channel).field("external_id", e.contact_external_id);
   w.end_object().end_array().end_object().end_object();
@@ -65,8 +65,14 @@ void TenantState::append_log(std::string_view type, TimeMs now, const proto::Con
                              std::vector<Change>& out) {
   proto::LogEntry entry;
   entry.seq = seq;
+  // A message.created entry is ~600 bytes beside its text: one allocation
+  // instead of the string's doubling growth.
+  entry.json.reserve(640 + (msg != nullptr ? msg->text.size() : 0));
   proto::JsonWriter w(entry.json);
-  w.begin_object().field("seq", seq).field("type", type).field("at", proto::format_rfc3339(now));
+  w.begin_object()
+      .field("seq", seq)
+      .field("type", type)
+      .field("at", proto::rfc3339_text(now).view());
   w.key("conversation");
   proto::write_public(w, tenant_, conv, contact_name(conv.contact_id));
   if (msg != nullptr) {

@@ -15,8 +15,13 @@ std::optional<std::uint64_t> read_be64(std::string_view s) {
 }
 
 namespace {
+// Sized once, with room for the separator and big-endian seq that
+// message() and timeline() append: one allocation per key.
 std::string join(std::initializer_list<std::string_view> parts) {
+  std::size_t size = parts.size() + 8;
+  for (auto p : parts) size += p.size();
   std::string k;
+  k.reserve(size);
   bool first = true;
   for (auto p : parts) {
     if (!first) k.push_back('\0');
