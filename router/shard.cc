@@ -113,6 +113,15 @@ Status Shard::finish_restore(proto::TimeMs now) {
   return db_.commit(ptrs);
 }
 
+std::vector<std::pair<std::string, storage::TableSizes>> Shard::table_sizes() const {
+  std::vector<std::pair<std::string, storage::TableSizes>> out;
+  for (const auto& [id, t] : tenants_) {
+    out.emplace_back(
+        id, storage::TableSizes{t->contact_count(), t->identity_count(), t->conversation_count()});
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, std::uint64_t>> Shard::last_seqs() const {
   std::vector<std::pair<std::string, std::uint64_t>> out;
   for (const auto& [id, t] : tenants_) out.emplace_back(id, t->last_seq());

@@ -107,6 +107,8 @@ class Shard {
   const ShardStats& stats() const { return stats_; }
   // Before start() only: each tenant's last event-log seq.
   std::vector<std::pair<std::string, std::uint64_t>> last_seqs() const;
+  // Before start() only: each tenant's table sizes (storage::TableSizes).
+  std::vector<std::pair<std::string, storage::TableSizes>> table_sizes() const;
   std::size_t queue_depth() const { return queue_.size_approx(); }
   // False from a failed commit until the shard has resumed storage and
   // rebuilt its state (readiness reports it). Any thread.

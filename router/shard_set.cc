@@ -11,6 +11,13 @@ class StartupVisitor final : public storage::RecoveryVisitor {
   void on_channel(const std::string& t, proto::ChannelConfig c) override {
     directory_.put_channel(t, c);
   }
+  void on_table_sizes(const std::string& t, storage::TableSizes s) override {
+    // Only a plausible hint is worth memory: a corrupt one could ask for
+    // terabytes of buckets.
+    constexpr std::uint64_t kMaxRows = std::uint64_t{1} << 32;
+    if (s.contacts > kMaxRows || s.identities > kMaxRows || s.conversations > kMaxRows) return;
+    state(t).reserve_for_restore(s.contacts, s.identities, s.conversations);
+  }
   void on_contact(const std::string& t, proto::Contact c) override {
     state(t).restore(std::move(c));
   }
@@ -72,9 +79,14 @@ Status ShardSet::recover() {
   if (!st.is_ok()) return st;
   pending_outbox_ = std::move(v.pending);
   directory_.put_operator_tokens(v.tokens);
+  std::vector<std::pair<std::string, storage::TableSizes>> sizes;
   for (auto& s : shards_) {
     if (auto fs = s->finish_restore(now); !fs.is_ok()) return fs;
+    for (auto& t : s->table_sizes()) sizes.push_back(std::move(t));
   }
+  // For the next start. A hint: failing to store it is not worth refusing to
+  // serve (the next write would surface a failing disk anyway).
+  (void)db_.put_table_sizes(sizes);
   return Status::ok();
 }
 

@@ -218,6 +218,12 @@ void TenantState::store_conversation(proto::Conversation&& conv, bool activity_o
   }
 }
 
+void TenantState::reserve_for_restore(std::size_t contacts, std::size_t identities,
+                                      std::size_t conversations) {
+  contacts_.reserve(contacts, identities);
+  conversations_.reserve(conversations);
+}
+
 void TenantState::restore(proto::Contact c) { contacts_.put(c); }
 
 void TenantState::restore(const proto::IdentityLink& l) {

@@ -146,6 +146,9 @@ class TenantState {
   static proto::Change queue_record(const routing::QueueConfig& q);
 
   // Recovery: rebuild from stored records, then finish_restore().
+  // First, if storage has it, how large the tables were at the last start:
+  // reserving them saves their growth (docs/performance.md, start-up).
+  void reserve_for_restore(std::size_t contacts, std::size_t identities, std::size_t conversations);
   void restore(proto::Contact c);
   void restore(const proto::IdentityLink& l);
   void restore(proto::Conversation c);
@@ -186,6 +189,7 @@ class TenantState {
                                                       std::uint64_t& next) const;
   std::size_t conversation_count() const { return conversations_.size(); }
   std::size_t contact_count() const { return contacts_.size(); }
+  std::size_t identity_count() const { return contacts_.identity_count(); }
   const DedupWindow& dedup() const { return dedup_; }
   // Replies not yet delivered or failed, over all channels / on one.
   std::uint64_t outbound_pending() const { return outbound_pending_total_; }

@@ -78,6 +78,8 @@ class ConversationTable {
   bool put(const proto::Conversation& c);
   const PackedConversation* find(std::uint64_t seq) const;
   std::size_t size() const { return rows_.size(); }
+  // Room for `rows` without rehashing (recovery, from storage's hint).
+  void reserve(std::size_t rows) { rows_.reserve(rows); }
   // f(seq, const PackedConversation&) for every row, in no order.
   template <class F>
   void for_each(F&& f) const {
@@ -123,6 +125,12 @@ class ContactTable {
   // contact record); nullptr unless `id` is a "ct-N" id.
   PackedContact* find_or_create(std::string_view id);
   std::size_t size() const { return rows_.size(); }
+  std::size_t identity_count() const { return identities_.size(); }
+  // Room for that many rows and identities without rehashing (recovery).
+  void reserve(std::size_t rows, std::size_t identities) {
+    rows_.reserve(rows);
+    identities_.reserve(identities);
+  }
 
   // (channel, external id) -> the contact's seq, or 0 if unknown.
   std::uint64_t contact_of(std::string_view channel, std::string_view external_id) const;

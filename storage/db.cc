@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "proto/codec.h"
@@ -127,6 +128,16 @@ class SeparatorPrefix final : public rocksdb::SliceTransform {
   int separators_;
   std::string name_;
 };
+
+// Three be64 counts; a longer value (a later daemon's) is read as far as known.
+std::optional<TableSizes> decode_table_sizes(std::string_view v) {
+  if (v.size() < 24) return std::nullopt;
+  TableSizes s;
+  s.contacts = *keys::read_be64(v.substr(0, 8));
+  s.identities = *keys::read_be64(v.substr(8, 8));
+  s.conversations = *keys::read_be64(v.substr(16, 8));
+  return s;
+}
 
 }  // namespace
 
@@ -437,6 +448,22 @@ Status Db::resume() {
   return st;
 }
 
+Status Db::put_table_sizes(const std::vector<std::pair<std::string, TableSizes>>& sizes) {
+  Impl::Use use(*impl_);
+  if (!use.ok()) return kReopening;
+  rocksdb::WriteBatch b;
+  for (const auto& [tenant, s] : sizes) {
+    std::string v;
+    for (auto n : {s.contacts, s.identities, s.conversations}) keys::append_be64(v, n);
+    if (auto st = b.Put(impl_->cf[kMeta], keys::table_sizes(tenant), v); !st.ok()) {
+      return to_status(st, "table sizes");
+    }
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = false;
+  return to_status(impl_->db->Write(wo, &b), "write table sizes");
+}
+
 Status Db::recover(RecoveryVisitor& v, proto::TimeMs dedup_since) {
   Impl::Use use(*impl_);
   if (!use.ok()) return kReopening;
@@ -463,6 +490,13 @@ Status Db::recover(RecoveryVisitor& v, proto::TimeMs dedup_since) {
                      [&](std::string_view k, std::string_view val) -> Status {
                        auto parts = keys::split(k, 3);
                        if (!parts) return bad_key(kMeta);
+                       if (parts->p[1] == "sizes") {
+                         // A hint: a value this daemon cannot read is skipped.
+                         if (auto s = decode_table_sizes(val)) {
+                           v.on_table_sizes(std::string(parts->p[0]), *s);
+                         }
+                         return Status::ok();
+                       }
                        if (parts->p[1] != "channel") return Status::ok();
                        auto c = proto::decode_channel_config(val);
                        if (!c) return Status::corruption("channel record: " + c.status().message());

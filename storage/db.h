@@ -47,12 +47,23 @@ struct DbOptions {
   bool prezeroed_wal = false;
 };
 
+// How many rows a tenant's in-memory tables held when the daemon last
+// started: a sizing hint, so that the next recovery reserves its tables once
+// instead of growing them row by row. Stale or missing is harmless.
+struct TableSizes {
+  std::uint64_t contacts = 0;
+  std::uint64_t identities = 0;
+  std::uint64_t conversations = 0;
+};
+
 // What recovery hands back, tenant by tenant. Called in key order per CF:
 // meta, contacts, conversations, routing, dedup, then the last seq.
 class RecoveryVisitor {
  public:
   virtual ~RecoveryVisitor() = default;
   virtual void on_channel(const std::string& tenant, proto::ChannelConfig c) = 0;
+  // From the meta CF, so before the tenant's contacts and conversations.
+  virtual void on_table_sizes(const std::string& /*tenant*/, TableSizes /*sizes*/) {}
   virtual void on_contact(const std::string& tenant, proto::Contact c) = 0;
   virtual void on_identity(const std::string& tenant, proto::IdentityLink l) = 0;
   virtual void on_conversation(const std::string& tenant, proto::Conversation c) = 0;
@@ -106,6 +117,10 @@ class Db {
   // Replays stored state into `v`. Dedup marks older than `dedup_since` are
   // deleted instead of replayed.
   Status recover(RecoveryVisitor& v, proto::TimeMs dedup_since);
+  // Stores each tenant's table sizes for the next recovery, in one batch and
+  // without an fsync of its own: a hint, made durable by the next synced
+  // write or by a clean close.
+  Status put_table_sizes(const std::vector<std::pair<std::string, TableSizes>>& sizes);
 
   // Event log entries of `tenant` with seq > after, in order, at most `limit`.
   Status read_log(const std::string& tenant, std::uint64_t after, std::size_t limit,

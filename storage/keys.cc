@@ -76,6 +76,8 @@ std::string channel(std::string_view tenant, std::string_view name) {
   return join({tenant, "channel", name});
 }
 
+std::string table_sizes(std::string_view tenant) { return join({tenant, "sizes", ""}); }
+
 std::string routing(std::string_view tenant, char kind, std::string_view id) {
   const char k[1] = {kind};
   return join({tenant, std::string_view(k, 1), id});

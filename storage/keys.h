@@ -30,6 +30,8 @@ std::string conversation(std::string_view tenant, std::string_view conversation_
 std::string dedup(std::string_view tenant, std::string_view channel, std::string_view event_id);
 // meta CF:          tenant \0 "channel" \0 name       -> ChannelConfig JSON
 std::string channel(std::string_view tenant, std::string_view name);
+// meta CF:          tenant \0 "sizes" \0              -> 3 x be64 (Db::put_table_sizes)
+std::string table_sizes(std::string_view tenant);
 
 // routing CF:       tenant \0 kind \0 id               -> JSON (router/routing_codec.h)
 std::string routing(std::string_view tenant, char kind, std::string_view id);

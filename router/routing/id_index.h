@@ -66,6 +66,13 @@ class IdIndex {
     --size_;
   }
 
+  // Room for `n` ids without growing (recovery knows how many come).
+  void reserve(std::size_t n) {
+    std::size_t want = 16;
+    while (want < 2 * n) want *= 2;
+    if (want > slots_.size()) grow_to(want);
+  }
+
   void clear() {
     slots_.clear();
     size_ = 0;
@@ -89,9 +96,11 @@ class IdIndex {
     slots_[i] = s;
   }
 
-  void grow() {
+  void grow() { grow_to(slots_.empty() ? 16 : 2 * slots_.size()); }
+
+  void grow_to(std::size_t slots) {  // a power of two
     std::vector<Slot> old = std::move(slots_);
-    slots_.assign(old.empty() ? 16 : 2 * old.size(), Slot{});
+    slots_.assign(slots, Slot{});
     mask_ = slots_.size() - 1;
     for (const Slot& s : old) {
       if (s.handle != kAbsent) place(s);  // stored hashes: no id needed

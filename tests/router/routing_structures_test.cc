@@ -42,6 +42,25 @@ TEST(IdIndexTest, MatchesAMapUnderRandomInsertsAndErases) {
   for (const auto& [id, h] : ref) ASSERT_EQ(index.find(id, id_of), h);
 }
 
+TEST(IdIndexTest, ReservingKeepsWhatItHoldsAndFindsWhatComesAfter) {
+  std::vector<std::string> ids;
+  IdIndex index;
+  auto id_of = [&](std::uint32_t h) -> std::string_view { return ids[h]; };
+  for (std::uint32_t h = 0; h < 100; ++h) {
+    ids.push_back("cv-" + std::to_string(h));
+    index.insert(ids.back(), h);
+  }
+  index.reserve(5000);  // grows the table once, entries re-placed
+  index.reserve(10);    // never shrinks
+  for (std::uint32_t h = 100; h < 5000; ++h) {
+    ids.push_back("cv-" + std::to_string(h));
+    index.insert(ids.back(), h);
+  }
+  ASSERT_EQ(index.size(), 5000u);
+  for (std::uint32_t h = 0; h < 5000; ++h) ASSERT_EQ(index.find(ids[h], id_of), h);
+  EXPECT_EQ(index.find("cv-5000", id_of), IdIndex::kAbsent);
+}
+
 struct Item {
   int key = 0;
   std::uint32_t id = 0;

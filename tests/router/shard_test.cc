@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <map>
 #include <thread>
 
 #include "router/shard_set.h"
@@ -135,6 +136,57 @@ TEST(ShardSet, ChannelChangesArePublishedOnlyAfterCommit) {
   const auto* recovered = fresh.snapshot()->channel("acme", "tg");
   ASSERT_NE(recovered, nullptr);
   EXPECT_EQ(recovered->queue, "support");
+}
+
+struct SizesSeen final : storage::RecoveryVisitor {
+  std::map<std::string, storage::TableSizes> sizes;
+  void on_table_sizes(const std::string& t, storage::TableSizes s) override { sizes[t] = s; }
+  void on_channel(const std::string&, proto::ChannelConfig) override {}
+  void on_contact(const std::string&, proto::Contact) override {}
+  void on_identity(const std::string&, proto::IdentityLink) override {}
+  void on_conversation(const std::string&, proto::Conversation) override {}
+  void on_dedup(const std::string&, proto::DedupMark) override {}
+  void on_last_seq(const std::string&, std::uint64_t) override {}
+  void on_routing(const std::string&, proto::RoutingRecord) override {}
+};
+
+// Each start records how large each tenant's tables came out, so that the
+// next one can reserve them; the hint never changes what is recovered.
+TEST(ShardSet, RecoveryRecordsEachTenantsTableSizesForTheNextStart) {
+  sb::test::TempDir dir;
+  {
+    auto db = storage::Db::open(dir.path());
+    ASSERT_TRUE(db.is_ok());
+    Directory directory;
+    ShardSet set(2, **db, directory, options());
+    ASSERT_TRUE(set.recover().is_ok());
+    set.start();
+    for (int i = 0; i < 30; ++i) {
+      const auto id = std::to_string(i);
+      ASSERT_TRUE(
+          ingest(set, "acme", {event(id, "u" + std::to_string(i % 10))}).get().status.is_ok());
+    }
+    ASSERT_TRUE(ingest(set, "beta", {event("1", "u1")}).get().status.is_ok());
+    set.stop();
+  }
+  for (int start = 0; start < 2; ++start) {  // the second start reads a hint
+    auto db = storage::Db::open(dir.path());
+    ASSERT_TRUE(db.is_ok());
+    Directory directory;
+    ShardSet set(2, **db, directory, options());
+    ASSERT_TRUE(set.recover().is_ok());
+    auto& acme = set.shard_for("acme").tenant_for_restore("acme");
+    EXPECT_EQ(acme.contact_count(), 10u);
+    EXPECT_EQ(acme.conversation_count(), 10u);
+    SizesSeen seen;
+    ASSERT_TRUE((*db)->recover(seen, 0).is_ok());
+    ASSERT_EQ(seen.sizes.size(), 2u);
+    EXPECT_EQ(seen.sizes["acme"].contacts, 10u);
+    EXPECT_EQ(seen.sizes["acme"].identities, 10u);
+    EXPECT_EQ(seen.sizes["acme"].conversations, 10u);
+    EXPECT_EQ(seen.sizes["beta"].contacts, 1u);
+    EXPECT_EQ(seen.sizes["beta"].conversations, 1u);
+  }
 }
 
 TEST(ShardSet, OperatorTokensAreRecoveredIntoTheDirectory) {

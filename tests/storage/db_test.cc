@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "proto/json_writer.h"
@@ -35,6 +36,12 @@ struct Collected final : RecoveryVisitor {
   std::vector<std::pair<std::string, proto::RoutingRecord>> routing;
   void on_routing(const std::string& t, proto::RoutingRecord r) override {
     routing.emplace_back(t, r);
+  }
+  std::map<std::string, TableSizes> sizes;
+  std::size_t contacts_before_sizes = 0;  // must stay 0: the hint comes first
+  void on_table_sizes(const std::string& t, TableSizes s) override {
+    contacts_before_sizes += contacts.size();
+    sizes[t] = s;
   }
 };
 
@@ -287,6 +294,29 @@ TEST(Db, LastSeqIsTheHighestPerTenant) {
   ASSERT_EQ(log.size(), 3u);
   EXPECT_EQ(log[0].seq, 2u);
   EXPECT_EQ(log[2].seq, 70000u);
+}
+
+TEST(Db, TableSizesComeBackBeforeTheTablesAndAreNoChannel) {
+  sb::test::TempDir dir;
+  {
+    auto db = Db::open(dir.path());
+    ASSERT_TRUE(db.is_ok());
+    ASSERT_TRUE((*db)->commit(sample("t", 1, 5)).is_ok());
+    ASSERT_TRUE((*db)->put_table_sizes({{"t", {3, 4, 5}}, {"t2", {1000000, 2, 0}}}).is_ok());
+    ASSERT_TRUE((*db)->put_table_sizes({{"t", {6, 7, 8}}}).is_ok());  // the latest wins
+  }
+  auto db = Db::open(dir.path());  // after a clean close: the unsynced hint was kept
+  ASSERT_TRUE(db.is_ok());
+  Collected v;
+  ASSERT_TRUE((*db)->recover(v, 0).is_ok());
+  ASSERT_EQ(v.sizes.size(), 2u);
+  EXPECT_EQ(v.sizes["t"].contacts, 6u);
+  EXPECT_EQ(v.sizes["t"].identities, 7u);
+  EXPECT_EQ(v.sizes["t"].conversations, 8u);
+  EXPECT_EQ(v.sizes["t2"].contacts, 1000000u);
+  EXPECT_EQ(v.contacts_before_sizes, 0u);
+  EXPECT_FALSE(v.contacts.empty());
+  EXPECT_TRUE(v.channels.empty()) << "the hint lives in the meta CF but is no channel";
 }
 
 // Two writers at once (two shards' committers), with RocksDB's pipelined
