@@ -104,4 +104,14 @@ BENCHMARK(BM_Webhook_VerifyParse_WhatsApp)->Apply(sb::bench::with_min_max);
 BENCHMARK(BM_Webhook_VerifyParse_Messenger)->Apply(sb::bench::with_min_max);
 BENCHMARK(BM_Webhook_VerifyParse_Viber)->Apply(sb::bench::with_min_max);
 
+// The HMAC alone, on one thread and on two at once (the daemon's two I/O
+// threads verifying webhooks): nothing may be shared between them.
+void BM_HmacSha256(benchmark::State& s) {
+  const std::string body(600, 'x');
+  const std::string key = "app-secret-" + std::to_string(s.thread_index());
+  for (auto _ : s) benchmark::DoNotOptimize(sb::adapters::hmac_sha256_hex(key, body));
+  s.SetItemsProcessed(s.iterations());
+}
+BENCHMARK(BM_HmacSha256)->Threads(1)->Threads(2)->UseRealTime();
+
 }  // namespace
