@@ -24,7 +24,7 @@ std::string to_hex(const unsigned char* d, std::size_t n) {
 // OpenSSL 3 looks an algorithm up by name, under a lock of its provider
 // store, each time one is used through EVP_sha256() or HMAC() (an "implicit
 // fetch"). On the webhook path that lock was shared by the I/O threads: two
-// threads made 12 % more HMACs per second than one (bench/channel_bench.cc).
+// threads made 5-23 % more HMACs per second than one (bench/channel_bench.cc).
 // The algorithms are fetched once; each thread keeps its own HMAC context.
 const EVP_MD* fetched_sha256() {
   static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);

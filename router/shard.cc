@@ -1,5 +1,6 @@
 #include "router/shard.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "proto/thread_name.h"
@@ -254,7 +255,9 @@ void Shard::process_batch(std::vector<Queued*>& batch) {
             // A new message is ~6 changes (message, log entry, timeline
             // mark, dedup mark, conversation and its activity): one
             // allocation instead of the vector's doubling.
-            sets[i].changes.reserve(8 * c.events.size());
+            // Capped: a batched delivery of thousands of events (one POST)
+            // grows past it as before instead of reserving megabytes.
+            sets[i].changes.reserve(8 * std::min<std::size_t>(c.events.size(), 64));
             p.reply.outcomes.reserve(c.events.size());
             if (!c.nonce.empty()) {
               std::vector<std::string> ids;

@@ -11,11 +11,8 @@ class StartupVisitor final : public storage::RecoveryVisitor {
   void on_channel(const std::string& t, proto::ChannelConfig c) override {
     directory_.put_channel(t, c);
   }
+  // Storage bounds the hint by what it holds (Db::recover).
   void on_table_sizes(const std::string& t, storage::TableSizes s) override {
-    // Only a plausible hint is worth memory: a corrupt one could ask for
-    // terabytes of buckets.
-    constexpr std::uint64_t kMaxRows = std::uint64_t{1} << 32;
-    if (s.contacts > kMaxRows || s.identities > kMaxRows || s.conversations > kMaxRows) return;
     state(t).reserve_for_restore(s.contacts, s.identities, s.conversations);
   }
   void on_contact(const std::string& t, proto::Contact c) override {
@@ -85,8 +82,8 @@ Status ShardSet::recover() {
     for (auto& t : s->table_sizes()) sizes.push_back(std::move(t));
   }
   // For the next start. A hint: failing to store it is not worth refusing to
-  // serve (the next write would surface a failing disk anyway).
-  (void)db_.put_table_sizes(sizes);
+  // serve; the daemon logs it (sizing_hint_status()).
+  sizing_hint_status_ = db_.put_table_sizes(sizes);
   return Status::ok();
 }
 

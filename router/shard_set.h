@@ -18,6 +18,9 @@ class ShardSet {
 
   // Before start(). Blocks on disk.
   Status recover();
+  // After recover(): whether storing the tables' sizes for the next start
+  // (storage::TableSizes) worked. Not a reason to stop: the daemon logs it.
+  const Status& sizing_hint_status() const { return sizing_hint_status_; }
   void start();
   // Drains every shard's queue, commits, joins. Idempotent.
   void stop();
@@ -37,6 +40,7 @@ class ShardSet {
   Directory& directory_;
   ShardOptions options_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  Status sizing_hint_status_;
   std::vector<std::pair<std::string, proto::OutboxItem>> pending_outbox_;
 };
 

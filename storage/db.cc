@@ -129,13 +129,22 @@ class SeparatorPrefix final : public rocksdb::SliceTransform {
   std::string name_;
 };
 
-// Three be64 counts; a longer value (a later daemon's) is read as far as known.
+// A format byte, then three be64 counts. Another format (a later daemon's)
+// is not read: the hint is only worth having when it is certain.
+constexpr char kTableSizesFormat = '\x01';
+
+std::string encode_table_sizes(const TableSizes& s) {
+  std::string v(1, kTableSizesFormat);
+  for (auto n : {s.contacts, s.identities, s.conversations}) keys::append_be64(v, n);
+  return v;
+}
+
 std::optional<TableSizes> decode_table_sizes(std::string_view v) {
-  if (v.size() < 24) return std::nullopt;
+  if (v.size() != 25 || v[0] != kTableSizesFormat) return std::nullopt;
   TableSizes s;
-  s.contacts = *keys::read_be64(v.substr(0, 8));
-  s.identities = *keys::read_be64(v.substr(8, 8));
-  s.conversations = *keys::read_be64(v.substr(16, 8));
+  s.contacts = *keys::read_be64(v.substr(1, 8));
+  s.identities = *keys::read_be64(v.substr(9, 8));
+  s.conversations = *keys::read_be64(v.substr(17, 8));
   return s;
 }
 
@@ -453,9 +462,8 @@ Status Db::put_table_sizes(const std::vector<std::pair<std::string, TableSizes>>
   if (!use.ok()) return kReopening;
   rocksdb::WriteBatch b;
   for (const auto& [tenant, s] : sizes) {
-    std::string v;
-    for (auto n : {s.contacts, s.identities, s.conversations}) keys::append_be64(v, n);
-    if (auto st = b.Put(impl_->cf[kMeta], keys::table_sizes(tenant), v); !st.ok()) {
+    if (auto st = b.Put(impl_->cf[kMeta], keys::table_sizes(tenant), encode_table_sizes(s));
+        !st.ok()) {
       return to_status(st, "table sizes");
     }
   }
@@ -485,6 +493,16 @@ Status Db::recover(RecoveryVisitor& v, proto::TimeMs dedup_since) {
     return to_status(it->status(), std::string("scan ") + kCfNames[c]);
   };
   auto bad_key = [](Cf c) { return Status::corruption(std::string("bad key in ") + kCfNames[c]); };
+  // A sizing hint never asks for much more than is stored: at most twice
+  // RocksDB's key estimate for its CF (estimates are rough), so that a
+  // corrupt record cannot make recovery reserve terabytes.
+  auto hint_cap = [&](Cf c) {
+    std::uint64_t keys = 0;
+    (void)db.GetIntProperty(impl_->cf[c], "rocksdb.estimate-num-keys", &keys);
+    return 2 * keys + 1024;
+  };
+  const std::uint64_t contacts_cap = hint_cap(kContacts);
+  const std::uint64_t conversations_cap = hint_cap(kConversations);
 
   if (auto st = scan(kMeta,
                      [&](std::string_view k, std::string_view val) -> Status {
@@ -493,6 +511,9 @@ Status Db::recover(RecoveryVisitor& v, proto::TimeMs dedup_since) {
                        if (parts->p[1] == "sizes") {
                          // A hint: a value this daemon cannot read is skipped.
                          if (auto s = decode_table_sizes(val)) {
+                           s->contacts = std::min(s->contacts, contacts_cap);
+                           s->identities = std::min(s->identities, contacts_cap);
+                           s->conversations = std::min(s->conversations, conversations_cap);
                            v.on_table_sizes(std::string(parts->p[0]), *s);
                          }
                          return Status::ok();

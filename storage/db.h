@@ -49,7 +49,8 @@ struct DbOptions {
 
 // How many rows a tenant's in-memory tables held when the daemon last
 // started: a sizing hint, so that the next recovery reserves its tables once
-// instead of growing them row by row. Stale or missing is harmless.
+// instead of growing them row by row. Stale or missing is harmless; recover()
+// never hands back more than about twice what the tables' CFs hold.
 struct TableSizes {
   std::uint64_t contacts = 0;
   std::uint64_t identities = 0;

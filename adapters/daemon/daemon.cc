@@ -242,6 +242,10 @@ int run_daemon(const Config& config) {
       spdlog::critical("msg=\"recovery failed\" error=\"{}\"", st.to_string());
       std::_Exit(1);
     }
+    if (const auto& hint = shards.sizing_hint_status(); !hint.is_ok()) {
+      spdlog::warn("msg=\"table sizes for the next start not stored\" error=\"{}\"",
+                   hint.to_string());
+    }
     release_free_memory();
     for (const auto& shard : shards.shards()) {
       for (const auto& [tenant, seq] : shard->last_seqs()) hub.seed_last_seq(tenant, seq);

@@ -23,6 +23,8 @@ class IdIndex {
   static constexpr std::uint32_t kAbsent = UINT32_MAX;
 
   std::size_t size() const { return size_; }
+  // Ids it holds before the table grows (at a load factor of 1/2).
+  std::size_t capacity() const { return slots_.size() / 2; }
 
   template <class IdOf>
   std::uint32_t find(std::string_view id, const IdOf& id_of) const {

@@ -51,12 +51,16 @@ TEST(IdIndexTest, ReservingKeepsWhatItHoldsAndFindsWhatComesAfter) {
     index.insert(ids.back(), h);
   }
   index.reserve(5000);  // grows the table once, entries re-placed
-  index.reserve(10);    // never shrinks
+  const auto reserved = index.capacity();
+  EXPECT_GE(reserved, 5000u);
+  index.reserve(10);  // never shrinks
+  EXPECT_EQ(index.capacity(), reserved);
   for (std::uint32_t h = 100; h < 5000; ++h) {
     ids.push_back("cv-" + std::to_string(h));
     index.insert(ids.back(), h);
   }
   ASSERT_EQ(index.size(), 5000u);
+  EXPECT_EQ(index.capacity(), reserved) << "no growth while filling what was reserved";
   for (std::uint32_t h = 0; h < 5000; ++h) ASSERT_EQ(index.find(ids[h], id_of), h);
   EXPECT_EQ(index.find("cv-5000", id_of), IdIndex::kAbsent);
 }

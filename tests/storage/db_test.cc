@@ -302,7 +302,7 @@ TEST(Db, TableSizesComeBackBeforeTheTablesAndAreNoChannel) {
     auto db = Db::open(dir.path());
     ASSERT_TRUE(db.is_ok());
     ASSERT_TRUE((*db)->commit(sample("t", 1, 5)).is_ok());
-    ASSERT_TRUE((*db)->put_table_sizes({{"t", {3, 4, 5}}, {"t2", {1000000, 2, 0}}}).is_ok());
+    ASSERT_TRUE((*db)->put_table_sizes({{"t", {3, 4, 5}}, {"t2", {1000, 2, 0}}}).is_ok());
     ASSERT_TRUE((*db)->put_table_sizes({{"t", {6, 7, 8}}}).is_ok());  // the latest wins
   }
   auto db = Db::open(dir.path());  // after a clean close: the unsynced hint was kept
@@ -313,10 +313,28 @@ TEST(Db, TableSizesComeBackBeforeTheTablesAndAreNoChannel) {
   EXPECT_EQ(v.sizes["t"].contacts, 6u);
   EXPECT_EQ(v.sizes["t"].identities, 7u);
   EXPECT_EQ(v.sizes["t"].conversations, 8u);
-  EXPECT_EQ(v.sizes["t2"].contacts, 1000000u);
+  EXPECT_EQ(v.sizes["t2"].contacts, 1000u);
   EXPECT_EQ(v.contacts_before_sizes, 0u);
   EXPECT_FALSE(v.contacts.empty());
   EXPECT_TRUE(v.channels.empty()) << "the hint lives in the meta CF but is no channel";
+}
+
+// A corrupt hint cannot make recovery reserve terabytes: it is bounded by
+// about twice what the tables' column families hold.
+TEST(Db, TableSizesAreBoundedByWhatIsStored) {
+  sb::test::TempDir dir;
+  auto db = Db::open(dir.path());
+  ASSERT_TRUE(db.is_ok());
+  ASSERT_TRUE((*db)->commit(sample("t", 1, 5)).is_ok());
+  const std::uint64_t absurd = std::uint64_t{1} << 40;
+  ASSERT_TRUE((*db)->put_table_sizes({{"t", {absurd, absurd, absurd}}}).is_ok());
+  Collected v;
+  ASSERT_TRUE((*db)->recover(v, 0).is_ok());
+  ASSERT_EQ(v.sizes.count("t"), 1u);
+  EXPECT_LT(v.sizes["t"].contacts, 10000u);
+  EXPECT_LT(v.sizes["t"].identities, 10000u);
+  EXPECT_LT(v.sizes["t"].conversations, 10000u);
+  EXPECT_GT(v.sizes["t"].contacts, 0u);  // bounded, not dropped
 }
 
 // Two writers at once (two shards' committers), with RocksDB's pipelined
