@@ -190,6 +190,9 @@ class TenantState {
   std::size_t conversation_count() const { return conversations_.size(); }
   std::size_t contact_count() const { return contacts_.size(); }
   std::size_t identity_count() const { return contacts_.identity_count(); }
+  // Rows the contact and conversation tables hold before they grow (tests).
+  std::size_t contact_capacity() const { return contacts_.capacity(); }
+  std::size_t conversation_capacity() const { return conversations_.capacity(); }
   const DedupWindow& dedup() const { return dedup_; }
   // Replies not yet delivered or failed, over all channels / on one.
   std::uint64_t outbound_pending() const { return outbound_pending_total_; }

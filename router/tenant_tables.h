@@ -80,6 +80,11 @@ class ConversationTable {
   std::size_t size() const { return rows_.size(); }
   // Room for `rows` without rehashing (recovery, from storage's hint).
   void reserve(std::size_t rows) { rows_.reserve(rows); }
+  // Rows it holds before rehashing (tests of the reserve).
+  std::size_t capacity() const {
+    return static_cast<std::size_t>(static_cast<float>(rows_.bucket_count()) *
+                                    rows_.max_load_factor());
+  }
   // f(seq, const PackedConversation&) for every row, in no order.
   template <class F>
   void for_each(F&& f) const {
@@ -126,6 +131,11 @@ class ContactTable {
   PackedContact* find_or_create(std::string_view id);
   std::size_t size() const { return rows_.size(); }
   std::size_t identity_count() const { return identities_.size(); }
+  // Rows it holds before rehashing (tests of the reserve).
+  std::size_t capacity() const {
+    return static_cast<std::size_t>(static_cast<float>(rows_.bucket_count()) *
+                                    rows_.max_load_factor());
+  }
   // Room for that many rows and identities without rehashing (recovery).
   void reserve(std::size_t rows, std::size_t identities) {
     rows_.reserve(rows);

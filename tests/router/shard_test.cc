@@ -152,7 +152,7 @@ struct SizesSeen final : storage::RecoveryVisitor {
 
 // Each start records how large each tenant's tables came out, so that the
 // next one can reserve them; the hint never changes what is recovered.
-TEST(ShardSet, RecoveryRecordsEachTenantsTableSizesForTheNextStart) {
+TEST(ShardSet, RecoverySizesTablesFromTheHintAndStoresTheNext) {
   sb::test::TempDir dir;
   {
     auto db = storage::Db::open(dir.path());
@@ -172,12 +172,21 @@ TEST(ShardSet, RecoveryRecordsEachTenantsTableSizesForTheNextStart) {
   for (int start = 0; start < 2; ++start) {  // the second start reads a hint
     auto db = storage::Db::open(dir.path());
     ASSERT_TRUE(db.is_ok());
+    if (start == 1) {  // larger than the tables, to see that it is applied
+      ASSERT_TRUE((*db)->put_table_sizes({{"acme", {1000, 1000, 1000}}}).is_ok());
+    }
     Directory directory;
     ShardSet set(2, **db, directory, options());
     ASSERT_TRUE(set.recover().is_ok());
     auto& acme = set.shard_for("acme").tenant_for_restore("acme");
     EXPECT_EQ(acme.contact_count(), 10u);
     EXPECT_EQ(acme.conversation_count(), 10u);
+    if (start == 1) {  // the tables were sized from the hint, not grown to 10 rows
+      EXPECT_GE(acme.contact_capacity(), 1000u);
+      EXPECT_GE(acme.conversation_capacity(), 1000u);
+    } else {
+      EXPECT_LT(acme.contact_capacity(), 1000u);
+    }
     SizesSeen seen;
     ASSERT_TRUE((*db)->recover(seen, 0).is_ok());
     ASSERT_EQ(seen.sizes.size(), 2u);
