@@ -254,9 +254,8 @@ void Shard::process_batch(std::vector<Queued*>& batch) {
             auto& t = tenant(c.tenant);
             // A new message is ~6 changes (message, log entry, timeline
             // mark, dedup mark, conversation and its activity): one
-            // allocation instead of the vector's doubling.
-            // Capped: a batched delivery of thousands of events (one POST)
-            // grows past it as before instead of reserving megabytes.
+            // allocation instead of the vector's doubling, capped so that a
+            // delivery of thousands of events does not reserve megabytes.
             sets[i].changes.reserve(8 * std::min<std::size_t>(c.events.size(), 64));
             p.reply.outcomes.reserve(c.events.size());
             if (!c.nonce.empty()) {

@@ -52,6 +52,12 @@ class NameTable {
   std::unordered_map<std::string_view, Id> index_;
 };
 
+// Rows an unordered map holds before it rehashes.
+template <class Map>
+std::size_t rows_before_rehash(const Map& m) {
+  return static_cast<std::size_t>(static_cast<float>(m.bucket_count()) * m.max_load_factor());
+}
+
 struct PackedConversation {
   std::string reply_address;
   proto::TimeMs offer_expires_at = 0;
@@ -81,10 +87,7 @@ class ConversationTable {
   // Room for `rows` without rehashing (recovery, from storage's hint).
   void reserve(std::size_t rows) { rows_.reserve(rows); }
   // Rows it holds before rehashing (tests of the reserve).
-  std::size_t capacity() const {
-    return static_cast<std::size_t>(static_cast<float>(rows_.bucket_count()) *
-                                    rows_.max_load_factor());
-  }
+  std::size_t capacity() const { return rows_before_rehash(rows_); }
   // f(seq, const PackedConversation&) for every row, in no order.
   template <class F>
   void for_each(F&& f) const {
@@ -132,10 +135,7 @@ class ContactTable {
   std::size_t size() const { return rows_.size(); }
   std::size_t identity_count() const { return identities_.size(); }
   // Rows it holds before rehashing (tests of the reserve).
-  std::size_t capacity() const {
-    return static_cast<std::size_t>(static_cast<float>(rows_.bucket_count()) *
-                                    rows_.max_load_factor());
-  }
+  std::size_t capacity() const { return rows_before_rehash(rows_); }
   // Room for that many rows and identities without rehashing (recovery).
   void reserve(std::size_t rows, std::size_t identities) {
     rows_.reserve(rows);
