@@ -25,6 +25,7 @@
 
 #include "adapters/deferred_post.h"
 #include "adapters/http/request_parser.h"
+#include "adapters/http/response_head.h"
 #include "adapters/http/stream_sessions.h"
 #include "proto/thread_name.h"
 
@@ -245,22 +246,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return;
     }
     upgrade_.reset();
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
-    res->version(11);
-    res->result(static_cast<unsigned>(r.status));
-    res->set(bhttp::field::server, "switchboard");
-    res->set(bhttp::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers) res->set(k, v);
-    res->body() = std::move(r.body);
-    res->keep_alive(!close);
-    res->prepare_payload();
+    // One buffer, head and body: one send for the usual short answer.
+    if (detail::write_response_head(r, close, out_)) out_.append(r.body);
     tcp().expires_after(server_.opts.read_timeout);
-    bhttp::async_write(stream_, *res,
-                       [self = shared_from_this(), res, close](beast::error_code ec, std::size_t) {
-                         if (ec) return;
-                         if (close) return self->do_close();
-                         self->do_read();
-                       });
+    net::async_write(stream_, net::buffer(out_),
+                     [self = shared_from_this(), close](beast::error_code ec, std::size_t) {
+                       if (ec) return;
+                       if (close) return self->do_close();
+                       self->do_read();
+                     });
   }
 
   // TLS first sends its close_notify (and waits briefly for the peer's).
@@ -289,6 +283,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool lingering_ = false;
   bool tls_closed_ = false;
   std::optional<bhttp::request<bhttp::string_body>> upgrade_;
+  // The answer being written: at most one at a time per connection (the next
+  // request is read only once it is out). Its capacity is reused.
+  std::string out_;
   std::shared_ptr<void> guard_;
   std::array<char, 4096> scratch_{};
 };
