@@ -95,6 +95,8 @@ HttpResponse rejection(int status, std::string_view code, std::string_view messa
 // TLS handshake comes first, under the read timeout; a failed one, e.g. a
 // plain-HTTP client, closes the connection without an answer).
 constexpr std::size_t kReadBufferBytes = 4096;
+// The most of an answer's buffer a connection keeps for the next answer.
+constexpr std::size_t kKeptAnswerBytes = 16 << 10;
 
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
@@ -251,6 +253,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     tcp().expires_after(server_.opts.read_timeout);
     net::async_write(stream_, net::buffer(out_),
                      [self = shared_from_this(), close](beast::error_code ec, std::size_t) {
+                       // A large answer (a long conversation) does not stay
+                       // allocated for the rest of a keep-alive connection.
+                       if (self->out_.capacity() > kKeptAnswerBytes) std::string().swap(self->out_);
                        if (ec) return;
                        if (close) return self->do_close();
                        self->do_read();
