@@ -248,7 +248,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return;
     }
     upgrade_.reset();
-    // One buffer, head and body: one send for the usual short answer.
+    // One buffer, head and body: one send for the usual short answer. (Not
+    // a std::array of the two: over TLS, Boost 1.81's async_write then ends
+    // after the head of an answer over 16 KiB; docs/performance-history.md,
+    // session 15.)
     if (detail::write_response_head(r, close, out_)) out_.append(r.body);
     tcp().expires_after(server_.opts.read_timeout);
     net::async_write(stream_, net::buffer(out_),
