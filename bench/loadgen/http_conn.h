@@ -70,7 +70,7 @@ class HttpConn : public std::enable_shared_from_this<HttpConn> {
   std::chrono::milliseconds timeout_;
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
-  boost::beast::http::request<boost::beast::http::string_body> request_;
+  std::string out_;  // the request being written; its capacity is reused
   boost::beast::http::response<boost::beast::http::string_body> response_;
   std::deque<Pending> queue_;
   Pending current_;
