@@ -21,8 +21,19 @@ bool is_token(std::string_view s) {
   return true;
 }
 
+// RFC 9110 5.5: field values are visible characters, SP and HTAB (and
+// obs-text, bytes 0x80 and up).
 bool is_safe_value(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
+bool is_framing(std::string_view name) {
+  return iequals_ascii(name, "content-length") || iequals_ascii(name, "transfer-encoding") ||
+         iequals_ascii(name, "connection");
 }
 
 void append_number(std::string& out, std::size_t n) {
@@ -37,18 +48,24 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 }  // namespace
 
-bool body_allowed(int status) { return status >= 200 && status != 204 && status != 304; }
-
-bool write_response_head(const HttpResponse& r, bool close, std::string& out) {
-  // Statuses outside 100-999 cannot be written in three digits: a handler
-  // bug, answered as the 500 it is rather than as a malformed status line.
-  const int status = r.status >= 100 && r.status <= 999 ? r.status : 500;
+bool write_response_head(const HttpResponse& r, const Framing& framing, std::string& out) {
+  const int status = r.status >= 200 && r.status <= 599 ? r.status : 500;
+  const auto& headers = r.headers;
+  // Usable handler headers, the last of each name (a handful: quadratic is fine).
+  auto kept = [&](std::size_t i) {
+    const auto& [name, value] = headers[i];
+    if (!is_token(name) || !is_safe_value(value) || is_framing(name)) return false;
+    for (std::size_t j = i + 1; j < headers.size(); ++j) {
+      if (iequals_ascii(headers[j].first, name) && is_safe_value(headers[j].second)) return false;
+    }
+    return true;
+  };
   std::string_view server = "switchboard";
   std::string_view content_type = r.content_type;
-  for (const auto& [name, value] : r.headers) {
-    if (!is_safe_value(value)) continue;
-    if (iequals_ascii(name, "server")) server = value;
-    if (iequals_ascii(name, "content-type")) content_type = value;
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    if (!kept(i)) continue;
+    if (iequals_ascii(headers[i].first, "server")) server = headers[i].second;
+    if (iequals_ascii(headers[i].first, "content-type")) content_type = headers[i].second;
   }
   out.clear();
   out.append("HTTP/1.1 ");
@@ -59,24 +76,24 @@ bool write_response_head(const HttpResponse& r, bool close, std::string& out) {
   out.append("\r\n");
   append_field(out, "Server", server);
   if (is_safe_value(content_type)) append_field(out, "Content-Type", content_type);
-  const bool with_body = body_allowed(status);
-  if (with_body) {
+  const bool has_body = status != 204 && status != 304;
+  if (has_body) {
     out.append("Content-Length: ");
     append_number(out, r.body.size());
     out.append("\r\n");
   }
-  for (const auto& [name, value] : r.headers) {
-    if (!is_token(name) || !is_safe_value(value)) continue;
-    if (iequals_ascii(name, "server") || iequals_ascii(name, "content-type") ||
-        iequals_ascii(name, "content-length") || iequals_ascii(name, "transfer-encoding") ||
-        iequals_ascii(name, "connection")) {
-      continue;
-    }
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    const auto& [name, value] = headers[i];
+    if (!kept(i) || iequals_ascii(name, "server") || iequals_ascii(name, "content-type")) continue;
     append_field(out, name, value);
   }
-  if (close) out.append("Connection: close\r\n");
+  if (framing.close) {
+    out.append("Connection: close\r\n");
+  } else if (framing.keep_alive) {
+    out.append("Connection: keep-alive\r\n");
+  }
   out.append("\r\n");
-  return with_body;
+  return has_body && !framing.head;
 }
 
 }  // namespace sb::http::detail

@@ -96,7 +96,7 @@ HttpResponse rejection(int status, std::string_view code, std::string_view messa
 // plain-HTTP client, closes the connection without an answer).
 constexpr std::size_t kReadBufferBytes = 4096;
 // The most of an answer's buffer a connection keeps for the next answer.
-constexpr std::size_t kKeptAnswerBytes = 16 << 10;
+constexpr std::size_t kKeptAnswerBytes = kReadBufferBytes;
 
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
@@ -144,6 +144,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void do_read() {
+    http10_ = false;  // until the next request says otherwise (a malformed one says nothing)
+    head_request_ = false;
     detail::start_request(parser_, server_.opts.body_limit, server_.opts.header_limit);
     tcp().expires_after(server_.opts.read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
@@ -179,6 +181,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
+    http10_ = msg.version() == 10;
+    head_request_ = msg.method() == bhttp::verb::head;
     if (const auto bad = detail::framing_error(msg); !bad.empty()) {
       server_.handler.on_rejected(400);
       return send_and_close(
@@ -229,6 +233,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void send(HttpResponse r, bool close) {
+    // The Responder is called exactly once per request (message.h); a second
+    // answer while one is being written would reuse its buffer under it.
+    if (writing_) return;
     if (r.stream) {
       // The connection leaves HTTP: it becomes a WebSocket or an SSE stream.
       detail::StreamLimits limits;
@@ -252,10 +259,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // a std::array of the two: over TLS, Boost 1.81's async_write then ends
     // after the head of an answer over 16 KiB; docs/performance-history.md,
     // session 15.)
-    if (detail::write_response_head(r, close, out_)) out_.append(r.body);
+    detail::Framing framing;
+    framing.close = close;
+    framing.keep_alive = !close && http10_;
+    framing.head = head_request_;
+    if (detail::write_response_head(r, framing, out_)) out_.append(r.body);
+    writing_ = true;
     tcp().expires_after(server_.opts.read_timeout);
     net::async_write(stream_, net::buffer(out_),
                      [self = shared_from_this(), close](beast::error_code ec, std::size_t) {
+                       self->writing_ = false;
                        // A large answer (a long conversation) does not stay
                        // allocated for the rest of a keep-alive connection.
                        if (self->out_.capacity() > kKeptAnswerBytes) std::string().swap(self->out_);
@@ -286,6 +299,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<detail::RequestParser> parser_;
   HttpServer::Impl& server_;
   bool keep_alive_ = false;
+  bool http10_ = false;        // the current request's version: 1.0 is told keep-alive
+  bool head_request_ = false;  // the current request is HEAD: its answer goes without a body
+  bool writing_ = false;       // out_ is being written
   bool remote_known_ = false;
   std::string remote_;
   bool lingering_ = false;

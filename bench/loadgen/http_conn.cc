@@ -2,6 +2,7 @@
 
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <string>
 
@@ -72,8 +73,14 @@ void HttpConn::write_current() {
   out_.clear();
   out_.append(http::to_string(c.method)).append(" ").append(c.target).append(" HTTP/1.1\r\n");
   out_.append("Host: 127.0.0.1\r\n");
-  for (const auto& [name, value] : c.headers)
+  for (const auto& [name, value] : c.headers) {
+    // Host and the framing are this writer's own (Beast's set() replaced them).
+    if (beast::iequals(name, "host") || beast::iequals(name, "content-length") ||
+        beast::iequals(name, "transfer-encoding") || beast::iequals(name, "connection")) {
+      continue;
+    }
     out_.append(name).append(": ").append(value).append("\r\n");
+  }
   // As Beast's prepare_payload: a length for any body, and for an empty
   // POST, PUT or OPTIONS.
   if (!c.body.empty() || c.method == http::verb::post || c.method == http::verb::put ||

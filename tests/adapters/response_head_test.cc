@@ -19,8 +19,16 @@ using Parsed = bhttp::response<bhttp::string_body>;
 // The bytes the server sends for `r`: the head, then the body if allowed.
 std::string wire(const HttpResponse& r, bool close) {
   std::string out;
-  if (write_response_head(r, close, out)) out += r.body;
+  Framing f;
+  f.close = close;
+  if (write_response_head(r, f, out)) out += r.body;
   return out;
+}
+
+Framing closing(bool close) {
+  Framing f;
+  f.close = close;
+  return f;
 }
 
 // Parses `bytes` as one complete response; nullopt if Beast refuses them or
@@ -80,7 +88,7 @@ TEST(ResponseHead, IsWhatBeastsSerializerWrote) {
     std::ostringstream beast_bytes;
     beast_bytes << res;
     std::string ours;
-    ASSERT_TRUE(write_response_head(r, close, ours));
+    ASSERT_TRUE(write_response_head(r, closing(close), ours));
     ours += r.body;
     // Beast orders its fields by insertion; only the position of
     // Content-Length (set last by prepare_payload) differs.
@@ -101,22 +109,49 @@ TEST(ResponseHead, NoContentHasNoLengthAndNoBody) {
   r.body = "ignored";  // a handler mistake must not put bytes after a 204
   r.headers.emplace_back("Access-Control-Max-Age", "600");
   std::string head;
-  EXPECT_FALSE(write_response_head(r, false, head));
+  EXPECT_FALSE(write_response_head(r, Framing{}, head));
   const auto bytes = wire(r, false);
   EXPECT_EQ(bytes, head);
   EXPECT_EQ(bytes.find("Content-Length"), std::string::npos) << bytes;
   EXPECT_EQ(bytes.substr(bytes.size() - 4), "\r\n\r\n");
-  EXPECT_FALSE(body_allowed(204));
-  EXPECT_FALSE(body_allowed(304));
-  EXPECT_FALSE(body_allowed(101));
-  EXPECT_TRUE(body_allowed(200));
-  EXPECT_TRUE(body_allowed(500));
+  r.status = 304;
+  EXPECT_FALSE(write_response_head(r, Framing{}, head));
+  EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+}
+
+TEST(ResponseHead, HeadGetsTheLengthOfTheBodyItDoesNotGet) {
+  const auto r = json_error(404, "not_found", "no such route: HEAD /x");
+  Framing f;
+  f.head = true;
+  std::string head;
+  EXPECT_FALSE(write_response_head(r, f, head));
+  EXPECT_NE(head.find("Content-Length: " + std::to_string(r.body.size()) + "\r\n"),
+            std::string::npos)
+      << head;
+  EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n");
+}
+
+TEST(ResponseHead, AnHttp10ClientThatAskedForKeepAliveIsToldSo) {
+  Framing f;
+  f.keep_alive = true;
+  std::string head;
+  EXPECT_TRUE(write_response_head(json_ok("{}"), f, head));
+  EXPECT_NE(head.find("Connection: keep-alive\r\n"), std::string::npos) << head;
+  f.close = true;  // closing wins
+  EXPECT_TRUE(write_response_head(json_ok("{}"), f, head));
+  EXPECT_NE(head.find("Connection: close\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.find("keep-alive"), std::string::npos) << head;
 }
 
 TEST(ResponseHead, HandlerHeadersCannotSplitTheResponseOrChangeItsFraming) {
   HttpResponse r = json_ok("{}");
   r.headers.emplace_back("X-Evil", "a\r\nSet-Cookie: x=1");
   r.headers.emplace_back("X-Nul", std::string("a\0b", 3));
+  r.headers.emplace_back("X-Bell",
+                         "a\x07"
+                         "b");
+  r.headers.emplace_back("X-Del", "a\x7f");
+  r.headers.emplace_back("X-Tab", "a\tb");
   r.headers.emplace_back("Bad Name", "v");
   r.headers.emplace_back("Bad:Name", "v");
   r.headers.emplace_back("", "v");
@@ -129,6 +164,9 @@ TEST(ResponseHead, HandlerHeadersCannotSplitTheResponseOrChangeItsFraming) {
   ASSERT_TRUE(m) << bytes;
   EXPECT_EQ(bytes.find("Set-Cookie"), std::string::npos);
   EXPECT_EQ(bytes.find("X-Nul"), std::string::npos);
+  EXPECT_EQ(bytes.find("X-Bell"), std::string::npos);
+  EXPECT_EQ(bytes.find("X-Del"), std::string::npos);
+  EXPECT_EQ((*m)["X-Tab"], "a\tb");
   EXPECT_EQ(bytes.find("Bad"), std::string::npos);
   EXPECT_EQ(bytes.find("999"), std::string::npos);
   EXPECT_EQ(bytes.find("chunked"), std::string::npos);
@@ -151,21 +189,44 @@ TEST(ResponseHead, HandlerServerAndContentTypeReplaceTheDefaults) {
   EXPECT_EQ(m->count(bhttp::field::server), 1u);
 }
 
-TEST(ResponseHead, AStatusThatCannotBeWrittenBecomesA500) {
+TEST(ResponseHead, AStatusOutsideTheAnswersRangeBecomesA500) {
   HttpResponse r = json_ok("{}");
-  for (int status : {0, 42, 1000, -1}) {
+  for (int status : {0, 42, 100, 101, 199, 600, 999, 1000, -1}) {
     r.status = status;
     const auto m = parse(wire(r, false));
     ASSERT_TRUE(m) << status;
     EXPECT_EQ(m->result_int(), 500u) << status;
   }
+  r.status = 599;
+  const auto m = parse(wire(r, false));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->result_int(), 599u);
+}
+
+TEST(ResponseHead, OfTwoHeadersWithOneNameTheLastIsKept) {
+  HttpResponse r = json_ok("{}");
+  r.headers.emplace_back("Retry-After", "1");
+  r.headers.emplace_back("retry-after", "5");
+  r.headers.emplace_back("Content-Type", "text/plain");
+  r.headers.emplace_back("content-type", "text/csv");
+  r.headers.emplace_back("X-Last-Unsafe", "kept");
+  r.headers.emplace_back("X-Last-Unsafe",
+                         "a\r\nb");  // an unusable last one does not hide the first
+  const auto bytes = wire(r, false);
+  const auto m = parse(bytes);
+  ASSERT_TRUE(m) << bytes;
+  EXPECT_EQ(m->count("Retry-After"), 1u) << bytes;
+  EXPECT_EQ((*m)["Retry-After"], "5");
+  EXPECT_EQ(m->count(bhttp::field::content_type), 1u) << bytes;
+  EXPECT_EQ((*m)[bhttp::field::content_type], "text/csv");
+  EXPECT_EQ((*m)["X-Last-Unsafe"], "kept");
 }
 
 TEST(ResponseHead, ReusesTheBufferWithoutLeftovers) {
   std::string out;
-  EXPECT_TRUE(
-      write_response_head(json_error(431, "headers_too_large", "a long message here"), true, out));
-  EXPECT_TRUE(write_response_head(json_ok("{}"), false, out));
+  EXPECT_TRUE(write_response_head(json_error(431, "headers_too_large", "a long message here"),
+                                  closing(true), out));
+  EXPECT_TRUE(write_response_head(json_ok("{}"), Framing{}, out));
   EXPECT_EQ(out.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
   EXPECT_EQ(out.find("431"), std::string::npos);
   EXPECT_EQ(out.find("close"), std::string::npos);

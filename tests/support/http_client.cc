@@ -127,13 +127,14 @@ std::string format_request(const std::string& method, const std::string& target,
   return req;
 }
 
-HttpResult parse_response(const std::string& raw) {
-  HttpResult r;
-  auto head_end = raw.find("\r\n\r\n");
-  if (raw.compare(0, 5, "HTTP/") != 0 || head_end == std::string::npos) return r;
-  auto sp = raw.find(' ');
+// The status line and headers of the answer starting at `from`; `head_end`
+// is where its blank line starts. False if there is none.
+bool parse_head(const std::string& raw, std::size_t from, HttpResult& r, std::size_t& head_end) {
+  head_end = raw.find("\r\n\r\n", from);
+  if (raw.compare(from, 5, "HTTP/") != 0 || head_end == std::string::npos) return false;
+  auto sp = raw.find(' ', from);
   r.status = std::atoi(raw.c_str() + sp + 1);
-  std::size_t pos = raw.find("\r\n") + 2;
+  std::size_t pos = raw.find("\r\n", from) + 2;
   while (pos < head_end) {
     auto eol = raw.find("\r\n", pos);
     auto line = raw.substr(pos, eol - pos);
@@ -147,8 +148,35 @@ HttpResult parse_response(const std::string& raw) {
     }
     pos = eol + 2;
   }
+  return true;
+}
+
+HttpResult parse_response(const std::string& raw) {
+  HttpResult r;
+  std::size_t head_end = 0;
+  if (!parse_head(raw, 0, r, head_end)) return HttpResult{};
   r.body = raw.substr(head_end + 4);
   return r;
+}
+
+std::vector<HttpResult> parse_responses(const std::string& raw,
+                                        const std::vector<std::string>& methods) {
+  std::vector<HttpResult> out;
+  std::size_t at = 0;
+  for (const auto& method : methods) {
+    HttpResult r;
+    std::size_t head_end = 0;
+    if (!parse_head(raw, at, r, head_end)) break;
+    const auto length_text = r.header("content-length");
+    const bool bodyless = method == "HEAD" || r.status == 204 || r.status == 304;
+    const std::size_t length = bodyless || length_text.empty() ? 0 : std::stoul(length_text);
+    const std::size_t body_at = head_end + 4;
+    if (raw.size() < body_at + length) break;
+    r.body = raw.substr(body_at, length);
+    at = body_at + length;
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 }  // namespace
@@ -171,6 +199,16 @@ HttpResult http_raw(std::uint16_t port, const std::string& raw, int timeout_ms) 
   return r;
 }
 
+std::vector<HttpResult> http_pipelined(std::uint16_t port, const std::string& raw,
+                                       const std::vector<std::string>& methods, int timeout_ms) {
+  int fd = connect_to(port);
+  if (fd < 0) return {};
+  (void)send_all(fd, raw);
+  auto answers = parse_responses(read_all(fd, timeout_ms), methods);
+  ::close(fd);
+  return answers;
+}
+
 HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
                         const std::string& body, const Headers& headers, int timeout_ms) {
   return http_raw(port, format_request(method, target, body, headers, "127.0.0.1"), timeout_ms);
@@ -183,6 +221,16 @@ HttpResult https_raw(std::uint16_t port, const TlsTarget& tls, const std::string
   HttpResult r = parse_response(tls_exchange(fd, tls, raw, timeout_ms));
   ::close(fd);
   return r;
+}
+
+std::vector<HttpResult> https_pipelined(std::uint16_t port, const TlsTarget& tls,
+                                        const std::string& raw,
+                                        const std::vector<std::string>& methods, int timeout_ms) {
+  int fd = connect_to(port);
+  if (fd < 0) return {};
+  auto answers = parse_responses(tls_exchange(fd, tls, raw, timeout_ms), methods);
+  ::close(fd);
+  return answers;
 }
 
 HttpResult https_request(std::uint16_t port, const TlsTarget& tls, const std::string& method,

@@ -26,6 +26,15 @@ HttpResult http_request(std::uint16_t port, const std::string& method, const std
 // Sends `raw` as is and reads until the server closes (or the timeout).
 HttpResult http_raw(std::uint16_t port, const std::string& raw, int timeout_ms = 10000);
 
+// Several requests written at once on one connection (HTTP/1.1 pipelining;
+// the last should ask to close) and every answer read until the server
+// closes. Each body is cut at its Content-Length; `methods` are the requests'
+// methods in order, so that an answer to HEAD is read without a body.
+// Answers the bytes do not hold whole are left out.
+std::vector<HttpResult> http_pipelined(std::uint16_t port, const std::string& raw,
+                                       const std::vector<std::string>& methods,
+                                       int timeout_ms = 10000);
+
 // HTTPS to 127.0.0.1: the server's certificate must chain to `ca_file` and
 // name `server_name` (also sent as SNI and as the Host header). A failed
 // handshake or verification is "no answer" (status 0).
@@ -40,6 +49,10 @@ HttpResult https_request(std::uint16_t port, const TlsTarget& tls, const std::st
 // Sends `raw` over TLS and reads until the server closes (or the timeout).
 HttpResult https_raw(std::uint16_t port, const TlsTarget& tls, const std::string& raw,
                      int timeout_ms = 10000);
+std::vector<HttpResult> https_pipelined(std::uint16_t port, const TlsTarget& tls,
+                                        const std::string& raw,
+                                        const std::vector<std::string>& methods,
+                                        int timeout_ms = 10000);
 
 // A port that was free a moment ago on 127.0.0.1.
 std::uint16_t free_port();
