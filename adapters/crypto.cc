@@ -49,6 +49,8 @@ class ThreadHmac {
   ThreadHmac(const ThreadHmac&) = delete;
   ThreadHmac& operator=(const ThreadHmac&) = delete;
 
+  bool ready() const { return ctx_ != nullptr; }
+
   // False if OpenSSL failed (then the caller takes the one-shot path).
   bool mac(std::string_view key, std::string_view data, unsigned char* out, std::size_t& len) {
     if (ctx_ == nullptr) return false;
@@ -76,9 +78,18 @@ std::string sha256_hex(std::string_view data) {
   return to_hex(md, len);
 }
 
+namespace {
+ThreadHmac& thread_hmac() {
+  thread_local ThreadHmac hmac;
+  return hmac;
+}
+}  // namespace
+
+bool hmac_uses_thread_context() { return thread_hmac().ready(); }
+
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
-  thread_local ThreadHmac hmac;
+  ThreadHmac& hmac = thread_hmac();
   std::size_t len = 0;
   if (hmac.mac(key, data, md, len)) return to_hex(md, len);
   unsigned int one_shot_len = 0;

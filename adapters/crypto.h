@@ -10,6 +10,10 @@ namespace sb::adapters {
 
 std::string sha256_hex(std::string_view data);
 std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+// True when this thread's HMACs reuse its own OpenSSL context (the fast path,
+// no lookup of the algorithm under OpenSSL's lock per call); false if OpenSSL
+// could not make one, and each HMAC then takes the slower one-shot call.
+bool hmac_uses_thread_context();
 // Constant-time for equal lengths; a length mismatch returns false at once
 // (lengths of platform secrets are not secret).
 bool constant_time_equal(std::string_view a, std::string_view b);

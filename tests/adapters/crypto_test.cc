@@ -37,6 +37,15 @@ TEST(Crypto, HmacSha256ReKeysItsContextEveryCall) {
   }
 }
 
+// The vectors above pass on either path; this is what says the fast one is
+// taken (the one-shot fallback looks HMAC up under OpenSSL's lock per call).
+TEST(Crypto, HmacTakesThePerThreadContext) {
+  EXPECT_TRUE(hmac_uses_thread_context());
+  bool other = false;
+  std::thread([&] { other = hmac_uses_thread_context(); }).join();
+  EXPECT_TRUE(other);
+}
+
 TEST(Crypto, HmacSha256FromSeveralThreadsAtOnce) {
   std::vector<std::thread> threads;
   std::atomic<int> wrong{0};
