@@ -86,6 +86,12 @@ TEST_P(LoadgenE2E, ASupportDayRunsAndIsReported) {
   double write_p99 = 0;
   EXPECT_FALSE(root.at_pointer("/daemon/group_commits/write_p99_us").get(write_p99));
   EXPECT_GT(write_p99, 0);
+  // Late offers per operator stream: an object, and never more than arrived.
+  simdjson::dom::object late;
+  ASSERT_FALSE(root.at_pointer("/operators/late_offers").get(late));
+  std::uint64_t late_total = 0;
+  for (auto [op, n] : late) late_total += n.get_uint64().value();
+  EXPECT_LE(late_total, at(root, "/operators/offers_received"));
   simdjson::dom::object errors;
   ASSERT_FALSE(root.at_pointer("/errors").get(errors));
   for (auto [kind, n] : errors) ADD_FAILURE() << "error " << kind << ": " << n;

@@ -136,7 +136,9 @@ void OperatorClient::on_frame(std::string_view text) {
   recorder_.update([&](Counters& c, Latencies& l) {
     c.offers_received += 1;
     if (frame->at_ms >= 0) {
-      l.offer_delivery.record(std::max<std::int64_t>(0, wall_ms - frame->at_ms) * 1000);
+      const auto delivery_ms = std::max<std::int64_t>(0, wall_ms - frame->at_ms);
+      l.offer_delivery.record(delivery_ms * 1000);
+      if (delivery_ms >= kLateOfferMs) c.late_offers[account_.id] += 1;
     }
   });
   tracker_.on_offer(account_.tenant, frame->conversation, arrived, recorder_);

@@ -131,6 +131,17 @@ void print_table(const RunReport& r, std::FILE* out) {
              r.replies_delivered);
   fmt::print(out, "  {:<28}{:>12}\n", "resolved", c.resolved);
   fmt::print(out, "  {:<28}{:>12}\n", "still awaiting an offer", r.awaiting_offer_at_end);
+  if (!c.late_offers.empty()) {
+    std::uint64_t late = 0;
+    const std::pair<const std::string, std::uint64_t>* most = nullptr;
+    for (const auto& kv : c.late_offers) {
+      late += kv.second;
+      if (most == nullptr || kv.second > most->second) most = &kv;
+    }
+    fmt::print(out, "  {:<28}{:>12}   on {} operators' streams, most on {} ({})\n",
+               fmt::format("offers >= {} ms late", kLateOfferMs), late, c.late_offers.size(),
+               most->first, most->second);
+  }
   fmt::print(out, "  {:<28}{:>12}   of {} slots (operators x capacity)\n",
              "peak conversations held", r.operator_peak_busy, r.operator_slots);
   if (r.operator_slots > 0 && r.operator_peak_busy * 100 >= r.operator_slots * 95) {
@@ -205,8 +216,10 @@ std::string write_json(const RunReport& r, const std::string& path) {
   w.field("accepted", c.accepted).field("replied", c.replied).field("resolved", c.resolved);
   w.field("replies_delivered", r.replies_delivered);
   w.field("slots", r.operator_slots).field("peak_busy", r.operator_peak_busy);
-  w.field("awaiting_offer_at_end", static_cast<std::uint64_t>(r.awaiting_offer_at_end))
-      .end_object();
+  w.field("awaiting_offer_at_end", static_cast<std::uint64_t>(r.awaiting_offer_at_end));
+  w.key("late_offers").begin_object();  // operator -> offers delivered >= kLateOfferMs late
+  for (const auto& [op, n] : c.late_offers) w.field(op, n);
+  w.end_object().end_object();
 
   w.key("latency_us").begin_object();
   for (const auto& [name, h] : histograms(r)) {

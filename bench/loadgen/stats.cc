@@ -17,6 +17,7 @@ void Counters::add(const Counters& o) {
   resolved += o.resolved;
   backlog_dropped += o.backlog_dropped;
   for (const auto& [kind, n] : o.errors) errors[kind] += n;
+  for (const auto& [op, n] : o.late_offers) late_offers[op] += n;
 }
 
 std::uint64_t Counters::error_total() const {

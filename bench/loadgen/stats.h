@@ -13,6 +13,10 @@
 
 namespace sb::loadgen {
 
+// An offer delivered this late (its arrival minus its "at") is counted per
+// operator in Counters::late_offers.
+constexpr std::int64_t kLateOfferMs = 20;
+
 struct Counters {
   std::uint64_t webhooks_sent = 0;
   std::uint64_t webhooks_acked = 0;       // 2xx
@@ -28,6 +32,10 @@ struct Counters {
   std::uint64_t resolved = 0;
   std::uint64_t backlog_dropped = 0;  // open loop: sends the generator could not even queue
   std::map<std::string, std::uint64_t> errors;  // kind -> count
+  // Operator -> offers that arrived kLateOfferMs or more after the daemon
+  // routed them (offer_delivery): whether late offers gather on a few
+  // streams (one connection stalling) or spread over all of them.
+  std::map<std::string, std::uint64_t> late_offers;
 
   void add(const Counters& o);
   std::uint64_t error_total() const;
