@@ -328,7 +328,9 @@ def measure_switchboard(tmp, bins, seconds, conns, mode="closed", rate=None):
            "per_second_ack_p99_ms": [t["ack_p99_us"] / 1000 for t in j["timeline"]],
            "per_second_daemon_cpu_pct": [t["daemon_cpu_pct"] for t in j["timeline"]],
            "operator_slots": j.get("operators", {}).get("slots"),
-           "operator_peak_busy": j.get("operators", {}).get("peak_busy"), **cpu}
+           "operator_peak_busy": j.get("operators", {}).get("peak_busy"),
+           # offers delivered >= 20 ms after routing, per operator stream
+           "late_offers": j.get("operators", {}).get("late_offers"), **cpu}
     for name in ("send_lag", "ack_rtt"):  # open loop: the ack split at the request's write
         if lat.get(name, {}).get("count"):
             res.update({f"{name}_p50_ms": lat[name]["p50"] / 1000, f"{name}_p99_ms": lat[name]["p99"] / 1000,
