@@ -14,6 +14,12 @@
 
 namespace sb::loadgen {
 
+// Signatures with the daemon's own HMAC (adapters/crypto.cc, compiled in):
+// OpenSSL's one-shot HMAC() takes a library-wide lock per call, and this
+// tool's CPU is taken from the daemon it measures (~7 % of its samples went
+// there).
+using adapters::hmac_sha256_hex;
+
 namespace {
 
 std::string to_hex(const unsigned char* data, std::size_t n) {
@@ -45,13 +51,6 @@ std::int64_t telegram_user_id(std::int64_t run_id_ms, std::int64_t number) {
 }
 
 }  // namespace
-
-// The daemon's own (adapters/crypto.cc, compiled in): OpenSSL's one-shot
-// HMAC() takes a library-wide lock per call, and this tool's CPU is taken
-// from the daemon it measures (~7 % of its samples went there).
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-  return adapters::hmac_sha256_hex(key, data);
-}
 
 std::string random_hex(std::size_t bytes) {
   std::vector<unsigned char> raw(bytes);

@@ -69,7 +69,6 @@ struct WebhookRequest {
   std::size_t tenant = 0;
 };
 
-std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 // `bytes` random bytes as hex, for channel secrets.
 std::string random_hex(std::size_t bytes);
 
