@@ -5,8 +5,9 @@ online, against a fresh daemon each run; the binaries take turns round by
 round, so that each pair sees the same machine. Per run: webhooks/s, ack
 p50/p99 (wrk's), the daemon's CPU and CPU per webhook, events per group
 commit, bytes the daemon wrote to storage per webhook (WAL, flushes and
-compactions: /proc/PID/io write_bytes), and the CPU of each daemon thread
-(from /proc, by thread name).
+compactions: /proc/PID/io write_bytes), and per daemon thread (by name)
+the % of the run it spent on a CPU and runnable but waiting for one
+(/proc/PID/task/*/schedstat), printed as name=on/waiting%.
 
   bench/ab/wrk_ab.py OLD NEW [--rounds 4] [--duration 8] [--connections 50]
                      [--config FILE]     # e.g. [storage] sync = false
@@ -26,21 +27,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "peers"))
 import systems  # noqa: E402  (bench/peers/systems.py)
 
-TICK = os.sysconf("SC_CLK_TCK")
 
 
-def thread_cpu(pid):
-    """CPU ticks per thread name (threads of one name summed)."""
+def thread_times(pid):
+    """Per thread name (threads of one name summed), from schedstat: ns on a
+    CPU and ns runnable but waiting for one."""
     out = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                s = f.read()
-        except OSError:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                on_cpu, waiting = (int(x) for x in f.read().split()[:2])
+        except (OSError, ValueError):
             continue
-        name = s[s.index("(") + 1:s.rindex(")")]
-        fields = s[s.rindex(")") + 2:].split()
-        out[name] = out.get(name, 0) + int(fields[11]) + int(fields[12])
+        a = out.setdefault(name, [0, 0])
+        a[0] += on_cpu
+        a[1] += waiting
     return out
 
 
@@ -73,12 +76,13 @@ def main():
     written = {}
 
     def drive_with_threads(argv, pid, env=None):
-        a, t0, w0 = thread_cpu(pid), time.monotonic(), bytes_written(pid)
+        a, t0, w0 = thread_times(pid), time.monotonic(), bytes_written(pid)
         r = drive(argv, pid, env)
-        b, wall, w1 = thread_cpu(pid), time.monotonic() - t0, bytes_written(pid)
+        b, wall, w1 = thread_times(pid), time.monotonic() - t0, bytes_written(pid)
         written["bytes"] = None if w0 is None or w1 is None else w1 - w0
         per_thread.clear()
-        per_thread.update({n: 100 * (v - a.get(n, 0)) / TICK / wall for n, v in b.items()})
+        per_thread.update({n: [100 * (v[i] - a.get(n, [0, 0])[i]) / 1e9 / wall for i in (0, 1)]
+                           for n, v in b.items()})
         return r
 
     if args.config:  # added after bench/peers/bench.toml
@@ -104,7 +108,9 @@ def main():
                 disk = ""
                 if written.get("bytes") is not None and r["rate"] > 0:
                     disk = f", {written['bytes'] / (r['rate'] * args.duration):,.0f} B written/webhook"
-                threads = " ".join(f"{n}={v:.0f}%" for n, v in sorted(per_thread.items()) if v >= 1)
+                # name=on a CPU/waiting for one, % of the run's wall time
+                threads = " ".join(f"{n}={v[0]:.0f}/{v[1]:.0f}%" for n, v in sorted(per_thread.items())
+                                   if v[0] >= 1)
                 print(f"round {rnd} {b}: {r['rate']:,.0f} webhooks/s, ack p50 {r['ack_p50_ms']:.2f} ms "
                       f"p99 {r['ack_p99_ms']:.2f} ms, daemon {r['server_cpu_pct']:.0f}% ({us:.1f} µs/webhook), "
                       f"{r.get('events_per_commit', 0):.1f} events/commit{disk}; {threads}", flush=True)

@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -66,6 +68,56 @@ std::optional<ProcSample> sample_process(int pid) {
 }
 
 std::optional<ProcSample> sample_self() { return sample_path("/proc/self"); }
+
+std::optional<std::vector<ThreadTimes>> sample_threads(int pid) {
+  return sample_threads_in("/proc/" + std::to_string(pid));
+}
+
+std::optional<std::vector<ThreadTimes>> sample_threads_in(const std::string& proc_dir) {
+  namespace fs = std::filesystem;
+  std::map<std::string, ThreadTimes> by_name;
+  std::error_code ec;
+  bool any = false;
+  for (const auto& task : fs::directory_iterator(proc_dir + "/task", ec)) {
+    std::ifstream comm(task.path() / "comm");
+    std::ifstream sched(task.path() / "schedstat");
+    std::string name;
+    ThreadTimes t;
+    // A thread that exits between the listing and the reads is skipped.
+    if (!std::getline(comm, name) || !(sched >> t.on_cpu_ns >> t.waiting_ns >> t.slices)) continue;
+    auto& sum = by_name[name];
+    sum.name = name;
+    sum.on_cpu_ns += t.on_cpu_ns;
+    sum.waiting_ns += t.waiting_ns;
+    sum.slices += t.slices;
+    any = true;
+  }
+  if (ec || !any) return std::nullopt;
+  std::vector<ThreadTimes> out;
+  out.reserve(by_name.size());
+  for (auto& [name, t] : by_name) out.push_back(std::move(t));
+  return out;
+}
+
+std::vector<ThreadTimes> threads_between(const std::vector<ThreadTimes>& before,
+                                         const std::vector<ThreadTimes>& after) {
+  const auto minus = [](std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; };
+  std::vector<ThreadTimes> out;
+  out.reserve(after.size());
+  for (const auto& a : after) {
+    const auto b =
+        std::lower_bound(before.begin(), before.end(), a.name,
+                         [](const ThreadTimes& t, const std::string& n) { return t.name < n; });
+    ThreadTimes d = a;
+    if (b != before.end() && b->name == a.name) {
+      d.on_cpu_ns = minus(a.on_cpu_ns, b->on_cpu_ns);
+      d.waiting_ns = minus(a.waiting_ns, b->waiting_ns);
+      d.slices = minus(a.slices, b->slices);
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
 
 std::optional<int> find_listening_pid(std::uint16_t port) try {
   const auto inodes = listening_inodes(port);

@@ -38,6 +38,11 @@ constexpr std::pair<const char*, double> kPercentiles[] = {
 
 std::string ms(std::int64_t us) { return fmt::format("{:.2f}", static_cast<double>(us) / 1000.0); }
 
+// Nanoseconds of a thread over a window of `seconds`, as % of one core.
+double thread_pct(std::uint64_t ns, double seconds) {
+  return seconds > 0 ? 100.0 * static_cast<double>(ns) / 1e9 / seconds : 0;
+}
+
 std::string number(double v, int decimals = 3) {
   if (!std::isfinite(v)) return "null";
   return fmt::format("{:.{}f}", v, decimals);
@@ -74,6 +79,21 @@ void print_progress(const IntervalSample& s, const Counters& cumulative, std::FI
              cumulative.error_total(), daemon);
   std::fflush(out);
 }
+
+namespace {
+// Threads below 1 % of a core both working and waiting are left out.
+void print_threads(const RunReport& r, std::FILE* out) {
+  if (r.daemon_threads.empty() || r.duration_s <= 0) return;
+  fmt::print(out, "  daemon threads              on a CPU   waiting for one   put on a CPU/s\n");
+  for (const auto& t : r.daemon_threads) {
+    const double on = thread_pct(t.on_cpu_ns, r.duration_s);
+    const double waiting = thread_pct(t.waiting_ns, r.duration_s);
+    if (on < 1 && waiting < 1) continue;
+    fmt::print(out, "    {:<24}{:>10.1f}%{:>17.1f}%{:>17.0f}\n", t.name, on, waiting,
+               static_cast<double>(t.slices) / r.duration_s);
+  }
+}
+}  // namespace
 
 void print_table(const RunReport& r, std::FILE* out) {
   const auto& c = r.counters;
@@ -172,6 +192,10 @@ void print_table(const RunReport& r, std::FILE* out) {
   }
   if (r.loadgen_cpu_pct >= 0)
     fmt::print(out, "  {:<28}{:>11.1f}%   of one core\n", "sb_loadgen cpu", r.loadgen_cpu_pct);
+  if (r.loadgen_waiting_pct >= 0)
+    fmt::print(out, "  {:<28}{:>11.1f}%   its threads runnable, waiting for a core\n",
+               "sb_loadgen waiting", r.loadgen_waiting_pct);
+  print_threads(r, out);
   if (r.commits && r.commits->commits > 0) {
     const auto& m = *r.commits;
     const auto ms = [&](double q) {
@@ -241,6 +265,17 @@ std::string write_json(const RunReport& r, const std::string& path) {
       .raw(number(r.daemon_cpu_pct, 1));
   w.field("rss_start_kb", r.daemon_rss_start_kb).field("rss_end_kb", r.daemon_rss_end_kb);
   w.field("rss_peak_kb", r.daemon_rss_peak_kb);
+  // Per thread name, % of the window: on a CPU, and runnable but waiting for one.
+  w.key("threads").begin_array();
+  for (const auto& t : r.daemon_threads) {
+    w.begin_object().field("name", t.name);
+    w.key("cpu_pct").raw(number(thread_pct(t.on_cpu_ns, r.duration_s), 1));
+    w.key("waiting_pct").raw(number(thread_pct(t.waiting_ns, r.duration_s), 1));
+    w.key("on_cpu_per_s")
+        .raw(number(r.duration_s > 0 ? static_cast<double>(t.slices) / r.duration_s : 0, 1));
+    w.end_object();
+  }
+  w.end_array();
   if (r.commits) {
     const auto& m = *r.commits;
     w.key("group_commits").begin_object().field("count", m.commits).field("commands", m.commands);
@@ -251,6 +286,7 @@ std::string write_json(const RunReport& r, const std::string& path) {
   }
   w.end_object();
   w.key("loadgen_cpu_pct").raw(number(r.loadgen_cpu_pct, 1));
+  w.key("loadgen_waiting_pct").raw(number(r.loadgen_waiting_pct, 1));
 
   w.key("timeline").begin_array();
   for (const auto& t : r.timeline) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bench/loadgen/daemon_metrics.h"
+#include "bench/loadgen/proc_stats.h"
 #include "bench/loadgen/stats.h"
 
 namespace sb::loadgen {
@@ -51,6 +52,12 @@ struct RunReport {
   std::int64_t daemon_rss_end_kb = -1;
   std::int64_t daemon_rss_peak_kb = -1;
   double loadgen_cpu_pct = -1;
+  // Per thread name over the load window (empty: not measured). On a shared
+  // machine an ack's tail is often a thread waiting for a core, not working.
+  std::vector<ThreadTimes> daemon_threads;
+  // sb_loadgen's threads summed: the time they waited for a core, % of the
+  // window (-1: not measured). It is part of the open loop's send lag.
+  double loadgen_waiting_pct = -1;
   // The daemon's group commits over the load window, from its /metrics
   // (nullopt: not scraped, e.g. a daemon without the commit histograms).
   std::optional<CommitMetrics> commits;

@@ -1,6 +1,7 @@
 #include "bench/loadgen/run.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -173,6 +174,8 @@ void watch(const RunConfig& cfg, int pid, LoadThreads& pool, Tracker& tracker,
            Clock::time_point start, Clock::time_point stop, RunReport& report) {
   const auto daemon_start = pid > 0 ? sample_process(pid) : std::nullopt;
   const auto self_start = sample_self();
+  const auto threads_start = pid > 0 ? sample_threads(pid) : std::nullopt;
+  const auto self_threads_start = sample_threads(static_cast<int>(::getpid()));
   const auto commits_start = scrape_commits(cfg.server);
   auto previous_cpu = daemon_start;
   std::int64_t rss_peak = daemon_start ? daemon_start->rss_kb : -1;
@@ -214,6 +217,16 @@ void watch(const RunConfig& cfg, int pid, LoadThreads& pool, Tracker& tracker,
   }
   const auto daemon_end = pid > 0 ? sample_process(pid) : std::nullopt;
   const auto self_end = sample_self();
+  const auto threads_end = pid > 0 ? sample_threads(pid) : std::nullopt;
+  const auto self_threads_end = sample_threads(static_cast<int>(::getpid()));
+  if (threads_start && threads_end)
+    report.daemon_threads = threads_between(*threads_start, *threads_end);
+  if (self_threads_start && self_threads_end && cfg.duration_s > 0) {
+    double waiting_ns = 0;
+    for (const auto& t : threads_between(*self_threads_start, *self_threads_end))
+      waiting_ns += static_cast<double>(t.waiting_ns);
+    report.loadgen_waiting_pct = 100.0 * waiting_ns / 1e9 / cfg.duration_s;
+  }
   if (auto commits_end = commits_start ? scrape_commits(cfg.server) : std::nullopt) {
     report.commits = commits_between(*commits_start, *commits_end);
   }

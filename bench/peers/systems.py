@@ -330,7 +330,11 @@ def measure_switchboard(tmp, bins, seconds, conns, mode="closed", rate=None):
            "operator_slots": j.get("operators", {}).get("slots"),
            "operator_peak_busy": j.get("operators", {}).get("peak_busy"),
            # offers delivered >= 20 ms after routing, per operator stream
-           "late_offers": j.get("operators", {}).get("late_offers"), **cpu}
+           "late_offers": j.get("operators", {}).get("late_offers"),
+           # per daemon thread, % of the window on a CPU and waiting for one
+           "daemon_threads": {t["name"]: {"cpu_pct": t["cpu_pct"], "waiting_pct": t["waiting_pct"]}
+                              for t in j["daemon"].get("threads", [])},
+           "loadgen_waiting_pct": j.get("loadgen_waiting_pct"), **cpu}
     for name in ("send_lag", "ack_rtt"):  # open loop: the ack split at the request's write
         if lat.get(name, {}).get("count"):
             res.update({f"{name}_p50_ms": lat[name]["p50"] / 1000, f"{name}_p99_ms": lat[name]["p99"] / 1000,
