@@ -48,6 +48,19 @@ std::string number(double v, int decimals = 3) {
   return fmt::format("{:.{}f}", v, decimals);
 }
 
+// Threads below 1 % of a core both working and waiting are left out.
+void print_threads(const RunReport& r, std::FILE* out) {
+  if (r.daemon_threads.empty() || r.duration_s <= 0) return;
+  fmt::print(out, "  daemon threads              on a CPU   waiting for one   put on a CPU/s\n");
+  for (const auto& t : r.daemon_threads) {
+    const double on = thread_pct(t.on_cpu_ns, r.duration_s);
+    const double waiting = thread_pct(t.waiting_ns, r.duration_s);
+    if (on < 1 && waiting < 1) continue;
+    fmt::print(out, "    {:<24}{:>10.1f}%{:>17.1f}%{:>17.0f}\n", t.name, on, waiting,
+               static_cast<double>(t.slices) / r.duration_s);
+  }
+}
+
 std::string kib(std::int64_t kb) {
   return kb < 0 ? "n/a" : fmt::format("{:.1f} MiB", static_cast<double>(kb) / 1024.0);
 }
@@ -79,21 +92,6 @@ void print_progress(const IntervalSample& s, const Counters& cumulative, std::FI
              cumulative.error_total(), daemon);
   std::fflush(out);
 }
-
-namespace {
-// Threads below 1 % of a core both working and waiting are left out.
-void print_threads(const RunReport& r, std::FILE* out) {
-  if (r.daemon_threads.empty() || r.duration_s <= 0) return;
-  fmt::print(out, "  daemon threads              on a CPU   waiting for one   put on a CPU/s\n");
-  for (const auto& t : r.daemon_threads) {
-    const double on = thread_pct(t.on_cpu_ns, r.duration_s);
-    const double waiting = thread_pct(t.waiting_ns, r.duration_s);
-    if (on < 1 && waiting < 1) continue;
-    fmt::print(out, "    {:<24}{:>10.1f}%{:>17.1f}%{:>17.0f}\n", t.name, on, waiting,
-               static_cast<double>(t.slices) / r.duration_s);
-  }
-}
-}  // namespace
 
 void print_table(const RunReport& r, std::FILE* out) {
   const auto& c = r.counters;
