@@ -28,7 +28,6 @@ sys.path.insert(0, os.path.join(HERE, "..", "peers"))
 import systems  # noqa: E402  (bench/peers/systems.py)
 
 
-
 def thread_times(pid):
     """Per thread name (threads of one name summed), from schedstat: ns on a
     CPU and ns runnable but waiting for one."""
@@ -81,7 +80,8 @@ def main():
         b, wall, w1 = thread_times(pid), time.monotonic() - t0, bytes_written(pid)
         written["bytes"] = None if w0 is None or w1 is None else w1 - w0
         per_thread.clear()
-        per_thread.update({n: [100 * (v[i] - a.get(n, [0, 0])[i]) / 1e9 / wall for i in (0, 1)]
+        # max(0, ...): a name whose pool lost a thread meanwhile
+        per_thread.update({n: [max(0, 100 * (v[i] - a.get(n, [0, 0])[i]) / 1e9 / wall) for i in (0, 1)]
                            for n, v in b.items()})
         return r
 
@@ -110,7 +110,7 @@ def main():
                     disk = f", {written['bytes'] / (r['rate'] * args.duration):,.0f} B written/webhook"
                 # name=on a CPU/waiting for one, % of the run's wall time
                 threads = " ".join(f"{n}={v[0]:.0f}/{v[1]:.0f}%" for n, v in sorted(per_thread.items())
-                                   if v[0] >= 1)
+                                   if max(v) >= 1)
                 print(f"round {rnd} {b}: {r['rate']:,.0f} webhooks/s, ack p50 {r['ack_p50_ms']:.2f} ms "
                       f"p99 {r['ack_p99_ms']:.2f} ms, daemon {r['server_cpu_pct']:.0f}% ({us:.1f} µs/webhook), "
                       f"{r.get('events_per_commit', 0):.1f} events/commit{disk}; {threads}", flush=True)

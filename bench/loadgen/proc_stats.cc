@@ -77,10 +77,12 @@ std::optional<std::vector<ThreadTimes>> sample_threads_in(const std::string& pro
   namespace fs = std::filesystem;
   std::map<std::string, ThreadTimes> by_name;
   std::error_code ec;
-  bool any = false;
-  for (const auto& task : fs::directory_iterator(proc_dir + "/task", ec)) {
-    std::ifstream comm(task.path() / "comm");
-    std::ifstream sched(task.path() / "schedstat");
+  bool any_time = false;
+  // Incremented with an error code: the listing of a process that exits
+  // meanwhile fails (ENOENT), and that is "not measured", not an exception.
+  for (fs::directory_iterator it(proc_dir + "/task", ec), end; !ec && it != end; it.increment(ec)) {
+    std::ifstream comm(it->path() / "comm");
+    std::ifstream sched(it->path() / "schedstat");
     std::string name;
     ThreadTimes t;
     // A thread that exits between the listing and the reads is skipped.
@@ -90,9 +92,11 @@ std::optional<std::vector<ThreadTimes>> sample_threads_in(const std::string& pro
     sum.on_cpu_ns += t.on_cpu_ns;
     sum.waiting_ns += t.waiting_ns;
     sum.slices += t.slices;
-    any = true;
+    any_time = any_time || t.on_cpu_ns > 0;
   }
-  if (ec || !any) return std::nullopt;
+  // All zeros: a kernel that keeps the file but not the figures (scheduler
+  // statistics off); a live process has always run.
+  if (ec || !any_time) return std::nullopt;
   std::vector<ThreadTimes> out;
   out.reserve(by_name.size());
   for (auto& [name, t] : by_name) out.push_back(std::move(t));

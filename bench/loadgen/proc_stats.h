@@ -34,7 +34,8 @@ struct ThreadTimes {
 };
 
 // One entry per thread name, sorted by name; nullopt when the process is gone
-// or the kernel keeps no schedstat. `proc_dir` is "/proc/<pid>" (or a copy
+// or the kernel keeps no scheduler statistics (no schedstat files, or all
+// zeros in them). `proc_dir` is "/proc/<pid>" (or a copy
 // of its layout, for tests).
 std::optional<std::vector<ThreadTimes>> sample_threads(int pid);
 std::optional<std::vector<ThreadTimes>> sample_threads_in(const std::string& proc_dir);

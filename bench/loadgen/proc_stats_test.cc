@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -53,23 +52,31 @@ TEST(ProcStats, NoThreadsReadableIsNotMeasured) {
   EXPECT_FALSE(sample_threads_in(dir.path())) << "no task directory";
   add_task(dir.path(), 1, "x", "");
   EXPECT_FALSE(sample_threads_in(dir.path())) << "no schedstat figures";
+  add_task(dir.path(), 2, "y", "0 0 0");
+  EXPECT_FALSE(sample_threads_in(dir.path())) << "scheduler statistics off: all zeros";
 }
 
 TEST(ProcStats, TheDifferenceIsPerNameAndNeverNegative) {
   const std::vector<ThreadTimes> before = {{"a", 100, 50, 10}, {"b", 500, 500, 50}};
   const std::vector<ThreadTimes> after = {
       {"a", 160, 80, 13},   // worked 60, waited 30, went on a CPU 3 times
+      {"ab", 4, 5, 6},      // started meanwhile, sorts between two old names: whole
       {"b", 300, 200, 20},  // lost a thread of its pool: clamped, not wrapped around
       {"c", 7, 8, 9}};      // started meanwhile: counts whole
   const auto d = threads_between(before, after);
-  ASSERT_EQ(d.size(), 3u);
+  ASSERT_EQ(d.size(), 4u);
   EXPECT_EQ(d[0].on_cpu_ns, 60u);
   EXPECT_EQ(d[0].waiting_ns, 30u);
   EXPECT_EQ(d[0].slices, 3u);
-  EXPECT_EQ(d[1].on_cpu_ns, 0u);
-  EXPECT_EQ(d[1].waiting_ns, 0u);
-  EXPECT_EQ(d[2].on_cpu_ns, 7u);
-  EXPECT_EQ(d[2].slices, 9u);
+  EXPECT_EQ(d[1].name, "ab");
+  EXPECT_EQ(d[1].on_cpu_ns, 4u);
+  EXPECT_EQ(d[1].waiting_ns, 5u);
+  EXPECT_EQ(d[1].slices, 6u);
+  EXPECT_EQ(d[2].on_cpu_ns, 0u);
+  EXPECT_EQ(d[2].waiting_ns, 0u);
+  EXPECT_EQ(d[2].slices, 0u);
+  EXPECT_EQ(d[3].on_cpu_ns, 7u);
+  EXPECT_EQ(d[3].slices, 9u);
 }
 
 TEST(ProcStats, AThreadThatWorkedShowsItsTimeOnACpu) {
@@ -101,7 +108,8 @@ TEST(ProcStats, AThreadThatWorkedShowsItsTimeOnACpu) {
   const auto it = std::find_if(d.begin(), d.end(),
                                [](const ThreadTimes& t) { return t.name == "sb-test-busy"; });
   ASSERT_NE(it, d.end());
-  EXPECT_GE(it->on_cpu_ns, 20'000'000u) << "it spun for 20 ms of CPU";
+  // The kernel's account may lag the thread's own clock by a scheduler tick.
+  EXPECT_GE(it->on_cpu_ns, 10'000'000u) << "it spun for 20 ms of CPU";
   EXPECT_GE(it->slices, 1u);
 }
 
