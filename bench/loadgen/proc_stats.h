@@ -35,8 +35,8 @@ struct ThreadTimes {
 
 // One entry per thread name, sorted by name; nullopt when the process is gone
 // or the kernel keeps no scheduler statistics (no schedstat files, or all
-// zeros in them). `proc_dir` is "/proc/<pid>" (or a copy
-// of its layout, for tests).
+// zeros in them). `proc_dir` is "/proc/<pid>", "/proc/self", or a copy of
+// their layout (tests).
 std::optional<std::vector<ThreadTimes>> sample_threads(int pid);
 std::optional<std::vector<ThreadTimes>> sample_threads_in(const std::string& proc_dir);
 // What each name did from `before` to `after`. A name only in `after` (a

@@ -1,7 +1,6 @@
 #include "bench/loadgen/run.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -175,7 +174,7 @@ void watch(const RunConfig& cfg, int pid, LoadThreads& pool, Tracker& tracker,
   const auto daemon_start = pid > 0 ? sample_process(pid) : std::nullopt;
   const auto self_start = sample_self();
   const auto threads_start = pid > 0 ? sample_threads(pid) : std::nullopt;
-  const auto self_threads_start = sample_threads(static_cast<int>(::getpid()));
+  const auto self_threads_start = sample_threads_in("/proc/self");
   const auto commits_start = scrape_commits(cfg.server);
   auto previous_cpu = daemon_start;
   std::int64_t rss_peak = daemon_start ? daemon_start->rss_kb : -1;
@@ -218,7 +217,7 @@ void watch(const RunConfig& cfg, int pid, LoadThreads& pool, Tracker& tracker,
   const auto daemon_end = pid > 0 ? sample_process(pid) : std::nullopt;
   const auto self_end = sample_self();
   const auto threads_end = pid > 0 ? sample_threads(pid) : std::nullopt;
-  const auto self_threads_end = sample_threads(static_cast<int>(::getpid()));
+  const auto self_threads_end = sample_threads_in("/proc/self");
   if (threads_start && threads_end)
     report.daemon_threads = threads_between(*threads_start, *threads_end);
   if (self_threads_start && self_threads_end && cfg.duration_s > 0) {
