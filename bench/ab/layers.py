@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Where a durable webhook's throughput goes, layer by layer, side by side
+with nginx and Redis in one run.
+
+The same Telegram webhooks under wrk (bench/peers/telegram.lua, 50
+connections, nobody online) against one switchboard binary built with
+bench/ab/layers.patch, which stops the work after a chosen layer when the
+environment variable SB_BENCH_LAYER says so:
+
+  front     the I/O thread verifies and parses the webhook and answers it
+            itself: no shard, no routing, no write
+  handoff   + the hand-off to the tenant's shard and the answer posted back
+            to the I/O thread: the shard does no dedup, threading or routing
+  routing   + dedup, threading, routing, the event-log frames and the
+            encoded WriteBatch: everything but RocksDB's write
+  nosync    + RocksDB's write (WAL and memtables) without the fdatasync
+            ([storage] sync = false)
+  full      + the fdatasync: the daemon as shipped
+
+and, in the same rotation, nginx `return 204` and Redis XADD with
+appendfsync always (bench/peers). Each round runs every system once, in a
+rotating order; the ratios are taken within each round.
+
+  bench/ab/layers.py --build                 # patched binary in a worktree of HEAD
+  bench/ab/layers.py --binary PATH           # a binary already built with the patch
+                     [--rounds 3] [--duration 8] [--json FILE]
+
+The patch is a measuring instrument, never part of the daemon; the test
+bench_layers_patch_applies keeps it applicable to the tree.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(HERE, "..", "peers"))
+import systems  # noqa: E402  (bench/peers/systems.py)
+
+LAYERS = ["front", "handoff", "routing", "nosync", "full"]
+PEERS = ["nginx", "redis"]
+
+
+def build(work):
+    """The daemon at HEAD with layers.patch applied, in a throwaway worktree."""
+    tree = os.path.join(work, "tree")
+    subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", "-q", tree, "HEAD"], check=True)
+    try:
+        subprocess.run(["git", "-C", tree, "apply", os.path.join(HERE, "layers.patch")], check=True)
+        subprocess.run(["cmake", "-S", tree, "-B", f"{tree}/build", "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
+                        "-DSB_BUILD_TESTS=OFF", "-DSB_BUILD_BENCH=OFF"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["ninja", "-C", f"{tree}/build", "switchboard"], check=True, stdout=subprocess.DEVNULL)
+        binary = os.path.join(work, "switchboard-layers")
+        shutil.copy(f"{tree}/build/adapters/switchboard", binary)
+        return binary
+    finally:
+        subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", tree], check=False)
+
+
+def measure(name, binary, tmp, args, redis_rate):
+    s, c = args.duration, args.connections
+    if name == "nginx":
+        return systems.measure_nginx(tmp, s, c, 600)
+    if name == "redis":
+        return systems.measure_redis(tmp, s, c, 600, redis_rate)
+    env_before = os.environ.get("SB_BENCH_LAYER")
+    if name in ("front", "handoff", "routing"):
+        os.environ["SB_BENCH_LAYER"] = name
+    else:
+        os.environ.pop("SB_BENCH_LAYER", None)
+    systems.EXTRA_CONFIG = "[storage]\nsync = false\n" if name == "nosync" else ""
+    try:
+        return systems.measure_switchboard_wrk(tmp, {"switchboard": binary}, s, c, 600)
+    finally:
+        systems.EXTRA_CONFIG = ""
+        if env_before is None:
+            os.environ.pop("SB_BENCH_LAYER", None)
+        else:
+            os.environ["SB_BENCH_LAYER"] = env_before
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--build", action="store_true", help="build the patched daemon from HEAD first")
+    src.add_argument("--binary", help="a switchboard built with bench/ab/layers.patch")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--duration", type=int, default=8, help="seconds per system per round")
+    ap.add_argument("--connections", type=int, default=50)
+    ap.add_argument("--json", help="write every run and the summary here")
+    args = ap.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="sb-layers-")
+    systems_order = PEERS + LAYERS
+    runs = {n: [] for n in systems_order}
+    try:
+        binary = build(tmp) if args.build else os.path.abspath(args.binary)
+        redis_rate = 60000.0  # sizes redis-benchmark's request count; then its last rate
+        for rnd in range(args.rounds):
+            k = rnd % len(systems_order)
+            for name in systems_order[k:] + systems_order[:k]:
+                r = measure(name, binary, tmp, args, redis_rate)
+                if name == "redis":
+                    redis_rate = r["rate"]
+                runs[name].append(r)
+                p99 = r.get("ack_p99_ms", r.get("p99_ms", 0.0))
+                print(f"round {rnd + 1} {name}: {r['rate']:,.0f}/s, p99 {p99:.2f} ms, "
+                      f"server {r['server_cpu_pct']:.0f}% CPU, driver {r['driver_cpu_pct']:.0f}%", flush=True)
+    finally:
+        systems.stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    def within_rounds(name, peer):
+        return [a["rate"] / b["rate"] for a, b in zip(runs[name], runs[peer]) if b["rate"] > 0]
+
+    summary = {}
+    print(f"\n{'system':<8} {'per s, median':>14} {'min - max':>19} {'÷ nginx':>15} {'÷ redis':>15} {'CPU':>5}")
+    for name in systems_order:
+        rates = [r["rate"] for r in runs[name]]
+        vs = {p: within_rounds(name, p) for p in PEERS}
+        cpu = statistics.median(r["server_cpu_pct"] for r in runs[name])
+        summary[name] = {"rate_median": statistics.median(rates), "rate_min": min(rates), "rate_max": max(rates),
+                         "server_cpu_pct_median": cpu,
+                         **{f"vs_{p}_median": statistics.median(v) for p, v in vs.items()},
+                         **{f"vs_{p}_min": min(v) for p, v in vs.items()},
+                         **{f"vs_{p}_max": max(v) for p, v in vs.items()}}
+        ratio = "  ".join(f"{statistics.median(v):.2f} ({min(v):.2f}-{max(v):.2f})" for v in vs.values())
+        print(f"{name:<8} {statistics.median(rates):>14,.0f} {min(rates):>9,.0f} - {max(rates):>7,.0f}  "
+              f"{ratio}  {cpu:>4.0f}%")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"rounds": args.rounds, "duration_s": args.duration, "connections": args.connections,
+                       "runs": runs, "summary": summary}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
