@@ -37,7 +37,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -74,24 +73,16 @@ def measure(name, binary, tmp, args, redis_rate):
         return systems.measure_nginx(tmp, s, c, 600)
     if name == "redis":
         return systems.measure_redis(tmp, s, c, 600, redis_rate)
-    env_before = os.environ.get("SB_BENCH_LAYER")
-    if name in ("front", "handoff", "routing"):
-        os.environ["SB_BENCH_LAYER"] = name
-    else:
-        os.environ.pop("SB_BENCH_LAYER", None)
+    systems.DAEMON_ENV = {"SB_BENCH_LAYER": name} if name in ("front", "handoff", "routing") else {}
     systems.EXTRA_CONFIG = "[storage]\nsync = false\n" if name == "nosync" else ""
     try:
         r = systems.measure_switchboard_wrk(tmp, {"switchboard": binary}, s, c, 600)
-        if name in ("front", "handoff"):  # no group commit: its figures would divide by zero commits
-            for k in ("commits_per_s", "events_per_commit", "commit_busy_pct", "commit_ms"):
-                r.pop(k, None)
-        return r
     finally:
-        systems.EXTRA_CONFIG = ""
-        if env_before is None:
-            os.environ.pop("SB_BENCH_LAYER", None)
-        else:
-            os.environ["SB_BENCH_LAYER"] = env_before
+        systems.DAEMON_ENV, systems.EXTRA_CONFIG = {}, ""
+    if name in ("front", "handoff"):  # no group commit: its figures would divide by zero commits
+        for k in ("commits_per_s", "events_per_commit", "commit_busy_pct", "commit_ms"):
+            r.pop(k, None)
+    return r
 
 
 def main():
@@ -149,24 +140,25 @@ def main():
     def within_rounds(name, peer):
         return [a["rate"] / b["rate"] for a, b in zip(runs[name], runs[peer]) if b["rate"] > 0]
 
-    def spread(xs):  # median, min, max; NaN where nothing was measured
-        xs = list(xs)
-        return (statistics.median(xs), min(xs), max(xs)) if xs else (float("nan"),) * 3
+    def spread(x):
+        return f"{x['median']:.2f} ({x['min']:.2f}-{x['max']:.2f})" if x else "-"
 
     summary = {}
     print(f"\n{'system':<8} {'per s, median':>14} {'min - max':>19} {'÷ nginx':>15} {'÷ redis':>15} {'CPU':>5} "
           f"{'µs/op':>6}")
     for name in systems_order:
-        rate = spread(r["rate"] for r in runs[name])
-        cpu = spread(r["server_cpu_pct"] for r in runs[name])[0]
+        rate = systems.summary(r["rate"] for r in runs[name])
+        cpu = systems.summary(r["server_cpu_pct"] for r in runs[name])
         # % of a core per operation/s -> µs of server CPU per operation, per run
-        us = spread(1e4 * r["server_cpu_pct"] / r["rate"] for r in runs[name] if r["rate"] > 0)[0]
-        vs = {p: spread(within_rounds(name, p)) for p in PEERS}
-        summary[name] = {"rate_median": rate[0], "rate_min": rate[1], "rate_max": rate[2],
-                         "server_cpu_pct_median": cpu, "server_cpu_us_per_op_median": us,
-                         **{f"vs_{p}_{k}": v[i] for p, v in vs.items() for i, k in enumerate(("median", "min", "max"))}}
-        ratio = "  ".join(f"{v[0]:.2f} ({v[1]:.2f}-{v[2]:.2f})" for v in vs.values())
-        print(f"{name:<8} {rate[0]:>14,.0f} {rate[1]:>9,.0f} - {rate[2]:>7,.0f}  {ratio}  {cpu:>4.0f}% {us:>6.1f}")
+        us = systems.summary(1e4 * r["server_cpu_pct"] / r["rate"] for r in runs[name] if r["rate"] > 0)
+        vs = {p: systems.summary(within_rounds(name, p)) for p in PEERS}
+        summary[name] = {"rate": rate, "server_cpu_pct": cpu, "server_cpu_us_per_op": us,
+                         **{f"vs_{p}": v for p, v in vs.items()}}
+        if rate is None:
+            continue
+        print(f"{name:<8} {rate['median']:>14,.0f} {rate['min']:>9,.0f} - {rate['max']:>7,.0f}  "
+              f"{'  '.join(spread(v) for v in vs.values())}  {cpu['median']:>4.0f}% "
+              f"{us['median'] if us else float('nan'):>6.1f}")
     save(summary)
 
 

@@ -123,6 +123,10 @@ std::vector<ThreadTimes> threads_between(const std::vector<ThreadTimes>& before,
   return out;
 }
 
+double percent_of_window(std::uint64_t ns, double seconds) {
+  return seconds > 0 ? 100.0 * static_cast<double>(ns) / 1e9 / seconds : 0;
+}
+
 std::optional<int> find_listening_pid(std::uint16_t port) try {
   const auto inodes = listening_inodes(port);
   if (inodes.empty()) return std::nullopt;

@@ -44,6 +44,9 @@ std::optional<std::vector<ThreadTimes>> sample_threads_in(const std::string& pro
 // cannot go below zero.
 std::vector<ThreadTimes> threads_between(const std::vector<ThreadTimes>& before,
                                          const std::vector<ThreadTimes>& after);
+// `ns` of thread time over a window of `seconds`, as % of one core (0 for an
+// empty window).
+double percent_of_window(std::uint64_t ns, double seconds);
 
 // The pid of the process with a listening TCP socket on `port`, or nullopt.
 std::optional<int> find_listening_pid(std::uint16_t port);

@@ -79,6 +79,12 @@ TEST(ProcStats, TheDifferenceIsPerNameAndNeverNegative) {
   EXPECT_EQ(d[3].slices, 9u);
 }
 
+TEST(ProcStats, PercentOfAWindowIsOfOneCore) {
+  EXPECT_DOUBLE_EQ(percent_of_window(500'000'000, 2.0), 25.0);
+  EXPECT_DOUBLE_EQ(percent_of_window(3'000'000'000, 2.0), 150.0);  // a pool of two threads
+  EXPECT_DOUBLE_EQ(percent_of_window(1'000, 0.0), 0.0);            // no window: nothing
+}
+
 TEST(ProcStats, AThreadThatWorkedShowsItsTimeOnACpu) {
   const auto before = sample_threads(static_cast<int>(::getpid()));
   if (!before) GTEST_SKIP() << "this kernel keeps no /proc/<pid>/task/*/schedstat";

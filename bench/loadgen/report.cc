@@ -38,11 +38,6 @@ constexpr std::pair<const char*, double> kPercentiles[] = {
 
 std::string ms(std::int64_t us) { return fmt::format("{:.2f}", static_cast<double>(us) / 1000.0); }
 
-// Nanoseconds of a thread over a window of `seconds`, as % of one core.
-double thread_pct(std::uint64_t ns, double seconds) {
-  return seconds > 0 ? 100.0 * static_cast<double>(ns) / 1e9 / seconds : 0;
-}
-
 std::string number(double v, int decimals = 3) {
   if (!std::isfinite(v)) return "null";
   return fmt::format("{:.{}f}", v, decimals);
@@ -53,8 +48,8 @@ void print_threads(const RunReport& r, std::FILE* out) {
   if (r.daemon_threads.empty() || r.duration_s <= 0) return;
   fmt::print(out, "  daemon threads              on a CPU   waiting for one   put on a CPU/s\n");
   for (const auto& t : r.daemon_threads) {
-    const double on = thread_pct(t.on_cpu_ns, r.duration_s);
-    const double waiting = thread_pct(t.waiting_ns, r.duration_s);
+    const double on = percent_of_window(t.on_cpu_ns, r.duration_s);
+    const double waiting = percent_of_window(t.waiting_ns, r.duration_s);
     if (on < 1 && waiting < 1) continue;
     fmt::print(out, "    {:<24}{:>10.1f}%{:>17.1f}%{:>17.0f}\n", t.name, on, waiting,
                static_cast<double>(t.slices) / r.duration_s);
@@ -267,8 +262,8 @@ std::string write_json(const RunReport& r, const std::string& path) {
   w.key("threads").begin_array();
   for (const auto& t : r.daemon_threads) {
     w.begin_object().field("name", t.name);
-    w.key("cpu_pct").raw(number(thread_pct(t.on_cpu_ns, r.duration_s), 1));
-    w.key("waiting_pct").raw(number(thread_pct(t.waiting_ns, r.duration_s), 1));
+    w.key("cpu_pct").raw(number(percent_of_window(t.on_cpu_ns, r.duration_s), 1));
+    w.key("waiting_pct").raw(number(percent_of_window(t.waiting_ns, r.duration_s), 1));
     w.key("on_cpu_per_s")
         .raw(number(r.duration_s > 0 ? static_cast<double>(t.slices) / r.duration_s : 0, 1));
     w.end_object();

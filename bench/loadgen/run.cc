@@ -221,10 +221,10 @@ void watch(const RunConfig& cfg, int pid, LoadThreads& pool, Tracker& tracker,
   if (threads_start && threads_end)
     report.daemon_threads = threads_between(*threads_start, *threads_end);
   if (self_threads_start && self_threads_end && cfg.duration_s > 0) {
-    double waiting_ns = 0;
+    std::uint64_t waiting_ns = 0;
     for (const auto& t : threads_between(*self_threads_start, *self_threads_end))
-      waiting_ns += static_cast<double>(t.waiting_ns);
-    report.loadgen_waiting_pct = 100.0 * waiting_ns / 1e9 / cfg.duration_s;
+      waiting_ns += t.waiting_ns;
+    report.loadgen_waiting_pct = percent_of_window(waiting_ns, cfg.duration_s);
   }
   if (auto commits_end = commits_start ? scrape_commits(cfg.server) : std::nullopt) {
     report.commits = commits_between(*commits_start, *commits_end);

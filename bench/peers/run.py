@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -54,11 +53,6 @@ RATIOS = [  # name, numerator, denominator, target (None: no target)
 def value(rnd, key):
     name, _, field = key.partition(":")
     return rnd[name].get(field or "rate")
-
-
-def summary(xs):
-    xs = [x for x in xs if x is not None]
-    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)} if xs else None
 
 
 def fmt(x, unit=""):
@@ -105,8 +99,8 @@ def report(res):
     print("|---|---|---:|---:|---:|---:|")
     for name in ORDER:
         s = res["summary"][name]
-        srv = summary([r[name].get("daemon_cpu_pct", r[name].get("server_cpu_pct")) for r in rounds])
-        drv = summary([r[name].get("loadgen_cpu_pct", r[name].get("driver_cpu_pct")) for r in rounds])
+        srv = systems.summary([r[name].get("daemon_cpu_pct", r[name].get("server_cpu_pct")) for r in rounds])
+        drv = systems.summary([r[name].get("loadgen_cpu_pct", r[name].get("driver_cpu_pct")) for r in rounds])
         print(f"| {name} | {WHAT[name]} | {fmt(s['median'])} | {fmt(s['min'])} – {fmt(s['max'])} | "
               f"{fmt(srv['median']) + ' %' if srv else '–'} | {fmt(drv['median']) + ' %' if drv else '–'} |")
     print("\n| ratio, within each round | median | min – max | target | holds |")
@@ -198,8 +192,8 @@ def main():
                 print(f"{rnd[name]['rate']:,.0f}/s", file=sys.stderr, flush=True)
             redis_rate = rnd["redis"]["rate"]
             res["rounds"].append(rnd)
-        res["summary"] = {n: summary([r[n]["rate"] for r in res["rounds"]]) for n in ORDER}
-        res["ratios"] = {label: summary([value(r, a) / value(r, b) if value(r, a) is not None else None
+        res["summary"] = {n: systems.summary([r[n]["rate"] for r in res["rounds"]]) for n in ORDER}
+        res["ratios"] = {label: systems.summary([value(r, a) / value(r, b) if value(r, a) is not None else None
                                          for r in res["rounds"]]) for label, a, b, _ in RATIOS}
         if not args.no_open_loop:
             rate = res["summary"]["switchboard"]["median"] / 2

@@ -13,6 +13,7 @@ import resource
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -22,6 +23,13 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 TICK = os.sysconf("SC_CLK_TCK")
 _started = []  # Popen objects of the servers still running
+
+
+def summary(xs):
+    """Median, min and max of the figures measured (None: not measured), or
+    None if there are none."""
+    xs = [x for x in xs if x is not None]
+    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)} if xs else None
 
 
 def free_port():
@@ -43,10 +51,10 @@ def wait_port(port, proc, timeout=15.0):
     raise RuntimeError(f"{proc.args[0]} not listening on {port} after {timeout}s")
 
 
-def start(argv, log_path):
+def start(argv, log_path, env=None):
     """Starts a server in its own process group, remembered for stop_all()."""
     with open(log_path, "wb") as log:
-        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     _started.append(p)
     return p
 
@@ -226,10 +234,12 @@ class _Sampler:
 
 
 # Every benchmarked daemon runs with bench.toml (rate limits off; why: in the
-# file) and EXTRA_CONFIG after it (bench/ab/wrk_ab.py --config).
+# file) and EXTRA_CONFIG after it (bench/ab/wrk_ab.py --config), with
+# DAEMON_ENV added to its environment (bench/ab/layers.py: SB_BENCH_LAYER).
 with open(os.path.join(HERE, "bench.toml")) as _f:
     BENCH_CONFIG = _f.read()
 EXTRA_CONFIG = ""
+DAEMON_ENV = {}
 
 
 def _start_switchboard(bins, d):
@@ -239,7 +249,7 @@ def _start_switchboard(bins, d):
     with open(f"{d}/bench.toml", "w") as f:
         f.write(BENCH_CONFIG + EXTRA_CONFIG)
     p = start([bins["switchboard"], "--listen", f"127.0.0.1:{port}", "--data-dir", f"{d}/data",
-               "--config", f"{d}/bench.toml"], f"{d}/daemon.log")
+               "--config", f"{d}/bench.toml"], f"{d}/daemon.log", dict(os.environ, **DAEMON_ENV))
     try:
         wait_port(port, p)
         end = time.monotonic() + 30
